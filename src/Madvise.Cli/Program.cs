@@ -1,0 +1,11 @@
+namespace Madvise.Cli;
+
+/// <summary>Entry point of the <c>madv</c> tool.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        Console.Error.WriteLine("madv: no commands yet");
+        return args.Length == 0 ? 0 : 2;
+    }
+}

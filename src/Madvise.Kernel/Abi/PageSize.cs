@@ -1,0 +1,18 @@
+namespace Madvise.Kernel.Abi;
+
+/// <summary>Page geometry and the user address-space limit of x86-64 with 4-level paging.</summary>
+public static class PageSize
+{
+    public const int PAGE_SHIFT = 12;
+    public const ulong PAGE_SIZE = 1UL << PAGE_SHIFT;
+    public const ulong PAGE_MASK = ~(PAGE_SIZE - 1);
+
+    /// <summary>TASK_SIZE_MAX with 4-level paging: the first address user space cannot map.</summary>
+    public const ulong TASK_SIZE = 0x0000_7FFF_FFFF_F000;
+
+    /// <summary>Rounds up to a page boundary; wraps to 0 within a page of 2^64, as PAGE_ALIGN does.</summary>
+    public static ulong PageAlign(ulong x) => unchecked(x + PAGE_SIZE - 1) & PAGE_MASK;
+
+    /// <summary>True when <paramref name="x"/> is a multiple of the page size.</summary>
+    public static bool IsAligned(ulong x) => (x & (PAGE_SIZE - 1)) == 0;
+}
