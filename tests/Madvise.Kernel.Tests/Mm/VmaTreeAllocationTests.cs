@@ -6,8 +6,10 @@ namespace Madvise.Kernel.Tests.Mm;
 /// <summary>Queries and walks allocate nothing; a modification allocates only the path it copies.</summary>
 public sealed class VmaTreeAllocationTests
 {
+    /// <summary>Items in the tree: deep enough (height about 17) that a per-level allocation would show.</summary>
     private const int Items = 1 << 16;
 
+    /// <summary>Three-page slots, each holding a two-page range.</summary>
     private readonly VmaTree<TestRange> _tree = new();
 
     public VmaTreeAllocationTests()

@@ -24,6 +24,7 @@ public sealed class VmaTreeConcurrencyTests(ITestOutputHelper output)
     /// <summary>An immutable range: nothing moves under a reader except the set of items.</summary>
     private sealed record FixedRange(ulong Start, ulong End) : IAddressRange;
 
+    /// <summary>True when MADV_STRESS=1 asks for the long run.</summary>
     private static bool Stress => Environment.GetEnvironmentVariable("MADV_STRESS") == "1";
 
     [Fact]

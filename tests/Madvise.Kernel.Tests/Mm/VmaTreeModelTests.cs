@@ -45,6 +45,7 @@ public sealed class VmaTreeModelTests
     /// <summary>One step of a sequence.</summary>
     public readonly record struct Op(Kind Kind, int A, int B, int C);
 
+    /// <summary>Steps, weighted so the tree fills up to a few dozen items and is queried often.</summary>
     private static readonly Gen<Op> GenOp = Gen.Frequency(
         (10, Gen.Select(Gen.Int[0, Pages - 1], Gen.Int[1, 4], (a, b) => new Op(Kind.Insert, a, b, 0))),
         (4, Gen.Int[0, Pages].Select(a => new Op(Kind.Remove, a, 0, 0))),
@@ -55,6 +56,7 @@ public sealed class VmaTreeModelTests
         (1, Gen.Const(new Op(Kind.Snapshot, 0, 0, 0))),
         (1, Gen.Frequency((1, Gen.Const(new Op(Kind.Clear, 0, 0, 0))), (30, Gen.Const(new Op(Kind.Query, 0, 0, 0))))));
 
+    /// <summary>True when MADV_STRESS=1 asks for the long run.</summary>
     private static bool Stress => Environment.GetEnvironmentVariable("MADV_STRESS") == "1";
 
     [Fact]

@@ -10,9 +10,16 @@ public sealed class VmaTreeTests
     //
     //   page  0123456789abcdef
     //           AA  BBB   C
+    /// <summary>Pages 0x2..0x3.</summary>
     private readonly TestRange _a = TestRange.Pages(0x2, 2);
+
+    /// <summary>Pages 0x6..0x8.</summary>
     private readonly TestRange _b = TestRange.Pages(0x6, 3);
+
+    /// <summary>Page 0xc.</summary>
     private readonly TestRange _c = TestRange.Pages(0xc, 1);
+
+    /// <summary>The tree holding A, B and C.</summary>
     private readonly VmaTree<TestRange> _tree = new();
 
     public VmaTreeTests()
