@@ -27,11 +27,7 @@ internal static class CheckCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext context)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Arity = ArgumentArity.OneOrMore,
-            Description = "Scenario files to compare, in order.",
-        };
+        var files = ScenarioFiles.CreateArgument("Scenario files to compare, in order.");
         var command = new Command("check", "Run scenario files on sim and host and list the steps whose results differ.") { files }.WithHelpDetails(Details);
         command.SetAction(parse => Execute(context, parse.GetValue(files) ?? []));
         return command;

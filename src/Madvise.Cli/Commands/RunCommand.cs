@@ -28,11 +28,7 @@ internal static class RunCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext context)
     {
-        var files = new Argument<string[]>("FILE")
-        {
-            Arity = ArgumentArity.OneOrMore,
-            Description = "Scenario files to run, in order.",
-        };
+        var files = ScenarioFiles.CreateArgument("Scenario files to run, in order.");
         var target = new Option<string>("--target", "-t")
         {
             Description = "The kernel to run on: sim (the simulated kernel) or host (the running Linux kernel).",

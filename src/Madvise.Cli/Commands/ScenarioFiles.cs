@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Steps;
 
@@ -6,6 +7,27 @@ namespace Madvise.Cli.Commands;
 /// <summary>Loading scenario files for the commands, with the error messages the spec asks for.</summary>
 internal static class ScenarioFiles
 {
+    /// <summary>The <c>FILE...</c> argument; a value that starts with '-' is an unknown option, not a file (write <c>./-x</c> for such a file).</summary>
+    public static Argument<string[]> CreateArgument(string description)
+    {
+        var files = new Argument<string[]>("FILE")
+        {
+            Arity = ArgumentArity.OneOrMore,
+            Description = description,
+        };
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.StartsWith('-'))
+                {
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+                }
+            }
+        });
+        return files;
+    }
+
     /// <summary>Reads and parses <paramref name="path"/>; on failure prints why on <paramref name="error"/> and returns null.</summary>
     public static Scenario? TryLoad(string path, TextWriter error)
     {
