@@ -12,9 +12,9 @@
 //  3. Order of checks for a step: config SKIP; then, for a step run "in" a task, that task's
 //     creation SKIP or -ESRCH (creation failed or task exited; the prefix has no effect on
 //     task, exit, setuid and dropcap); then unbound names; then the target.
-//  4. A task whose creation printed -ERRNO does not exist: steps in it, and steps that name
-//     it (pidfd, exit, setuid, dropcap), print -ESRCH. One whose creation printed SKIP(...)
-//     makes them print that same SKIP.
+//  4. A task whose creation printed -ERRNO (or ERROR, or -ESRCH because the forking task had
+//     exited) does not exist: steps in it, and steps that name it (pidfd, exit, setuid,
+//     dropcap), print -ESRCH. One whose creation printed SKIP(...) makes them print that SKIP.
 //  5. exit/setuid/dropcap of an exited task print -ESRCH; pidfd of an exited task is asked
 //     of the target (a zombie still has a pid on Linux).
 //  6. A target result of TargetResult.NotSupported prints SKIP(KEYWORD TASK), TASK being the
@@ -110,6 +110,20 @@ public sealed class ScenarioRunner
             result = $"ERROR({ex.GetType().Name}: {ex.Message})";
             verdict = StepVerdict.Error;
             _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: {_target.Name} target threw on '{step.Text}': {ex}");
+        }
+
+        // A task or fork step stopped before the target saw it (its parent had exited, a
+        // config SKIP, a target error) still defines the name for later steps: as a task
+        // whose creation printed this result.
+        var created = step switch
+        {
+            TaskStep t => t.Name,
+            ForkStep f => f.Name,
+            _ => null,
+        };
+        if (created is not null)
+        {
+            _tasks.TryAdd(created, new RunnerTask(null, result));
         }
 
         _output.WriteLine(step.Text + " = " + result);

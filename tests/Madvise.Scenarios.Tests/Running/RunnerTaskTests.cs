@@ -72,6 +72,23 @@ public class RunnerTaskTests
     }
 
     [Fact]
+    public void ForkByExitedTaskLeavesChildNonexistent()
+    {
+        var target = new FakeTarget();
+        var results = Scn.Results(target, "task B", "exit B", "in B: fork C", "in C: read 0 1", "exit C", "pidfd P C");
+        Assert.Equal(["ok", "0", "-ESRCH", "-ESRCH", "-ESRCH", "-ESRCH"], results);
+        Assert.Equal(["task B", "B exit"], target.Calls);
+    }
+
+    [Fact]
+    public void ForkWhoseParentCreationSkippedSkipsToo()
+    {
+        var target = new FakeTarget();
+        target.CreationFailures["B"] = "SKIP(no helper)";
+        Assert.Equal(["SKIP(no helper)", "SKIP(no helper)", "SKIP(no helper)"], Scn.Results(target, "task B", "in B: fork C", "in C: munmap 0 1"));
+    }
+
+    [Fact]
     public void NotSupportedPrintsSkipWithStepAndTask()
     {
         var target = new FakeTarget { Script = c => c is "self setuid 0" or "B madvise 0x0 0x1000 4" or "self pmadvise self [] 4 0x0" ? TargetResult.NotSupported : null };
