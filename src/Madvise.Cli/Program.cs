@@ -1,11 +1,57 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Madvise.Cli.Commands;
+using Madvise.Cli.Help;
+using Madvise.Scenarios;
+
 namespace Madvise.Cli;
 
-/// <summary>Entry point of the <c>madv</c> tool.</summary>
+/// <summary>Entry point of the <c>madv</c> tool: builds the command tree and runs it.</summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    private const string Details = """
+        Exit codes (every command):
+          0  success
+          1  an expectation or a comparison failed
+          2  a usage error, a file that cannot be read or parsed, an unavailable target
+
+        Example:
+          madv run tests/scenarios/dontneed.scn --target sim
+          madv run --help
+        """;
+
+    /// <summary>Runs <c>madv</c> on the console with the targets of this build.</summary>
+    public static int Main(string[] args) => Run(args, CreateTargets(), Console.Out, Console.Error);
+
+    /// <summary>The scenario targets of this build.</summary>
+    /// <remarks>The simulated-kernel (<c>sim</c>) and host (<c>host</c>) targets register here.</remarks>
+    internal static ScenarioTargets CreateTargets() => new();
+
+    /// <summary>Parses <paramref name="args"/> and runs the command; the exit status is that of <see cref="ExitCodes"/>.</summary>
+    internal static int Run(string[] args, ScenarioTargets targets, TextWriter output, TextWriter error)
     {
-        Console.Error.WriteLine("madv: no commands yet");
-        return args.Length == 0 ? 0 : 2;
+        var parse = BuildRootCommand(new CliContext(targets, output, error)).Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var e in parse.Errors)
+            {
+                error.WriteLine("madv: " + e.Message);
+            }
+
+            error.WriteLine("Try 'madv --help'.");
+            return ExitCodes.Usage;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    /// <summary>The command tree. A helper command hidden from --help is one line here: <c>new Command(...) { Hidden = true }</c>.</summary>
+    internal static RootCommand BuildRootCommand(CliContext context)
+    {
+        var root = new RootCommand("madv: Linux madvise(2) and process_madvise(2) on a simulated kernel and on the running kernel.").WithHelpDetails(Details);
+        root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(CheckCommand.Create(context));
+        HelpDetails.Install(root);
+        return root;
     }
 }

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using Madvise.Cli.Help;
+using Madvise.Scenarios;
+
+namespace Madvise.Cli.Commands;
+
+/// <summary><c>madv check FILE...</c>: runs scenarios on the simulated and the host kernel and lists the differences.</summary>
+internal static class CheckCommand
+{
+    private const string Details = """
+        Output:
+          Each file runs on a fresh sim target and a fresh host target. Every step whose
+          results differ is printed as 'FILE:LINE: STEP: sim 'X', host 'Y''; a step that
+          prints SKIP(...) on either side is not compared, and '=> EXPECTED' parts are
+          ignored. A summary closes the output: files, steps compared, differing, skipped.
+
+        Exit codes:
+          0  no step differs
+          1  a step differs
+          2  a file cannot be read or parsed, or a target is not available
+
+        Example:
+          madv check tests/scenarios/*.scn
+        """;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var files = ScenarioFiles.CreateArgument("Scenario files to compare, in order.");
+        var command = new Command("check", "Run scenario files on sim and host and list the steps whose results differ.") { files }.WithHelpDetails(Details);
+        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? []));
+        return command;
+    }
+
+    /// <summary>Runs every file on <c>sim</c> and <c>host</c> and compares step by step.</summary>
+    public static int Execute(CliContext context, IReadOnlyList<string> files)
+    {
+        if (!ScenarioFiles.CheckTargets(context, ScenarioTargets.Sim, ScenarioTargets.Host))
+        {
+            return ExitCodes.Usage;
+        }
+
+        var output = context.Out;
+        var unreadable = false;
+        int fileCount = 0, compared = 0, differ = 0, skipped = 0;
+        foreach (var path in files)
+        {
+            var scenario = ScenarioFiles.TryLoad(path, context.Error);
+            if (scenario is null)
+            {
+                unreadable = true;
+                continue;
+            }
+
+            var sim = RunOn(context, scenario, ScenarioTargets.Sim);
+            var host = sim is null ? null : RunOn(context, scenario, ScenarioTargets.Host);
+            if (sim is null || host is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            for (var i = 0; i < sim.Steps.Count; i++)
+            {
+                var a = sim.Steps[i];
+                var b = host.Steps[i];
+                if (a.IsSkip || b.IsSkip)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                compared++;
+                if (a.Result != b.Result)
+                {
+                    differ++;
+                    output.WriteLine($"{path}:{a.Step.Line}: {a.Text}: sim '{a.Result}', host '{b.Result}'");
+                }
+            }
+
+            fileCount++;
+        }
+
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{fileCount} files, {compared} steps compared, {differ} differ, {skipped} skipped"));
+        return unreadable ? ExitCodes.Usage : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    private static ScenarioReport? RunOn(CliContext context, Madvise.Scenarios.Steps.Scenario scenario, string targetName)
+    {
+        using var target = ScenarioFiles.TryCreateTarget(context, targetName);
+        return target is null ? null : ScenarioRunner.Run(scenario, target, TextWriter.Null, context.Error);
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using Madvise.Cli.Help;
+using Madvise.Scenarios;
+
+namespace Madvise.Cli.Commands;
+
+/// <summary><c>madv run FILE... [--target sim|host]</c>: runs scenarios and checks their expectations.</summary>
+internal static class RunCommand
+{
+    private const string Details = """
+        Output:
+          'STEP = RESULT' for every step of every file (STEP in normalised form), then each
+          failed expectation as 'FILE:LINE: mismatch: STEP: expected 'X', got 'Y'', then a
+          summary: files, steps, expectations held, mismatches, skipped. A step that prints
+          SKIP(...) is not compared. A file that cannot be parsed is reported on stderr as
+          'FILE:LINE:COL: parse error: MESSAGE'; the other files still run.
+
+        Exit codes:
+          0  every expectation held
+          1  an expectation did not hold, or a target failed on a step
+          2  a file cannot be read or parsed, or the target is not available
+
+        Example:
+          madv run tests/scenarios/dontneed.scn --target host
+        """;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var files = ScenarioFiles.CreateArgument("Scenario files to run, in order.");
+        var target = new Option<string>("--target", "-t")
+        {
+            Description = "The kernel to run on: sim (the simulated kernel) or host (the running Linux kernel).",
+            HelpName = "sim|host",
+            DefaultValueFactory = _ => ScenarioTargets.Sim,
+        };
+        var command = new Command("run", "Run scenario files on one target and check their expectations.") { files, target }.WithHelpDetails(Details);
+        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim));
+        return command;
+    }
+
+    /// <summary>Runs every file on a fresh target of <paramref name="targetName"/>.</summary>
+    public static int Execute(CliContext context, IReadOnlyList<string> files, string targetName)
+    {
+        // Fail before printing anything: without the target no file can run.
+        if (!ScenarioFiles.CheckTargets(context, targetName))
+        {
+            return ExitCodes.Usage;
+        }
+
+        var output = context.Out;
+        var unreadable = false;
+        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, errors = 0;
+        foreach (var path in files)
+        {
+            var scenario = ScenarioFiles.TryLoad(path, context.Error);
+            if (scenario is null)
+            {
+                unreadable = true;
+                continue;
+            }
+
+            ScenarioReport report;
+            using (var target = ScenarioFiles.TryCreateTarget(context, targetName))
+            {
+                if (target is null)
+                {
+                    return ExitCodes.Usage;
+                }
+
+                output.WriteLine("# " + path);
+                report = ScenarioRunner.Run(scenario, target, output, context.Error);
+            }
+
+            foreach (var step in report.Steps)
+            {
+                if (step.Verdict == StepVerdict.Mismatch)
+                {
+                    output.WriteLine($"{path}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
+                }
+                else if (step.Verdict == StepVerdict.Error)
+                {
+                    output.WriteLine($"{path}:{step.Step.Line}: error: {step.Text}: {step.Result}");
+                }
+            }
+
+            fileCount++;
+            steps += report.Steps.Count;
+            held += report.Held;
+            mismatches += report.Mismatches;
+            skipped += report.Skipped;
+            errors += report.Errors;
+        }
+
+        var summary = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{fileCount} files, {steps} steps, {held} expectations held, {mismatches} mismatches, {skipped} skipped");
+        if (errors > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture, $", {errors} target errors");
+        }
+
+        output.WriteLine(summary);
+        return unreadable ? ExitCodes.Usage : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
+    }
+}

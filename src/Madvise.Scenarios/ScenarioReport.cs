@@ -1,0 +1,60 @@
+using Madvise.Scenarios.Steps;
+
+namespace Madvise.Scenarios;
+
+/// <summary>The outcome of running one scenario on one target.</summary>
+public sealed class ScenarioReport
+{
+    /// <summary>Builds the report and its counts from the per-step outcomes.</summary>
+    public ScenarioReport(Scenario scenario, string targetName, IReadOnlyList<StepReport> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        Scenario = scenario;
+        TargetName = targetName;
+        Steps = steps;
+        foreach (var s in steps)
+        {
+            switch (s.Verdict)
+            {
+                case StepVerdict.Held:
+                    Held++;
+                    break;
+                case StepVerdict.Mismatch:
+                    Mismatches++;
+                    break;
+                case StepVerdict.Skipped:
+                    Skipped++;
+                    break;
+                case StepVerdict.Error:
+                    Errors++;
+                    break;
+                case StepVerdict.NotChecked:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The scenario that ran.</summary>
+    public Scenario Scenario { get; }
+
+    /// <summary>The target it ran on (<c>sim</c>, <c>host</c>, ...).</summary>
+    public string TargetName { get; }
+
+    /// <summary>One entry per step, in order.</summary>
+    public IReadOnlyList<StepReport> Steps { get; }
+
+    /// <summary>Steps whose expectation held.</summary>
+    public int Held { get; }
+
+    /// <summary>Steps whose result differed from their expectation.</summary>
+    public int Mismatches { get; }
+
+    /// <summary>Steps that printed <c>SKIP(...)</c>.</summary>
+    public int Skipped { get; }
+
+    /// <summary>Steps whose target threw (a target bug).</summary>
+    public int Errors { get; }
+
+    /// <summary>True when no expectation failed and no target error occurred.</summary>
+    public bool Passed => Mismatches == 0 && Errors == 0;
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Scenarios;
+
+/// <summary>The canonical result strings of the scenario format (spec "Results").</summary>
+public static class ScenarioResults
+{
+    /// <summary>The result of a successful <c>mmap</c>, <c>file</c>, <c>task</c>, <c>pidfd</c> or <c>fork</c>.</summary>
+    public const string Ok = "ok";
+
+    /// <summary>The SKIP printed by every step after a <c>config</c> the target cannot match.</summary>
+    public const string ConfigSkip = "SKIP(config)";
+
+    /// <summary><c>mincore</c> never asks for more than this many pages (as scnhost.py), so a wrapped length cannot exhaust memory.</summary>
+    public const ulong MaxMincorePages = 1UL << 24;
+
+    /// <summary><c>SKIP(reason)</c>.</summary>
+    public static string Skip(string reason) => "SKIP(" + reason + ")";
+
+    /// <summary>True for a <c>SKIP(...)</c> result.</summary>
+    public static bool IsSkip(string result) => result.StartsWith("SKIP(", StringComparison.Ordinal);
+
+    /// <summary><c>-ENAME</c> for a negative errno.</summary>
+    public static string Errno(long negativeErrno) => Madvise.Kernel.Abi.Errno.Format(negativeErrno);
+
+    /// <summary><c>0</c> for success, else <c>-ENAME</c>.</summary>
+    public static string Status(long result) => result >= 0 ? "0" : Errno(result);
+
+    /// <summary>A byte count in decimal, else <c>-ENAME</c>.</summary>
+    public static string Count(long result) => result >= 0 ? result.ToString(CultureInfo.InvariantCulture) : Errno(result);
+
+    /// <summary>One digit per page: <c>1</c> when bit 0 of the mincore byte is set.</summary>
+    public static string Mincore(ReadOnlySpan<byte> vec)
+    {
+        var digits = new char[vec.Length];
+        for (var i = 0; i < vec.Length; i++)
+        {
+            digits[i] = (vec[i] & 1) != 0 ? '1' : '0';
+        }
+
+        return new string(digits);
+    }
+
+    /// <summary>
+    /// <c>[START-END PERMS FLAGS; ...]</c> with offsets from <paramref name="start"/>: whole
+    /// pages as <c>Np</c>, anything else in bytes; negative offsets allowed; flags sorted.
+    /// </summary>
+    public static string Vmas(ulong start, IReadOnlyList<MappingInfo> mappings)
+    {
+        ArgumentNullException.ThrowIfNull(mappings);
+        var sb = new StringBuilder("[");
+        for (var i = 0; i < mappings.Count; i++)
+        {
+            var m = mappings[i];
+            if (i > 0)
+            {
+                sb.Append("; ");
+            }
+
+            sb.Append(Offset(start, m.Start)).Append('-').Append(Offset(start, m.End)).Append(' ').Append(m.Perms);
+            var flags = new SortedSet<string>(m.Flags, StringComparer.Ordinal);
+            foreach (var f in flags)
+            {
+                sb.Append(' ').Append(f);
+            }
+        }
+
+        return sb.Append(']').ToString();
+    }
+
+    /// <summary>The signed distance from <paramref name="start"/> to <paramref name="address"/>: <c>Np</c> for whole pages, else bytes.</summary>
+    public static string Offset(ulong start, ulong address)
+    {
+        // Both addresses are below 2^64, so the exact difference fits in 65 bits.
+        var d = (Int128)address - start;
+        return d % (long)PageSize.PAGE_SIZE == 0
+            ? (d / (long)PageSize.PAGE_SIZE).ToString(CultureInfo.InvariantCulture) + "p"
+            : d.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,224 @@
+using Madvise.Cli;
+using Madvise.Scenarios.Tests.Shared;
+
+namespace Madvise.Scenarios.Tests.Cli;
+
+/// <summary><c>madv run</c>, <c>madv check</c> and <c>--help</c>, with fake targets in the registry.</summary>
+public sealed class CliTests : IDisposable
+{
+    /// <summary>A folder of scenario files private to one test.</summary>
+    private readonly string _dir = Directory.CreateTempSubdirectory("madv-cli-tests-").FullName;
+
+    /// <summary>Every target the registry created, in order.</summary>
+    private readonly List<FakeTarget> _created = [];
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Run_AllHeld_Exit0()
+    {
+        var file = Write("ok.scn", "mmap A 2p rw private,anon => ok", "read A 1p => 00*4096", "exit self => 0", "madvise A 1p COLD");
+        var (code, output, error) = Madv(Targets(), "run", file);
+        Assert.Equal(0, code);
+        Assert.Equal(
+            $"# {file}\nmmap A 2p rw private,anon = ok\nread A 1p = 00*4096\nexit self = SKIP(exit self)\nmadvise A 1p COLD = 0\n"
+            + "1 files, 4 steps, 2 expectations held, 0 mismatches, 1 skipped\n",
+            output);
+        Assert.Empty(error);
+        var target = Assert.Single(_created);
+        Assert.Equal("sim", target.Name);
+        Assert.True(target.Disposed);
+    }
+
+    [Fact]
+    public void Run_Mismatch_Exit1_Listed()
+    {
+        var file = Write("bad.scn", "# comment", "madvise 0 1p   COLD =>   -EINVAL", "munmap 0 1p => 0");
+        var (code, output, _) = Madv(Targets(), "run", file);
+        Assert.Equal(1, code);
+        Assert.Contains($"{file}:2: mismatch: madvise 0 1p COLD: expected '-EINVAL', got '0'\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("1 files, 2 steps, 1 expectations held, 1 mismatches, 0 skipped\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_TargetError_Exit1()
+    {
+        var file = Write("err.scn", "madvise 0 1p COLD");
+        var (code, output, error) = Madv(Targets(script: _ => throw new InvalidOperationException("bug")), "run", file);
+        Assert.Equal(1, code);
+        Assert.Contains($"{file}:1: error: madvise 0 1p COLD: ERROR(InvalidOperationException: bug)", output, StringComparison.Ordinal);
+        Assert.EndsWith(", 1 target errors\n", output, StringComparison.Ordinal);
+        Assert.Contains("bug", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ParseError_Exit2_OtherFilesStillRun()
+    {
+        var bad = Write("bad.scn", "mmap A 1p rw private,anon", "  madvise A 1p FROB");
+        var good = Write("good.scn", "munmap 0 1p => 0");
+        var (code, output, error) = Madv(Targets(), "run", bad, good);
+        Assert.Equal(2, code);
+        Assert.Equal($"{bad}:2:16: parse error: unknown behaviour 'FROB'\n", error);
+        Assert.Equal($"# {good}\nmunmap 0 1p = 0\n1 files, 1 steps, 1 expectations held, 0 mismatches, 0 skipped\n", output);
+    }
+
+    [Fact]
+    public void Run_MissingFile_Exit2()
+    {
+        var missing = Path.Combine(_dir, "missing.scn");
+        var (code, _, error) = Madv(Targets(), "run", missing);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"{missing}: cannot read: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_FreshTargetPerFile_SelectedByOption()
+    {
+        var a = Write("a.scn", "mmap A 1p rw private,anon");
+        var b = Write("b.scn", "mmap A 1p rw private,anon");
+        var (code, _, _) = Madv(Targets(), "run", a, b, "--target", "host");
+        Assert.Equal(0, code);
+        Assert.Equal(2, _created.Count);
+        Assert.All(_created, t => Assert.Equal(("host", true), (t.Name, t.Disposed)));
+        Assert.NotSame(_created[0], _created[1]);
+    }
+
+    [Fact]
+    public void Run_UnavailableTarget_Exit2_BeforeAnyOutput()
+    {
+        var file = Write("a.scn", "munmap 0 1");
+        var registry = new ScenarioTargets().Register("host", () => new FakeTarget("host"));
+        var (code, output, error) = Madv(registry, "run", file);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal("madv: target 'sim' is not available in this build (available: host)\n", error);
+        (code, _, error) = Madv(new ScenarioTargets(), "run", file, "-t", "frob");
+        Assert.Equal(2, code);
+        Assert.Equal("madv: target 'frob' is not available in this build (available: none)\n", error);
+    }
+
+    [Fact]
+    public void Run_TargetThatCannotStart_Exit2()
+    {
+        var file = Write("a.scn", "munmap 0 1");
+        var registry = new ScenarioTargets().Register("sim", () => throw new PlatformNotSupportedException("no kernel"));
+        var (code, _, error) = Madv(registry, "run", file);
+        Assert.Equal(2, code);
+        Assert.Equal("madv: target 'sim' cannot start: no kernel\n", error);
+    }
+
+    [Fact]
+    public void Check_SameResults_Exit0_SkipsNotCompared()
+    {
+        var file = Write("same.scn", "mmap A 1p rw private,anon => -EINVAL", "setuid self 0", "read A 1p");
+        var registry = Targets(script: c => c == "self setuid 0" ? TargetResult.NotSupported : null, hostOnly: true);
+        var (code, output, error) = Madv(registry, "check", file);
+        Assert.Equal(0, code);
+        Assert.Equal("1 files, 2 steps compared, 0 differ, 1 skipped\n", output);
+        Assert.Empty(error);
+        Assert.Equal(["sim", "host"], _created.Select(t => t.Name));
+        Assert.All(_created, t => Assert.True(t.Disposed));
+    }
+
+    [Fact]
+    public void Check_Differences_Exit1_Listed()
+    {
+        var file = Write("diff.scn", "mmap A 1p rw private,anon", "madvise A 1p PAGEOUT", "madvise A 1p COLD");
+        var registry = Targets(script: c => c.EndsWith(" 21", StringComparison.Ordinal) ? -22 : null, hostOnly: true);
+        var (code, output, _) = Madv(registry, "check", file);
+        Assert.Equal(1, code);
+        Assert.Equal($"{file}:2: madvise A 1p PAGEOUT: sim '0', host '-EINVAL'\n1 files, 3 steps compared, 1 differ, 0 skipped\n", output);
+    }
+
+    [Fact]
+    public void Check_ParseError_Exit2()
+    {
+        var bad = Write("bad.scn", "read A 1p");
+        var (code, output, error) = Madv(Targets(), "check", bad);
+        Assert.Equal(2, code);
+        Assert.Equal($"{bad}:1:6: parse error: unknown mapping name 'A'\n", error);
+        Assert.Equal("0 files, 0 steps compared, 0 differ, 0 skipped\n", output);
+    }
+
+    [Fact]
+    public void Check_NeedsBothTargets()
+    {
+        var file = Write("a.scn", "munmap 0 1");
+        var registry = new ScenarioTargets().Register("sim", () => new FakeTarget("sim"));
+        var (code, output, error) = Madv(registry, "check", file);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal("madv: target 'host' is not available in this build (available: sim)\n", error);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("run --help")]
+    [InlineData("check --help")]
+    [InlineData("run -h")]
+    public void Help_SaysWhatExitCodesAndExample(string args)
+    {
+        var (code, output, error) = Madv(Targets(), args.Split(' '));
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("Exit codes", output, StringComparison.Ordinal);
+        Assert.Contains("Example:", output, StringComparison.Ordinal);
+        Assert.Contains("madv ", output, StringComparison.Ordinal);
+        Assert.Contains("2  ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_RootListsCommands()
+    {
+        var (_, output, _) = Madv(Targets(), "--help");
+        Assert.Contains("run <FILE>", output, StringComparison.Ordinal);
+        Assert.Contains("check <FILE>", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("run")]
+    [InlineData("frobnicate")]
+    [InlineData("check --target sim x.scn")]
+    public void UsageErrors_Exit2(string args)
+    {
+        var (code, output, error) = Madv(Targets(), args.Length == 0 ? [] : args.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains("Try 'madv --help'.", error, StringComparison.Ordinal);
+        Assert.Empty(_created);
+    }
+
+    private ScenarioTargets Targets(Func<string, long?>? script = null, bool hostOnly = false)
+    {
+        FakeTarget Make(string name)
+        {
+            var target = new FakeTarget(name);
+            if (script is not null && (!hostOnly || name == "host"))
+            {
+                target.Script = script;
+            }
+
+            _created.Add(target);
+            return target;
+        }
+
+        return new ScenarioTargets().Register("sim", () => Make("sim")).Register("host", () => Make("host"));
+    }
+
+    private string Write(string name, params string[] lines)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, string.Join('\n', lines) + "\n");
+        return path;
+    }
+
+    private static (int Code, string Output, string Error) Madv(ScenarioTargets targets, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = Program.Run(args, targets, output, error);
+        return (code, output.ToString().ReplaceLineEndings("\n"), error.ToString().ReplaceLineEndings("\n"));
+    }
+}
