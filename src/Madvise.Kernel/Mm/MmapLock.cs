@@ -55,10 +55,13 @@ namespace Madvise.Kernel.Mm;
 /// while Waiters is clear; a reader's release returns the new value and checks it.</para>
 ///
 /// <para><b>Differences from Linux</b> (none observable through madvise results): no optimistic
-/// spinning on the owner (the waiter's event spins briefly instead), no reader lock stealing and so
-/// no hand-off bit — waiters are served strictly FIFO, which is the behaviour Linux's hand-off
-/// converges to after 4 ms. Like Linux, read holders are not tracked per thread, so
-/// <see cref="AssertLocked"/> checks that the lock is held, not by whom.</para>
+/// spinning on the owner (a contended acquisition retries its compare-exchange only while the lock
+/// is free and nobody queues, then sleeps), no reader lock stealing and so no hand-off bit —
+/// waiters are served strictly FIFO, which is the behaviour Linux's hand-off converges to after
+/// 4 ms. The price is a lock convoy under sustained contention: every acquisition that finds a
+/// queue pays a thread wake-up (a few µs), where Linux lets running tasks spin or steal. Like Linux,
+/// read holders are not tracked per thread, so <see cref="AssertLocked"/> checks that the lock is
+/// held, not by whom.</para>
 /// </remarks>
 public sealed partial class MmapLock
 {
