@@ -25,7 +25,8 @@ public static class Program
 
     /// <summary>The scenario targets of this build.</summary>
     /// <remarks>The simulated-kernel (<c>sim</c>) and host (<c>host</c>) targets register here.</remarks>
-    internal static ScenarioTargets CreateTargets() => new();
+    internal static ScenarioTargets CreateTargets() => new ScenarioTargets()
+        .Register(ScenarioTargets.Sim, static () => new Madvise.Scenarios.Sim.SimTarget());
 
     /// <summary>Parses <paramref name="args"/> and runs the command; the exit status is that of <see cref="ExitCodes"/>.</summary>
     internal static int Run(string[] args, ScenarioTargets targets, TextWriter output, TextWriter error)

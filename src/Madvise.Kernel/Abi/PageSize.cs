@@ -10,6 +10,16 @@ public static class PageSize
     /// <summary>TASK_SIZE_MAX with 4-level paging: the first address user space cannot map.</summary>
     public const ulong TASK_SIZE = 0x0000_7FFF_FFFF_F000;
 
+    /// <summary>
+    /// x86-64 access_ok(): [addr, addr+size) lies at or below USER_PTR_MAX (= TASK_SIZE_MAX with
+    /// 4-level paging) without wrapping.
+    /// </summary>
+    public static bool AccessOk(ulong addr, ulong size)
+    {
+        var sum = unchecked(addr + size);
+        return sum <= TASK_SIZE && sum >= addr;
+    }
+
     /// <summary>Rounds up to a page boundary; wraps to 0 within a page of 2^64, as PAGE_ALIGN does.</summary>
     public static ulong PageAlign(ulong x) => unchecked(x + PAGE_SIZE - 1) & PAGE_MASK;
 

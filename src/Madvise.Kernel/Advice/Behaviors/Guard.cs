@@ -1,0 +1,127 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Mm;
+
+namespace Madvise.Kernel.Advice;
+
+/// <summary>MADV_GUARD_INSTALL / MADV_GUARD_REMOVE (Linux: mm/madvise.c madvise_guard_install(), madvise_guard_remove()).</summary>
+internal static class Guard
+{
+    /// <summary>Install attempts before giving up with the restart code (MAX_MADVISE_GUARD_RETRIES).</summary>
+    internal const int MaxRetries = 3;
+
+    /// <summary>
+    /// Puts a guard marker in every entry of the range. An entry that holds anything else (a page
+    /// a racing fault just mapped, a swap entry) makes the pass stop; the range is zapped
+    /// (markers survive) and the pass repeated. After <see cref="MaxRetries"/> lost races the
+    /// call returns -ERESTARTNOINTR: madvise() restarts itself, process_madvise() unlocks,
+    /// relocks and retries the range.
+    /// </summary>
+    public static long Install(MadviseBehavior b)
+    {
+        var vma = b.Vma!;
+        if (!IsValidGuardVma(vma, allowLocked: false))
+        {
+            return -Errno.EINVAL;
+        }
+
+        b.Mm.AnonVmaPrepare(vma);
+
+        // VM_MAYBE_GUARD (smaps "gu"): sticky, set on the whole VMA without splitting it.
+        vma.MarkGuardInstalled();
+        for (var attempt = 0; attempt < MaxRetries; attempt++)
+        {
+            if (InstallPass(b.Mm, b.Start, b.End))
+            {
+                return 0;
+            }
+
+            var gather = TlbGather.Rent(b.Mm);
+            try
+            {
+                ZapPageRange.Zap(b.Mm, vma, b.Start, b.End, gather, ZapMode.KeepGuards);
+            }
+            finally
+            {
+                TlbGather.Return(gather);
+            }
+        }
+
+        return -Errno.ERESTARTNOINTR;
+    }
+
+    /// <summary>Clears the guard markers of the range (pages are not populated). Allowed on locked VMAs.</summary>
+    public static long Remove(MadviseBehavior b)
+    {
+        if (!IsValidGuardVma(b.Vma!, allowLocked: true))
+        {
+            return -Errno.EINVAL;
+        }
+
+        var mm = b.Mm;
+        for (var addr = b.Start; addr < b.End;)
+        {
+            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
+            var stop = Math.Min(b.End, tableEnd);
+            var table = mm.PageTable.Lookup(addr);
+            if (table is not null)
+            {
+                lock (table.Lock)
+                {
+                    for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
+                    {
+                        var index = PageTable.PteIndex(a);
+                        if (table.Get(index).IsGuard)
+                        {
+                            table.Set(index, Pte.None);
+                        }
+                    }
+                }
+            }
+
+            addr = stop;
+        }
+
+        return 0;
+    }
+
+    /// <summary>is_valid_guard_vma(): not special, not hugetlb, and (for install) not locked.</summary>
+    private static bool IsValidGuardVma(Vma vma, bool allowLocked)
+    {
+        var disallowed = VmFlags.VM_SPECIAL | VmFlags.VM_HUGETLB;
+        if (!allowLocked)
+        {
+            disallowed |= VmFlags.VM_LOCKED;
+        }
+
+        return (vma.Flags & disallowed) == 0;
+    }
+
+    /// <summary>One walk: empty entries get a marker; false at the first entry that holds something else.</summary>
+    private static bool InstallPass(MmStruct mm, ulong start, ulong end)
+    {
+        for (var addr = start; addr < end;)
+        {
+            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
+            var stop = Math.Min(end, tableEnd);
+            var table = mm.PageTable.LookupOrCreate(addr);
+            lock (table.Lock)
+            {
+                for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                {
+                    var index = PageTable.PteIndex(addr);
+                    var pte = table.Get(index);
+                    if (pte.IsNone)
+                    {
+                        table.Set(index, Pte.GuardMarker);
+                    }
+                    else if (!pte.IsGuard)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,38 @@
+using Madvise.Kernel.Mm;
+using Madvise.Kernel.Tasks;
+
+namespace Madvise.Kernel.Advice;
+
+// Linux: mm/madvise.c do_madvise() — after the series: validity check, lock, TLB batch,
+// behaviour execution, unlock.
+internal static partial class Madvise
+{
+    /// <summary>do_madvise(): one madvise() call on <paramref name="mm"/> made by <paramref name="current"/>.</summary>
+    public static long DoMadvise(MmStruct mm, TaskStruct current, ulong start, ulong lenIn, int behavior)
+    {
+        if (ShouldSkip(mm.Kernel.Config, start, lenIn, behavior, out var error))
+        {
+            return error;
+        }
+
+        var b = MadviseBehavior.Rent(mm, current, behavior);
+        try
+        {
+            error = Lock(b);
+            if (error != 0)
+            {
+                return error;
+            }
+
+            InitTlb(b);
+            error = DoBehavior(start, lenIn, b);
+            FinishTlb(b);
+            Unlock(b);
+            return error;
+        }
+        finally
+        {
+            MadviseBehavior.Return(b);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Mm;
+using static Madvise.Kernel.Abi.MadviseBehavior;
+
+namespace Madvise.Kernel.Advice;
+
+// Linux: mm/madvise.c get_lock_mode(), madvise_lock(), madvise_unlock(), madvise_init_tlb() —
+// the first of the pieces the series split do_madvise() into.
+internal static partial class Madvise
+{
+    /// <summary>get_lock_mode(): the lock <paramref name="b"/>'s behaviour needs under the kernel's profile.</summary>
+    public static MadviseLockMode GetLockMode(MadviseBehavior b)
+    {
+        switch (b.Behavior)
+        {
+            case MADV_HWPOISON:
+            case MADV_SOFT_OFFLINE:
+                return b.Mm.Kernel.Config.MemoryFailure ? MadviseLockMode.None : MadviseLockMode.MmapWrite;
+            case MADV_REMOVE:
+            case MADV_WILLNEED:
+            case MADV_COLD:
+            case MADV_PAGEOUT:
+            case MADV_POPULATE_READ:
+            case MADV_POPULATE_WRITE:
+            case MADV_COLLAPSE:
+            case MADV_GUARD_INSTALL:
+            case MADV_GUARD_REMOVE:
+                return MadviseLockMode.MmapRead;
+            case MADV_DONTNEED:
+            case MADV_DONTNEED_LOCKED:
+            case MADV_FREE:
+                // Per-VMA locking for these arrived after the series (6.17/6.18).
+                return b.Profile == KernelProfile.PerVmaLock ? MadviseLockMode.VmaRead : MadviseLockMode.MmapRead;
+            default:
+                // Flag changes — and any unknown value — take the write lock.
+                return MadviseLockMode.MmapWrite;
+        }
+    }
+
+    /// <summary>madvise_lock(): takes the lock of <see cref="GetLockMode"/>. Returns 0, or -EINTR when a fatal signal interrupts a write-lock wait.</summary>
+    public static long Lock(MadviseBehavior b)
+    {
+        var mode = GetLockMode(b);
+        switch (mode)
+        {
+            case MadviseLockMode.MmapWrite:
+                if (b.Mm.WriteLockKillable(b.Current.FatalSignal, out var token) != 0)
+                {
+                    return -Errno.EINTR;
+                }
+
+                b.LockToken = token;
+                break;
+            case MadviseLockMode.MmapRead:
+                b.LockToken = b.Mm.ReadLock();
+                break;
+            default:
+                // None, or VmaRead: the walk locks each VMA itself.
+                break;
+        }
+
+        b.LockMode = mode;
+        return 0;
+    }
+
+    /// <summary>madvise_unlock(): releases what is held and resets the mode.</summary>
+    public static void Unlock(MadviseBehavior b)
+    {
+        switch (b.LockMode)
+        {
+            case MadviseLockMode.MmapWrite:
+                b.Mm.WriteUnlock(b.LockToken);
+                break;
+            case MadviseLockMode.MmapRead:
+                b.Mm.ReadUnlock(b.LockToken);
+                break;
+            default:
+                break;
+        }
+
+        b.LockMode = MadviseLockMode.None;
+    }
+
+    /// <summary>madvise_batch_tlb_flush(): behaviours whose zaps share one TLB batch per call (BatchedTlb and later).</summary>
+    public static bool BatchTlbFlush(MadviseBehavior b) =>
+        b.Profile >= KernelProfile.BatchedTlb && b.Behavior is MADV_DONTNEED or MADV_DONTNEED_LOCKED or MADV_FREE;
+
+    /// <summary>madvise_init_tlb().</summary>
+    public static void InitTlb(MadviseBehavior b)
+    {
+        if (BatchTlbFlush(b))
+        {
+            b.Tlb = TlbGather.Rent(b.Mm);
+        }
+    }
+
+    /// <summary>madvise_finish_tlb(): flushes the shared batch.</summary>
+    public static void FinishTlb(MadviseBehavior b)
+    {
+        if (b.Tlb is { } tlb)
+        {
+            TlbGather.Return(tlb);
+            b.Tlb = null;
+        }
+    }
+
+    /// <summary>Drops and re-takes the mmap read lock around work that must not hold it (WILLNEED, REMOVE).</summary>
+    public static void DropMmapReadLock(MadviseBehavior b)
+    {
+        b.LockDropped = true;
+        b.Mm.ReadUnlock(b.LockToken);
+    }
+
+    /// <summary>Re-takes the mmap read lock dropped by <see cref="DropMmapReadLock"/>.</summary>
+    public static void RetakeMmapReadLock(MadviseBehavior b) => b.LockToken = b.Mm.ReadLock();
+}

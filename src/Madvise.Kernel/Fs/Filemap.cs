@@ -1,0 +1,103 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Mm;
+
+namespace Madvise.Kernel.Fs;
+
+/// <summary>Page cache reads (Linux: mm/filemap.c filemap_fault(), mm/shmem.c shmem_get_folio()).</summary>
+internal static class Filemap
+{
+    /// <summary>The page is beyond the end of the file (the fault raises SIGBUS).</summary>
+    public const int BeyondEof = -1;
+
+    /// <summary>No frame could be allocated.</summary>
+    public const int OutOfMemory = -2;
+
+    /// <summary>
+    /// Returns the frame caching page <paramref name="index"/> of <paramref name="inode"/> with a
+    /// new reference for the caller, reading it from the backing store (or zero-filling a shmem
+    /// hole) when it is not cached.
+    /// </summary>
+    public static int GetPage(Kernel kernel, Inode inode, ulong index)
+    {
+        if (index >= inode.PageCount)
+        {
+            return BeyondEof;
+        }
+
+        var memory = kernel.Memory;
+        var cache = inode.Cache;
+        lock (cache.Lock)
+        {
+            if (cache.TryGetLocked(index, out var cached))
+            {
+                memory.Get(cached);
+                return cached;
+            }
+        }
+
+        var pfn = memory.Allocate(zero: false);
+        if (pfn < 0)
+        {
+            return OutOfMemory;
+        }
+
+        lock (cache.Lock)
+        {
+            if (cache.TryGetLocked(index, out var raced))
+            {
+                memory.Put(pfn);
+                memory.Get(raced);
+                return raced;
+            }
+
+            inode.ReadStoreLocked(index, memory.Page(pfn));
+            InitCacheFrame(kernel, inode, index, pfn);
+            cache.AddLocked(index, pfn);
+
+            // One reference for the cache (the allocation's) and one for the caller.
+            memory.Get(pfn);
+        }
+
+        kernel.Lru.Add(pfn);
+        return pfn;
+    }
+
+    /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
+    public static long Populate(Kernel kernel, Inode inode, byte fill)
+    {
+        var memory = kernel.Memory;
+        for (ulong index = 0; index < inode.PageCount; index++)
+        {
+            var pfn = memory.Allocate(zero: false);
+            if (pfn < 0)
+            {
+                return -Errno.ENOSPC;
+            }
+
+            var page = memory.Page(pfn);
+            var start = index << PageSize.PAGE_SHIFT;
+            var valid = (int)Math.Min(PageSize.PAGE_SIZE, inode.Size - start);
+            page[..valid].Fill(fill);
+            page[valid..].Clear();
+            lock (inode.Cache.Lock)
+            {
+                InitCacheFrame(kernel, inode, index, pfn);
+                inode.Cache.AddLocked(index, pfn);
+            }
+
+            kernel.Lru.Add(pfn);
+        }
+
+        return 0;
+    }
+
+    private static void InitCacheFrame(Kernel kernel, Inode inode, ulong index, int pfn)
+    {
+        ref var f = ref kernel.Memory.Frame(pfn);
+        f.Index = index;
+        f.Mapping = inode.Cache;
+
+        // shmem pages are swap-backed (anon LRU); regular file pages live on the file LRU.
+        f.Flags = inode.IsShmem ? (int)(PageFlags.Shmem | PageFlags.SwapBacked | PageFlags.Dirty) : 0;
+    }
+}

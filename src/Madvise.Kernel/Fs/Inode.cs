@@ -1,0 +1,130 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Mm;
+
+namespace Madvise.Kernel.Fs;
+
+/// <summary>
+/// A file (Linux: <c>struct inode</c>): a regular file whose contents live on a simulated
+/// disk, or a shmem file (tmpfs, memfd, shared anonymous memory) whose only copy is its page
+/// cache.
+/// </summary>
+/// <remarks>
+/// <para>Disk model of a regular file: every byte below <see cref="Size"/> is <c>fill</c>
+/// unless the page was written back (<see cref="_stored"/>) or punched (<see cref="_holes"/>,
+/// reads as zeros). Bytes of the last page beyond Size read as zeros. The disk store is
+/// protected by the page cache's lock.</para>
+/// <para><see cref="_mappingsLock"/> (Linux: i_mmap_rwsem, a leaf lock here) protects the list
+/// of VMAs that map the file, used to unmap a page from every process (hole punch).</para>
+/// </remarks>
+public sealed class Inode
+{
+    /// <summary>The byte every never-written page of a regular file holds.</summary>
+    private readonly byte _fill;
+
+    /// <summary>Pages written back to the disk. Protected by the page cache lock.</summary>
+    private readonly Dictionary<ulong, byte[]> _stored = [];
+
+    /// <summary>Punched pages (read as zeros). Protected by the page cache lock.</summary>
+    private readonly HashSet<ulong> _holes = [];
+
+    /// <summary>VMAs mapping this file (i_mmap). Protected by <see cref="_mappingsLock"/>.</summary>
+    private readonly List<Vma> _mappings = [];
+
+    /// <summary>Protects <see cref="_mappings"/>. Leaf lock.</summary>
+    private readonly Lock _mappingsLock = new();
+
+    internal Inode(long ino, ulong size, byte fill, bool isShmem, uint ownerUid)
+    {
+        Ino = ino;
+        Size = size;
+        _fill = fill;
+        IsShmem = isShmem;
+        OwnerUid = ownerUid;
+        Cache = new PageCache(this);
+    }
+
+    /// <summary>Inode number.</summary>
+    public long Ino { get; }
+
+    /// <summary>File size in bytes.</summary>
+    public ulong Size { get; }
+
+    /// <summary>tmpfs/shmem (memfd, shared anonymous memory): no disk behind the page cache.</summary>
+    public bool IsShmem { get; }
+
+    /// <summary>Owner uid (inode_owner_or_capable).</summary>
+    public uint OwnerUid { get; }
+
+    /// <summary>Number of pages that hold file data: ceil(Size / 4096).</summary>
+    public ulong PageCount => (Size + PageSize.PAGE_SIZE - 1) >> PageSize.PAGE_SHIFT;
+
+    /// <summary>The page cache.</summary>
+    internal PageCache Cache { get; }
+
+    /// <summary>Fills <paramref name="dst"/> (one page) with page <paramref name="index"/> as stored on disk. Precondition: the cache lock is held.</summary>
+    internal void ReadStoreLocked(ulong index, Span<byte> dst)
+    {
+        if (IsShmem || _holes.Contains(index))
+        {
+            dst.Clear();
+            return;
+        }
+
+        if (_stored.TryGetValue(index, out var data))
+        {
+            data.CopyTo(dst);
+            return;
+        }
+
+        var start = index << PageSize.PAGE_SHIFT;
+        var valid = start >= Size ? 0 : (int)Math.Min((ulong)dst.Length, Size - start);
+        dst[..valid].Fill(_fill);
+        dst[valid..].Clear();
+    }
+
+    /// <summary>Writes a page back to disk (regular files only). Precondition: the cache lock is held.</summary>
+    internal void WriteBackLocked(ulong index, ReadOnlySpan<byte> src)
+    {
+        if (IsShmem)
+        {
+            return;
+        }
+
+        _holes.Remove(index);
+        _stored[index] = src.ToArray();
+    }
+
+    /// <summary>Records a punched page (reads as zeros). Precondition: the cache lock is held.</summary>
+    internal void PunchLocked(ulong index)
+    {
+        _stored.Remove(index);
+        _holes.Add(index);
+    }
+
+    /// <summary>Registers a VMA that maps this file.</summary>
+    internal void AddMapping(Vma vma)
+    {
+        lock (_mappingsLock)
+        {
+            _mappings.Add(vma);
+        }
+    }
+
+    /// <summary>Unregisters a VMA.</summary>
+    internal void RemoveMapping(Vma vma)
+    {
+        lock (_mappingsLock)
+        {
+            _mappings.Remove(vma);
+        }
+    }
+
+    /// <summary>A snapshot of the VMAs that map this file.</summary>
+    internal Vma[] MappingsSnapshot()
+    {
+        lock (_mappingsLock)
+        {
+            return [.. _mappings];
+        }
+    }
+}

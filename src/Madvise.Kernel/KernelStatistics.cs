@@ -1,0 +1,79 @@
+namespace Madvise.Kernel;
+
+/// <summary>
+/// Kernel-wide event counters (Linux: /proc/vmstat). Every counter is updated with an atomic
+/// add by the code path that does the work, so differences between profiles show up here.
+/// </summary>
+public sealed class KernelStatistics
+{
+    private long _tlbFlushes;
+    private long _tlbCpuFlushes;
+    private long _pageFaults;
+    private long _cowFaults;
+    private long _pagesZapped;
+    private long _swapOuts;
+    private long _swapIns;
+    private long _pagesReclaimed;
+    private long _lazyFreed;
+    private long _vectorRetries;
+
+    /// <summary>TLB shootdowns (one per flush of a gather that had changed translations).</summary>
+    public long TlbFlushes => Interlocked.Read(ref _tlbFlushes);
+
+    /// <summary>Per-CPU invalidations performed by those shootdowns.</summary>
+    public long TlbCpuFlushes => Interlocked.Read(ref _tlbCpuFlushes);
+
+    /// <summary>Page faults handled (the TLB and page table did not allow the access).</summary>
+    public long PageFaults => Interlocked.Read(ref _pageFaults);
+
+    /// <summary>Copy-on-write breaks.</summary>
+    public long CowFaults => Interlocked.Read(ref _cowFaults);
+
+    /// <summary>Present PTEs cleared by zap (munmap, DONTNEED, ...).</summary>
+    public long PagesZapped => Interlocked.Read(ref _pagesZapped);
+
+    /// <summary>Anonymous pages written to swap.</summary>
+    public long SwapOuts => Interlocked.Read(ref _swapOuts);
+
+    /// <summary>Pages read back from swap.</summary>
+    public long SwapIns => Interlocked.Read(ref _swapIns);
+
+    /// <summary>Pages freed by reclaim (PAGEOUT, memory pressure).</summary>
+    public long PagesReclaimed => Interlocked.Read(ref _pagesReclaimed);
+
+    /// <summary>Lazy-free pages discarded by reclaim.</summary>
+    public long LazyFreed => Interlocked.Read(ref _lazyFreed);
+
+    /// <summary>process_madvise() ranges retried after a race-caused restart (unlock, relock, retry).</summary>
+    public long VectorRetries => Interlocked.Read(ref _vectorRetries);
+
+    internal void RecordTlbFlush(int cpus)
+    {
+        Interlocked.Increment(ref _tlbFlushes);
+        Interlocked.Add(ref _tlbCpuFlushes, cpus);
+    }
+
+    internal void RecordFault() => Interlocked.Increment(ref _pageFaults);
+
+    internal void RecordCow() => Interlocked.Increment(ref _cowFaults);
+
+    internal void RecordZapped(long pages) => Interlocked.Add(ref _pagesZapped, pages);
+
+    internal void RecordSwapOut() => Interlocked.Increment(ref _swapOuts);
+
+    internal void RecordSwapIn() => Interlocked.Increment(ref _swapIns);
+
+    internal void RecordReclaimed(long pages) => Interlocked.Add(ref _pagesReclaimed, pages);
+
+    internal void RecordLazyFreed() => Interlocked.Increment(ref _lazyFreed);
+
+    internal void RecordVectorRetry() => Interlocked.Increment(ref _vectorRetries);
+
+    /// <summary>Zeroes every counter.</summary>
+    public void Reset()
+    {
+        _tlbFlushes = _tlbCpuFlushes = _pageFaults = _cowFaults = _pagesZapped = 0;
+        _swapOuts = _swapIns = _pagesReclaimed = _lazyFreed = _vectorRetries = 0;
+        Interlocked.MemoryBarrier();
+    }
+}

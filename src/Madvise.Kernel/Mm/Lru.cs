@@ -1,0 +1,219 @@
+namespace Madvise.Kernel.Mm;
+
+/// <summary>
+/// The LRU lists (Linux: a node's <c>lruvec</c>): which frames are hot and which reclaim
+/// should look at first.
+/// </summary>
+/// <remarks>
+/// Intrusive doubly-linked lists through <see cref="PageFrame.LruPrev"/>/<see cref="PageFrame.LruNext"/>,
+/// so adding, removing and moving a frame is O(1). Membership does not hold a reference:
+/// freeing a frame takes it off its list. <see cref="_lock"/> (lru_lock) protects the links,
+/// heads, counts and the Lru/Active/Unevictable flags; it is a leaf lock taken inside
+/// page-table locks.
+/// </remarks>
+internal sealed class Lru
+{
+    private const int ListCount = 5;
+
+    /// <summary>Bits of <see cref="PageFrame.Flags"/> that record which list the frame is on.</summary>
+    private const int ListBitsShift = 24;
+
+    private const int ListBitsMask = 0b111 << ListBitsShift;
+
+    private readonly PhysicalMemory _memory;
+
+    /// <summary>Protects every list.</summary>
+    private readonly Lock _lock = new();
+
+    /// <summary>First (most recently added) frame of each list, or -1.</summary>
+    private readonly int[] _head = [-1, -1, -1, -1, -1];
+
+    /// <summary>Last (oldest) frame of each list, or -1.</summary>
+    private readonly int[] _tail = [-1, -1, -1, -1, -1];
+
+    /// <summary>Length of each list.</summary>
+    private readonly long[] _count = new long[ListCount];
+
+    public Lru(PhysicalMemory memory) => _memory = memory;
+
+    /// <summary>Length of <paramref name="list"/>.</summary>
+    public long Count(LruList list)
+    {
+        lock (_lock)
+        {
+            return _count[(int)list];
+        }
+    }
+
+    /// <summary>The list a frame with <paramref name="flags"/> belongs on (folio_lru_list).</summary>
+    public static LruList ListFor(PageFlags flags)
+    {
+        if ((flags & (PageFlags.Unevictable | PageFlags.Mlocked)) != 0)
+        {
+            return LruList.Unevictable;
+        }
+
+        var file = (flags & PageFlags.SwapBacked) == 0;
+        var active = (flags & PageFlags.Active) != 0;
+        return file ? (active ? LruList.ActiveFile : LruList.InactiveFile) : (active ? LruList.ActiveAnon : LruList.InactiveAnon);
+    }
+
+    /// <summary>Puts a frame that is on no list onto the list its flags select (folio_add_lru).</summary>
+    public void Add(int pfn)
+    {
+        lock (_lock)
+        {
+            ref var f = ref _memory.Frame(pfn);
+            if ((f.Flags & (int)PageFlags.Lru) != 0)
+            {
+                return;
+            }
+
+            LinkLocked(pfn, ref f, ListFor((PageFlags)f.Flags));
+        }
+    }
+
+    /// <summary>Takes a frame off its list, if it is on one.</summary>
+    public void Remove(int pfn)
+    {
+        lock (_lock)
+        {
+            ref var f = ref _memory.Frame(pfn);
+            if ((f.Flags & (int)PageFlags.Lru) != 0)
+            {
+                UnlinkLocked(pfn, ref f);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Atomically changes a frame's LRU-relevant flags and moves it to the list they select
+    /// (folio_deactivate, folio_mark_lazyfree, mlock/munlock). A frame that is on no list only
+    /// gets its flags changed.
+    /// </summary>
+    public void Update(int pfn, PageFlags set, PageFlags clear)
+    {
+        lock (_lock)
+        {
+            ref var f = ref _memory.Frame(pfn);
+            var onLru = (f.Flags & (int)PageFlags.Lru) != 0;
+            if (onLru)
+            {
+                UnlinkLocked(pfn, ref f);
+            }
+
+            Interlocked.And(ref f.Flags, ~(int)clear);
+            Interlocked.Or(ref f.Flags, (int)set);
+            if (onLru)
+            {
+                LinkLocked(pfn, ref f, ListFor((PageFlags)f.Flags));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="into"/>.Length frames from the oldest end of
+    /// <paramref name="list"/>, each with a new reference, off the LRU (isolate_lru_folios).
+    /// Frames whose last reference is being dropped are skipped.
+    /// </summary>
+    public int Isolate(LruList list, Span<int> into)
+    {
+        var n = 0;
+        lock (_lock)
+        {
+            var pfn = _tail[(int)list];
+            while (pfn >= 0 && n < into.Length)
+            {
+                ref var f = ref _memory.Frame(pfn);
+                var prev = f.LruPrev;
+                if (TryGetUnlessZero(ref f.RefCount))
+                {
+                    UnlinkLocked(pfn, ref f);
+                    into[n++] = pfn;
+                }
+
+                pfn = prev;
+            }
+        }
+
+        return n;
+    }
+
+    private static bool TryGetUnlessZero(ref int refCount)
+    {
+        var c = Volatile.Read(ref refCount);
+        while (c > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref refCount, c + 1, c);
+            if (seen == c)
+            {
+                return true;
+            }
+
+            c = seen;
+        }
+
+        return false;
+    }
+
+    private void LinkLocked(int pfn, ref PageFrame f, LruList list)
+    {
+        var l = (int)list;
+        f.LruPrev = -1;
+        f.LruNext = _head[l];
+        if (_head[l] >= 0)
+        {
+            _memory.Frame(_head[l]).LruPrev = pfn;
+        }
+        else
+        {
+            _tail[l] = pfn;
+        }
+
+        _head[l] = pfn;
+        _count[l]++;
+
+        // Remember which list the frame is on in the flag word, so that unlinking finds the
+        // right head/tail even if other flag bits changed in between.
+        var flags = PageFlags.Lru | (list == LruList.Unevictable ? PageFlags.Unevictable : 0);
+        var oldFlags = Volatile.Read(ref f.Flags);
+        while (true)
+        {
+            var next = (oldFlags & ~ListBitsMask) | (int)flags | (l << ListBitsShift);
+            var seen = Interlocked.CompareExchange(ref f.Flags, next, oldFlags);
+            if (seen == oldFlags)
+            {
+                break;
+            }
+
+            oldFlags = seen;
+        }
+    }
+
+    private void UnlinkLocked(int pfn, ref PageFrame f)
+    {
+        var l = (Volatile.Read(ref f.Flags) & ListBitsMask) >> ListBitsShift;
+
+        if (f.LruPrev >= 0)
+        {
+            _memory.Frame(f.LruPrev).LruNext = f.LruNext;
+        }
+        else
+        {
+            _head[l] = f.LruNext;
+        }
+
+        if (f.LruNext >= 0)
+        {
+            _memory.Frame(f.LruNext).LruPrev = f.LruPrev;
+        }
+        else
+        {
+            _tail[l] = f.LruPrev;
+        }
+
+        f.LruPrev = f.LruNext = -1;
+        _count[l]--;
+        Interlocked.And(ref f.Flags, ~(int)(PageFlags.Lru | PageFlags.Unevictable));
+    }
+}

@@ -1,0 +1,204 @@
+using System.Runtime.CompilerServices;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+// User memory access: what the task's own loads and stores do, through the calling CPU's TLB,
+// the page table and the fault handler (Linux: arch/x86/mm/fault.c do_user_addr_fault()).
+public sealed partial class MmStruct
+{
+    /// <summary>How <see cref="Access"/> moves bytes.</summary>
+    private enum AccessKind
+    {
+        /// <summary>Copy from user memory into a buffer.</summary>
+        Read,
+
+        /// <summary>Copy from a buffer into user memory.</summary>
+        Write,
+
+        /// <summary>Store one byte value into every byte (memset).</summary>
+        Fill,
+    }
+
+    /// <summary>
+    /// Reads user memory at <paramref name="addr"/> into <paramref name="destination"/> as a load
+    /// by the task would, faulting pages in.
+    /// </summary>
+    /// <returns>The number of bytes read before the first byte that faults (destination.Length when none does).</returns>
+    public unsafe long ReadUser(ulong addr, Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            return Access(addr, (ulong)destination.Length, p, 0, AccessKind.Read);
+        }
+    }
+
+    /// <summary>Writes <paramref name="source"/> to user memory as stores by the task would.</summary>
+    /// <returns>The number of bytes stored before the first byte that faults.</returns>
+    public unsafe long WriteUser(ulong addr, ReadOnlySpan<byte> source)
+    {
+        fixed (byte* p = source)
+        {
+            return Access(addr, (ulong)source.Length, p, 0, AccessKind.Write);
+        }
+    }
+
+    /// <summary>Stores <paramref name="value"/> into <paramref name="length"/> bytes, as memset would.</summary>
+    /// <returns>The number of bytes stored before the first byte that faults.</returns>
+    public unsafe long FillUser(ulong addr, ulong length, byte value) => Access(addr, length, null, value, AccessKind.Fill);
+
+    /// <summary>
+    /// Reads this address space from the kernel side, as process_vm_readv(2) does
+    /// (access_remote_vm: get_user_pages without FOLL_FORCE): unlike a load by the task, a page
+    /// needs VM_READ (write-only and exec-only memory cannot be read), and no TLB is used.
+    /// </summary>
+    /// <returns>The number of bytes read before the first page that cannot be.</returns>
+    public unsafe long ReadRemote(ulong addr, Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            return Access(addr, (ulong)destination.Length, p, 0, AccessKind.Read, remote: true);
+        }
+    }
+
+    /// <summary>Stores <paramref name="value"/> into <paramref name="length"/> bytes from the kernel side, as process_vm_writev(2) does.</summary>
+    /// <returns>The number of bytes stored before the first page that cannot be written.</returns>
+    public unsafe long FillRemote(ulong addr, ulong length, byte value) => Access(addr, length, null, value, AccessKind.Fill, remote: true);
+
+    private unsafe long Access(ulong addr, ulong length, byte* buffer, byte value, AccessKind kind, bool remote = false)
+    {
+        var cpu = SimCpu.Current;
+        var memory = Kernel.Memory;
+        var write = kind != AccessKind.Read;
+        ulong done = 0;
+        while (done < length)
+        {
+            var va = addr + done;
+            if (va < addr || va >= TaskSize)
+            {
+                break;
+            }
+
+            var offset = (int)(va & (PageSize.PAGE_SIZE - 1));
+            var chunk = (int)Math.Min(length - done, PageSize.PAGE_SIZE - (ulong)offset);
+            var copied = false;
+            if (!remote)
+            {
+                lock (cpu.TlbLock)
+                {
+                    if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn))
+                    {
+                        Copy(memory.Data(pfn) + offset, buffer is null ? null : buffer + done, chunk, value, kind);
+                        copied = true;
+                    }
+                }
+            }
+
+            if (!copied && !AccessSlow(remote ? null : cpu, va, buffer is null ? null : buffer + done, chunk, value, kind))
+            {
+                break;
+            }
+
+            done += (ulong)chunk;
+        }
+
+        return (long)done;
+    }
+
+    /// <summary>
+    /// TLB miss: walk the page table under the mmap read lock, fault if needed, perform the access
+    /// under the PTE lock and cache the translation.
+    /// </summary>
+    /// <returns>False when the access faults (SIGSEGV/SIGBUS for the task).</returns>
+    private unsafe bool AccessSlow(SimCpu? cpu, ulong va, byte* buffer, int chunk, byte value, AccessKind kind)
+    {
+        var write = kind != AccessKind.Read;
+        var token = ReadLock();
+        try
+        {
+            var vma = Vmas.FindContaining(va);
+            var allowed = vma is not null && (cpu is not null ? AccessAllowed(vma, write)
+                : (vma.Flags & (write ? VmFlags.VM_WRITE : VmFlags.VM_READ)) != 0 && (vma.Flags & (VmFlags.VM_IO | VmFlags.VM_PFNMAP)) == 0);
+            if (!allowed)
+            {
+                return false;
+            }
+
+            if (cpu is not null)
+            {
+                EnterCpu(cpu);
+            }
+
+            var page = va & PageSize.PAGE_MASK;
+            var offset = (int)(va - page);
+            while (true)
+            {
+                var table = PageTable.Lookup(page);
+                if (table is not null)
+                {
+                    lock (table.Lock)
+                    {
+                        var index = PageTable.PteIndex(page);
+                        var pte = table.Get(index);
+                        if (pte.IsPresent && (!write || pte.Writable))
+                        {
+                            // Hardware sets the accessed (and on a store the dirty) bit.
+                            var aged = pte.WithYoung(true);
+                            if (write && !pte.Dirty)
+                            {
+                                aged = aged.WithDirty(true);
+                                MarkFrameDirtyIfFile(pte.Pfn);
+                            }
+
+                            if (aged != pte)
+                            {
+                                table.Set(index, aged);
+                            }
+
+                            Copy(Kernel.Memory.Data(pte.Pfn) + offset, buffer, chunk, value, kind);
+                            if (cpu is not null)
+                            {
+                                lock (cpu.TlbLock)
+                                {
+                                    cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pte.Pfn, aged.Writable && aged.Dirty);
+                                }
+                            }
+
+                            return true;
+                        }
+                    }
+                }
+
+                if (HandleFault(vma!, page, write) != FaultResult.Ok)
+                {
+                    return false;
+                }
+            }
+        }
+        finally
+        {
+            ReadUnlock(token);
+        }
+    }
+
+    /// <summary>access_error() on x86: a store needs VM_WRITE; a load needs any of read, write or exec.</summary>
+    internal static bool AccessAllowed(Vma vma, bool write) =>
+        write ? (vma.Flags & VmFlags.VM_WRITE) != 0 : (vma.Flags & (VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_EXEC)) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Copy(byte* user, byte* buffer, int count, byte value, AccessKind kind)
+    {
+        switch (kind)
+        {
+            case AccessKind.Read:
+                Buffer.MemoryCopy(user, buffer, count, count);
+                break;
+            case AccessKind.Write:
+                Buffer.MemoryCopy(buffer, user, count, count);
+                break;
+            default:
+                new Span<byte>(user, count).Fill(value);
+                break;
+        }
+    }
+}

@@ -1,0 +1,432 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Fs;
+
+namespace Madvise.Kernel.Mm;
+
+// Linux: mm/memory.c handle_pte_fault() and the fault kinds it dispatches to.
+public sealed partial class MmStruct
+{
+    /// <summary>
+    /// Resolves a fault at <paramref name="addr"/> in <paramref name="vma"/> so that a read
+    /// (or, if <paramref name="write"/>, a write) of the page can proceed.
+    /// </summary>
+    /// <remarks>
+    /// Preconditions: the mmap_lock is held for reading (or writing); vma contains addr; the
+    /// access is allowed by vma's flags (access_error() already passed). Frames are allocated and
+    /// copied with no page-table lock held; every installation re-checks the PTE under the lock
+    /// and retries if it changed.
+    /// </remarks>
+    internal FaultResult HandleFault(Vma vma, ulong addr, bool write)
+    {
+        Kernel.Stats.RecordFault();
+        addr &= PageSize.PAGE_MASK;
+        var table = PageTable.LookupOrCreate(addr);
+        var index = PageTable.PteIndex(addr);
+        while (true)
+        {
+            Pte pte;
+            lock (table.Lock)
+            {
+                pte = table.Get(index);
+                if (pte.IsPresent && (!write || pte.Writable))
+                {
+                    // Spurious: someone else resolved it; just age it (hardware sets A/D).
+                    var aged = pte.WithYoung(true);
+                    if (write)
+                    {
+                        aged = aged.WithDirty(true);
+                        MarkFrameDirtyIfFile(aged.Pfn);
+                    }
+
+                    table.Set(index, aged);
+                    return FaultResult.Ok;
+                }
+            }
+
+            FaultResult result;
+            if (pte.IsNone)
+            {
+                result = vma.File is null ? DoAnonymousPage(vma, addr, table, index, write) : DoFilePage(vma, addr, table, index, write);
+            }
+            else if (pte.IsGuard)
+            {
+                return FaultResult.SigSegv;
+            }
+            else if (pte.IsPoison)
+            {
+                return FaultResult.HwPoison;
+            }
+            else if (pte.IsSwap)
+            {
+                result = DoSwapPage(vma, addr, table, index, pte, write);
+            }
+            else
+            {
+                result = DoWpPage(vma, addr, table, index, pte);
+            }
+
+            if (result != FaultResult.Retry)
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>do_anonymous_page(): the zero page for a read, a new zeroed frame for a write.</summary>
+    private FaultResult DoAnonymousPage(Vma vma, ulong addr, PteTable table, int index, bool write)
+    {
+        if (!write)
+        {
+            lock (table.Lock)
+            {
+                if (!table.Get(index).IsNone)
+                {
+                    return FaultResult.Retry;
+                }
+
+                table.Set(index, Pte.Make(PhysicalMemory.ZeroPfn, writable: false, dirty: false, young: true));
+                AddRss(PhysicalMemory.ZeroPfn, 1);
+                return FaultResult.Ok;
+            }
+        }
+
+        var anonVma = AnonVmaPrepare(vma);
+        var pfn = NewAnonFrame(anonVma, addr, zero: true);
+        if (pfn < 0)
+        {
+            return FaultResult.Oom;
+        }
+
+        lock (table.Lock)
+        {
+            if (!table.Get(index).IsNone)
+            {
+                DiscardNewFrame(pfn);
+                return FaultResult.Retry;
+            }
+
+            MapNewAnonFrameLocked(vma, table, index, pfn);
+        }
+
+        Kernel.Lru.Add(pfn);
+        return FaultResult.Ok;
+    }
+
+    /// <summary>do_read_fault() / do_cow_fault() / do_shared_fault(): map a page cache page, or a private copy of it.</summary>
+    private FaultResult DoFilePage(Vma vma, ulong addr, PteTable table, int index, bool write)
+    {
+        var memory = Kernel.Memory;
+        var cached = Filemap.GetPage(Kernel, vma.File!.Inode, vma.PageIndex(addr));
+        if (cached == Filemap.BeyondEof)
+        {
+            return FaultResult.SigBus;
+        }
+
+        if (cached == Filemap.OutOfMemory)
+        {
+            return FaultResult.Oom;
+        }
+
+        var shared = (vma.Flags & VmFlags.VM_SHARED) != 0;
+        if (write && !shared)
+        {
+            // do_cow_fault(): a private writable mapping gets its own copy at once.
+            var anonVma = AnonVmaPrepare(vma);
+            var copy = NewAnonFrame(anonVma, addr, zero: false);
+            if (copy < 0)
+            {
+                memory.Put(cached);
+                return FaultResult.Oom;
+            }
+
+            unsafe
+            {
+                Buffer.MemoryCopy(memory.Data(cached), memory.Data(copy), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+            }
+
+            memory.Put(cached);
+            lock (table.Lock)
+            {
+                if (!table.Get(index).IsNone)
+                {
+                    DiscardNewFrame(copy);
+                    return FaultResult.Retry;
+                }
+
+                MapNewAnonFrameLocked(vma, table, index, copy);
+            }
+
+            Kernel.Stats.RecordCow();
+            Kernel.Lru.Add(copy);
+            return FaultResult.Ok;
+        }
+
+        lock (table.Lock)
+        {
+            if (!table.Get(index).IsNone)
+            {
+                memory.Put(cached);
+                return FaultResult.Retry;
+            }
+
+            // The reference from GetPage becomes the PTE's.
+            Interlocked.Increment(ref memory.Frame(cached).MapCount);
+            table.Set(index, Pte.Make(cached, writable: write, dirty: write, young: true));
+            AddRss(cached, 1);
+            if (write)
+            {
+                Interlocked.Or(ref memory.Frame(cached).Flags, (int)PageFlags.Dirty);
+            }
+
+            if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+            {
+                Kernel.Lru.Update(cached, PageFlags.Mlocked, 0);
+            }
+        }
+
+        return FaultResult.Ok;
+    }
+
+    /// <summary>do_wp_page(): a write to a present, write-protected page of a writable VMA.</summary>
+    private FaultResult DoWpPage(Vma vma, ulong addr, PteTable table, int index, Pte seen)
+    {
+        var memory = Kernel.Memory;
+        var old = seen.Pfn;
+        if ((vma.Flags & VmFlags.VM_SHARED) != 0)
+        {
+            // wp_page_shared(): the page cache page itself becomes writable.
+            lock (table.Lock)
+            {
+                if (table.Get(index) != seen)
+                {
+                    return FaultResult.Retry;
+                }
+
+                table.Set(index, seen.WithWritable(true).WithDirty(true).WithYoung(true));
+                Interlocked.Or(ref memory.Frame(old).Flags, (int)PageFlags.Dirty);
+                return FaultResult.Ok;
+            }
+        }
+
+        lock (table.Lock)
+        {
+            if (table.Get(index) != seen)
+            {
+                return FaultResult.Retry;
+            }
+
+            ref var frame = ref memory.Frame(old);
+            if (old != PhysicalMemory.ZeroPfn && (frame.Flags & (int)PageFlags.Anon) != 0
+                && Volatile.Read(ref frame.RefCount) == 1 && Volatile.Read(ref frame.MapCount) == 1)
+            {
+                // wp_can_reuse_anon_folio(): nobody else can see this page; no copy needed.
+                table.Set(index, seen.WithWritable(true).WithDirty(true).WithYoung(true));
+                return FaultResult.Ok;
+            }
+
+            if (old != PhysicalMemory.ZeroPfn)
+            {
+                memory.Get(old);
+            }
+        }
+
+        // wp_page_copy(): copy outside the lock, holding a reference on the old frame.
+        var anonVma = AnonVmaPrepare(vma);
+        var copy = NewAnonFrame(anonVma, addr, zero: old == PhysicalMemory.ZeroPfn);
+        if (copy < 0)
+        {
+            if (old != PhysicalMemory.ZeroPfn)
+            {
+                memory.Put(old);
+            }
+
+            return FaultResult.Oom;
+        }
+
+        if (old != PhysicalMemory.ZeroPfn)
+        {
+            unsafe
+            {
+                Buffer.MemoryCopy(memory.Data(old), memory.Data(copy), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+            }
+        }
+
+        lock (table.Lock)
+        {
+            if (table.Get(index) != seen)
+            {
+                DiscardNewFrame(copy);
+                if (old != PhysicalMemory.ZeroPfn)
+                {
+                    memory.Put(old);
+                }
+
+                return FaultResult.Retry;
+            }
+
+            MapNewAnonFrameLocked(vma, table, index, copy);
+            AddRss(old, -1);
+
+            // ptep_clear_flush(): no CPU may keep using the old frame through a stale entry.
+            var vpn = addr >> PageSize.PAGE_SHIFT;
+            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+            if (old != PhysicalMemory.ZeroPfn)
+            {
+                Interlocked.Decrement(ref memory.Frame(old).MapCount);
+            }
+        }
+
+        if (old != PhysicalMemory.ZeroPfn)
+        {
+            memory.Put(old); // the old PTE's reference
+            memory.Put(old); // ours
+        }
+
+        Kernel.Stats.RecordCow();
+        Kernel.Lru.Add(copy);
+        return FaultResult.Ok;
+    }
+
+    /// <summary>do_swap_page(): bring a swapped-out anonymous page back.</summary>
+    private FaultResult DoSwapPage(Vma vma, ulong addr, PteTable table, int index, Pte seen, bool write)
+    {
+        var memory = Kernel.Memory;
+        var swap = Kernel.Swap!;
+        var slot = seen.SwapSlot;
+        var pfn = swap.LookupCache(slot);
+        var fromCache = pfn >= 0;
+        if (!fromCache)
+        {
+            pfn = NewAnonFrame(AnonVmaPrepare(vma), addr, zero: false);
+            if (pfn < 0)
+            {
+                return FaultResult.Oom;
+            }
+
+            swap.ReadIn(slot, pfn);
+        }
+
+        lock (table.Lock)
+        {
+            if (table.Get(index) != seen)
+            {
+                if (fromCache)
+                {
+                    memory.Put(pfn);
+                }
+                else
+                {
+                    DiscardNewFrame(pfn);
+                }
+
+                return FaultResult.Retry;
+            }
+
+            ref var frame = ref memory.Frame(pfn);
+            if (fromCache)
+            {
+                frame.Mapping ??= AnonVmaPrepare(vma);
+                frame.Index = addr >> PageSize.PAGE_SHIFT;
+                Interlocked.Or(ref frame.Flags, (int)(PageFlags.Anon | PageFlags.SwapBacked));
+            }
+
+            Interlocked.Increment(ref frame.MapCount);
+            table.Set(index, Pte.Make(pfn, writable: write, dirty: write, young: true));
+            AddRss(pfn, 1);
+            if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+            {
+                Kernel.Lru.Update(pfn, PageFlags.Mlocked, 0);
+            }
+
+            swap.Free(slot);
+        }
+
+        Kernel.Stats.RecordSwapIn();
+        Kernel.Lru.Add(pfn);
+        return FaultResult.Ok;
+    }
+
+    /// <summary>anon_vma_prepare(): the VMA's anonymous origin, reusing a compatible neighbour's (find_mergeable_anon_vma).</summary>
+    internal AnonVma AnonVmaPrepare(Vma vma)
+    {
+        var existing = vma.AnonVma;
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var candidate = FindMergeableAnonVma(vma) ?? new AnonVma(null, this);
+        return vma.SetAnonVmaOnce(candidate);
+    }
+
+    private AnonVma? FindMergeableAnonVma(Vma vma)
+    {
+        var next = Vmas.NextAfter(vma.End);
+        if (next is not null && AnonVmaCompatible(vma, next) && next.AnonVma is { } n && !next.HasUncowedParents)
+        {
+            return n;
+        }
+
+        var prev = Vmas.Prev(vma.Start);
+        if (prev is not null && AnonVmaCompatible(prev, vma) && prev.AnonVma is { } p && !prev.HasUncowedParents)
+        {
+            return p;
+        }
+
+        return null;
+    }
+
+    /// <summary>anon_vma_compatible(): adjacent, same file, same flags apart from access bits, contiguous offsets.</summary>
+    private static bool AnonVmaCompatible(Vma a, Vma b) =>
+        a.End == b.Start && ReferenceEquals(a.File, b.File)
+        && ((a.Flags ^ b.Flags) & ~(VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_EXEC | VmFlags.VM_SOFTDIRTY | VmFlags.VM_GUARD_INSTALLED)) == 0
+        && b.PgOff == a.PgOff + ((b.Start - a.Start) >> PageSize.PAGE_SHIFT);
+
+    /// <summary>Allocates an anonymous frame for <paramref name="addr"/>; -1 when memory is exhausted.</summary>
+    private int NewAnonFrame(AnonVma anonVma, ulong addr, bool zero)
+    {
+        var pfn = Kernel.Memory.Allocate(zero);
+        if (pfn < 0)
+        {
+            return -1;
+        }
+
+        ref var f = ref Kernel.Memory.Frame(pfn);
+        f.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
+        f.Mapping = anonVma;
+        f.Index = addr >> PageSize.PAGE_SHIFT;
+        return pfn;
+    }
+
+    /// <summary>Frees a frame from <see cref="NewAnonFrame"/> that lost a race before being mapped.</summary>
+    private void DiscardNewFrame(int pfn) => Kernel.Memory.Put(pfn);
+
+    /// <summary>Maps a new anonymous frame writable and dirty. Precondition: the PTE lock is held and the entry may be replaced.</summary>
+    private void MapNewAnonFrameLocked(Vma vma, PteTable table, int index, int pfn)
+    {
+        ref var f = ref Kernel.Memory.Frame(pfn);
+        f.MapCount = 1;
+        if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+        {
+            Interlocked.Or(ref f.Flags, (int)PageFlags.Mlocked);
+        }
+
+        table.Set(index, Pte.Make(pfn, writable: true, dirty: true, young: true));
+        AddRss(pfn, 1);
+    }
+
+    /// <summary>A write through a clean writable PTE dirties a page cache page (hardware D bit → folio dirty).</summary>
+    private void MarkFrameDirtyIfFile(int pfn)
+    {
+        if (pfn == PhysicalMemory.ZeroPfn)
+        {
+            return;
+        }
+
+        ref var f = ref Kernel.Memory.Frame(pfn);
+        if ((f.Flags & (int)PageFlags.Anon) == 0)
+        {
+            Interlocked.Or(ref f.Flags, (int)PageFlags.Dirty);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+// Linux: kernel/fork.c dup_mmap(), mm/memory.c copy_page_range(), mm/mmap.c exit_mmap().
+public sealed partial class MmStruct
+{
+    /// <summary>
+    /// dup_mmap(): a copy-on-write copy of this address space for a child process. VM_DONTCOPY
+    /// VMAs are left out; VM_WIPEONFORK VMAs are copied empty; VM_LOCKED is not inherited.
+    /// </summary>
+    /// <returns>The child's mm, or null with <paramref name="error"/> (-ENOMEM).</returns>
+    internal MmStruct? Fork(out long error)
+    {
+        var child = new MmStruct(Kernel);
+        var token = WriteLock();
+        try
+        {
+            var gather = TlbGather.Rent(this);
+            try
+            {
+                foreach (var vma in Vmas)
+                {
+                    if ((vma.Flags & VmFlags.VM_DONTCOPY) != 0)
+                    {
+                        continue;
+                    }
+
+                    var copy = new Vma(child, vma.Start, vma.End, vma.Flags & ~LockedMask, vma.File, vma.PgOff);
+                    var wipe = (vma.Flags & VmFlags.VM_WIPEONFORK) != 0;
+                    if (!wipe && vma.AnonVma is { } anon)
+                    {
+                        copy.AnonVma = new AnonVma(anon, child);
+                        copy.HasUncowedParents = true;
+                    }
+
+                    child.InsertVma(copy);
+                    if (!wipe)
+                    {
+                        CopyPageRange(child, vma, gather);
+                    }
+                }
+            }
+            finally
+            {
+                TlbGather.Return(gather);
+            }
+        }
+        finally
+        {
+            WriteUnlock(token);
+        }
+
+        error = 0;
+        return child;
+    }
+
+    /// <summary>copy_page_range(): shares every page of <paramref name="vma"/> with the child; private pages become copy-on-write in both.</summary>
+    private void CopyPageRange(MmStruct child, Vma vma, TlbGather gather)
+    {
+        var memory = Kernel.Memory;
+        var cow = (vma.Flags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
+        for (var addr = vma.Start; addr < vma.End;)
+        {
+            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
+            var stop = Math.Min(vma.End, tableEnd);
+            var table = PageTable.Lookup(addr);
+            if (table is null)
+            {
+                addr = stop;
+                continue;
+            }
+
+            var childTable = child.PageTable.LookupOrCreate(addr);
+            lock (table.Lock)
+            {
+                lock (childTable.Lock)
+                {
+                    for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                    {
+                        var index = PageTable.PteIndex(addr);
+                        var pte = table.Get(index);
+                        if (pte.IsNone)
+                        {
+                            continue;
+                        }
+
+                        if (pte.IsPresent)
+                        {
+                            var pfn = pte.Pfn;
+                            if (cow && pte.Writable)
+                            {
+                                pte = pte.WithWritable(false);
+                                table.Set(index, pte);
+                                gather.AddRange(addr, PageSize.PAGE_SIZE);
+                            }
+
+                            if (pfn != PhysicalMemory.ZeroPfn)
+                            {
+                                memory.Get(pfn);
+                                Interlocked.Increment(ref memory.Frame(pfn).MapCount);
+                            }
+
+                            childTable.Set(index, pte.WithYoung(false));
+                            child.AddRss(pfn, 1);
+                        }
+                        else
+                        {
+                            if (pte.IsSwap)
+                            {
+                                Kernel.Swap!.Duplicate(pte.SwapSlot);
+                            }
+
+                            childTable.Set(index, pte);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>exit_mmap(): the last user is gone; unmap everything and free the page tables.</summary>
+    private void ExitMmap()
+    {
+        var token = WriteLock();
+        try
+        {
+            var gather = TlbGather.Rent(this);
+            try
+            {
+                var all = new List<Vma>(Vmas.Count);
+                foreach (var vma in Vmas)
+                {
+                    all.Add(vma);
+                }
+
+                foreach (var vma in all)
+                {
+                    vma.Lock.StartWrite();
+                    ZapPageRange.Zap(this, vma, vma.Start, vma.End, gather, ZapMode.Unmap);
+                    if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+                    {
+                        AddLockedVm(-(long)vma.Pages);
+                    }
+
+                    RemoveVma(vma);
+                    vma.AnonVma?.Leave(this);
+                }
+            }
+            finally
+            {
+                TlbGather.Return(gather);
+            }
+
+            PageTable.FreeEmptyTables(0, TaskSize, 0, ulong.MaxValue);
+        }
+        finally
+        {
+            WriteUnlock(token);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+// Replacing the frame behind one PTE (Linux: mm/migrate.c, mm/memory-failure.c unmapping).
+public sealed partial class MmStruct
+{
+    /// <summary>
+    /// If the PTE at <paramref name="addr"/> maps <paramref name="pfn"/>, replaces it with the
+    /// software entry <paramref name="marker"/>, flushes the translation and drops the PTE's reference.
+    /// </summary>
+    internal void ReplacePte(ulong addr, int pfn, Pte marker)
+    {
+        var table = PageTable.Lookup(addr);
+        if (table is null)
+        {
+            return;
+        }
+
+        lock (table.Lock)
+        {
+            var index = PageTable.PteIndex(addr);
+            var pte = table.Get(index);
+            if (!pte.IsPresent || pte.Pfn != pfn)
+            {
+                return;
+            }
+
+            table.Set(index, marker);
+            AddRss(pfn, -1);
+            var vpn = addr >> PageSize.PAGE_SHIFT;
+            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+            Interlocked.Decrement(ref Kernel.Memory.Frame(pfn).MapCount);
+        }
+
+        Kernel.Memory.Put(pfn);
+    }
+
+    /// <summary>
+    /// Moves the exclusively mapped anonymous page at <paramref name="addr"/> to a new frame
+    /// (soft offline) and retires the old frame. Precondition: the mmap_lock is held.
+    /// </summary>
+    /// <returns>False when the page is not such a page (nothing done).</returns>
+    internal bool MigrateAnonPage(Vma vma, ulong addr)
+    {
+        var table = PageTable.Lookup(addr);
+        if (table is null)
+        {
+            return false;
+        }
+
+        var memory = Kernel.Memory;
+        lock (table.Lock)
+        {
+            var index = PageTable.PteIndex(addr);
+            var pte = table.Get(index);
+            if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)
+            {
+                return false;
+            }
+
+            var old = pte.Pfn;
+            ref var oldFrame = ref memory.Frame(old);
+            if ((oldFrame.Flags & (int)PageFlags.Anon) == 0 || Volatile.Read(ref oldFrame.MapCount) != 1)
+            {
+                return false;
+            }
+
+            var copy = memory.Allocate(zero: false);
+            if (copy < 0)
+            {
+                return false;
+            }
+
+            unsafe
+            {
+                Buffer.MemoryCopy(memory.Data(old), memory.Data(copy), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+            }
+
+            ref var newFrame = ref memory.Frame(copy);
+            newFrame.Flags = oldFrame.Flags & (int)(PageFlags.Anon | PageFlags.SwapBacked | PageFlags.Mlocked);
+            newFrame.Mapping = oldFrame.Mapping;
+            newFrame.Index = oldFrame.Index;
+            newFrame.MapCount = 1;
+            table.Set(index, Pte.Make(copy, pte.Writable, pte.Dirty, pte.Young));
+            var vpn = addr >> PageSize.PAGE_SHIFT;
+            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+
+            // The old frame keeps the PTE's reference as its retirement reference: never reused.
+            Interlocked.Decrement(ref oldFrame.MapCount);
+            Interlocked.Or(ref oldFrame.Flags, (int)PageFlags.HwPoison);
+            Kernel.Lru.Remove(old);
+            Kernel.Lru.Add(copy);
+            return true;
+        }
+    }
+}

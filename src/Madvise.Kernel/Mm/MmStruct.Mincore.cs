@@ -1,0 +1,87 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Fs;
+
+namespace Madvise.Kernel.Mm;
+
+// Linux: mm/mincore.c.
+public sealed partial class MmStruct
+{
+    /// <summary>
+    /// mincore(2) after its argument checks: one byte per page of [start, start + pages*4096),
+    /// bit 0 set when the page is resident. Takes the mmap read lock.
+    /// </summary>
+    /// <returns>0, or -ENOMEM when a page of the range is not mapped (earlier bytes are filled).</returns>
+    internal long Mincore(ulong start, Span<byte> vec)
+    {
+        var token = ReadLock();
+        try
+        {
+            var addr = start;
+            var i = 0;
+            while (i < vec.Length)
+            {
+                var vma = Vmas.FindContaining(addr);
+                if (vma is null)
+                {
+                    return -Errno.ENOMEM;
+                }
+
+                var pages = (int)Math.Min((ulong)(vec.Length - i), (vma.End - addr) >> PageSize.PAGE_SHIFT);
+                if (!CanDoMincore(vma))
+                {
+                    vec.Slice(i, pages).Fill(1);
+                }
+                else
+                {
+                    for (var p = 0; p < pages; p++)
+                    {
+                        vec[i + p] = MincorePage(vma, addr + ((ulong)p << PageSize.PAGE_SHIFT));
+                    }
+                }
+
+                i += pages;
+                addr += (ulong)pages << PageSize.PAGE_SHIFT;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            ReadUnlock(token);
+        }
+    }
+
+    /// <summary>can_do_mincore(): anonymous memory, or a file the caller owns or may write (the model's files are writable by their creator).</summary>
+    private static bool CanDoMincore(Vma vma) => vma.File is null || vma.File.CanWrite || vma.File.Inode.IsShmem;
+
+    private byte MincorePage(Vma vma, ulong addr)
+    {
+        var table = PageTable.Lookup(addr);
+        Pte pte = default;
+        if (table is not null)
+        {
+            lock (table.Lock)
+            {
+                pte = table.Get(PageTable.PteIndex(addr));
+            }
+        }
+
+        if (pte.IsPresent)
+        {
+            return 1;
+        }
+
+        if (pte.IsSwap)
+        {
+            return Kernel.Swap!.IsCached(pte.SwapSlot) ? (byte)1 : (byte)0;
+        }
+
+        if (pte.IsPoison)
+        {
+            return 1;
+        }
+
+        // pte_none_mostly(): empty entries and guard markers report the page cache state.
+        return vma.File is { } file && file.Inode.Cache.Contains(vma.PageIndex(addr)) ? (byte)1 : (byte)0;
+    }
+}

@@ -1,0 +1,147 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+// Linux: mm/mlock.c apply_vma_lock_flags(), mlock_fixup(), mlock_vma_pages_range().
+public sealed partial class MmStruct
+{
+    /// <summary>VM_LOCKED | VM_LOCKONFAULT.</summary>
+    internal const VmFlags LockedMask = VmFlags.VM_LOCKED | VmFlags.VM_LOCKONFAULT;
+
+    /// <summary>
+    /// apply_vma_lock_flags(): sets (or, with <paramref name="flags"/> 0, clears) VM_LOCKED on every
+    /// VMA of page-aligned [start, start+len). Precondition: the mmap write lock is held.
+    /// </summary>
+    internal long ApplyVmaLockFlags(ulong start, ulong len, VmFlags flags)
+    {
+        MmapLock.AssertWriteLocked();
+        var end = start + len;
+        if (end < start)
+        {
+            return -Errno.EINVAL;
+        }
+
+        if (end == start)
+        {
+            return 0;
+        }
+
+        var vma = Vmas.FindContaining(start);
+        if (vma is null)
+        {
+            return -Errno.ENOMEM;
+        }
+
+        // As mprotect: cursor is where the next VMA must start (the end of the VMA just
+        // changed, possibly extended by a merge).
+        var cursor = vma.Start;
+        while (vma is not null && vma.Start < end)
+        {
+            if (vma.Start != cursor)
+            {
+                return -Errno.ENOMEM;
+            }
+
+            var newFlags = (vma.Flags & ~LockedMask) | flags;
+            var from = Math.Max(start, vma.Start);
+            var stop = Math.Min(vma.End, end);
+            var error = MlockFixup(vma, from, stop, newFlags, out var result);
+            if (error != 0)
+            {
+                return error;
+            }
+
+            cursor = result.End;
+            vma = Vmas.NextAfter(cursor);
+        }
+
+        return cursor < end ? -Errno.ENOMEM : 0;
+    }
+
+    /// <summary>count_mm_mlocked_page_nr(): pages of [start, start+len) already in VM_LOCKED VMAs. Precondition: the mmap lock is held.</summary>
+    internal ulong CountLockedPages(ulong start, ulong len)
+    {
+        var end = start + len;
+        ulong count = 0;
+        for (var vma = Vmas.FindIntersection(start, end); vma is not null && vma.Start < end; vma = Vmas.NextAfter(vma.End))
+        {
+            if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+            {
+                count += (Math.Min(end, vma.End) - Math.Max(start, vma.Start)) >> PageSize.PAGE_SHIFT;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>mlock_fixup(): locks or unlocks [start, end) of one VMA and its present pages.</summary>
+    private long MlockFixup(Vma vma, ulong start, ulong end, VmFlags newFlags, out Vma result)
+    {
+        var oldFlags = vma.Flags;
+        result = vma;
+        if ((newFlags & ~VmFlags.VM_GUARD_INSTALLED) == (oldFlags & ~VmFlags.VM_GUARD_INSTALLED)
+            || (oldFlags & (VmFlags.VM_SPECIAL | VmFlags.VM_HUGETLB | VmFlags.VM_DROPPABLE)) != 0)
+        {
+            // Special mappings are never locked and not counted.
+            return 0;
+        }
+
+        var modified = VmaModifyFlags(vma, start, end, newFlags, out var error);
+        if (modified is null)
+        {
+            return error;
+        }
+
+        result = modified;
+        var pages = (long)((end - start) >> PageSize.PAGE_SHIFT);
+        if ((newFlags & VmFlags.VM_LOCKED) == 0)
+        {
+            AddLockedVm(-pages);
+        }
+        else if ((oldFlags & VmFlags.VM_LOCKED) == 0)
+        {
+            AddLockedVm(pages);
+        }
+
+        if ((newFlags & VmFlags.VM_LOCKED) == 0 || (oldFlags & VmFlags.VM_LOCKED) == 0)
+        {
+            MlockPagesRange(start, end, (newFlags & VmFlags.VM_LOCKED) != 0);
+        }
+
+        return 0;
+    }
+
+    /// <summary>mlock_vma_pages_range(): moves the present pages of the range to or from the unevictable list.</summary>
+    private void MlockPagesRange(ulong start, ulong end, bool locked)
+    {
+        var memory = Kernel.Memory;
+        for (var addr = start; addr < end;)
+        {
+            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
+            var stop = Math.Min(end, tableEnd);
+            var table = PageTable.Lookup(addr);
+            if (table is not null)
+            {
+                lock (table.Lock)
+                {
+                    for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
+                    {
+                        var pte = table.Get(PageTable.PteIndex(a));
+                        if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)
+                        {
+                            continue;
+                        }
+
+                        var mlocked = memory.Frame(pte.Pfn).Has(PageFlags.Mlocked);
+                        if (locked != mlocked)
+                        {
+                            Kernel.Lru.Update(pte.Pfn, locked ? PageFlags.Mlocked : 0, locked ? 0 : PageFlags.Mlocked);
+                        }
+                    }
+                }
+            }
+
+            addr = stop;
+        }
+    }
+}

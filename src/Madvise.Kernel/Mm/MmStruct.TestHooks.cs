@@ -1,0 +1,45 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+// Read-only views of internal state for tests and tools (Garnet-style TestHooks).
+public sealed partial class MmStruct
+{
+    /// <summary>A snapshot of the VMAs as (start, end, flags), in address order. Takes the mmap read lock.</summary>
+    public IReadOnlyList<(ulong Start, ulong End, VmFlags Flags)> VmaList()
+    {
+        var token = ReadLock();
+        try
+        {
+            var list = new List<(ulong, ulong, VmFlags)>(Vmas.Count);
+            foreach (var vma in Vmas)
+            {
+                list.Add((vma.Start, vma.End, vma.Flags));
+            }
+
+            return list;
+        }
+        finally
+        {
+            ReadUnlock(token);
+        }
+    }
+
+    /// <summary>The raw PTE at <paramref name="addr"/> (0 when none), for tests.</summary>
+    internal Pte PteAt(ulong addr)
+    {
+        var table = PageTable.Lookup(addr);
+        if (table is null)
+        {
+            return Pte.None;
+        }
+
+        lock (table.Lock)
+        {
+            return table.Get(PageTable.PteIndex(addr));
+        }
+    }
+
+    /// <summary>Number of PTE tables attached.</summary>
+    internal long PteTableCount => PageTable.PteTableCount;
+}

@@ -1,0 +1,197 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Tasks;
+
+namespace Madvise.Kernel.Mm;
+
+/// <summary>
+/// A process address space (Linux: <c>struct mm_struct</c>): its VMAs, page table, mmap_lock,
+/// counters and the CPUs that cache its translations.
+/// </summary>
+/// <remarks>
+/// <para>Lock order (outermost first; a thread never takes a lock above one it holds):</para>
+/// <code>
+///   MmapLock (per mm; read or write)            — the VMA tree and every VMA's bounds/flags
+///     VmaLock (per VMA; read side without the    — one VMA's contents while the mmap_lock is not held
+///              mmap_lock in PerVmaLock)
+///       PageCache.Lock (per inode)               — page cache and disk store of a file
+///         PteTable.Lock (per 2 MiB of PTEs)      — those 512 PTEs
+///           Lru lock, SwapArea lock,             — leaf locks: frame lists, swap slots,
+///           PhysicalMemory free lock,              free frames,
+///           SimCpu.TlbLock (per CPU)              — one CPU's TLB entries
+/// </code>
+/// <para>Every path that drops and re-takes the mmap_lock revalidates the VMA afterwards.
+/// Frames' counts and flags are atomics and need no lock. A TLB shootdown
+/// (<see cref="TlbGather.Flush"/>) runs with no page-table lock held, except the single-page
+/// flush of a copy-on-write break, which holds that page's PTE lock (PTE lock → TLB lock).</para>
+/// <para>Invariants (checked by <see cref="AssertInvariants"/>): VMAs are sorted, disjoint and
+/// page-aligned, below <see cref="TaskSize"/>; no PTE exists outside a VMA; the RSS counters
+/// equal the number of present PTEs of each kind; locked_vm equals the pages of VM_LOCKED VMAs.</para>
+/// </remarks>
+public sealed partial class MmStruct
+{
+    private static long s_nextId;
+
+    /// <summary>Tasks and remote users holding the address space (mm_users). Atomic.</summary>
+    private int _users = 1;
+
+    /// <summary>Incremented at every release of the mmap write lock (Linux: mm_lock_seq); VMA write locks compare with it.</summary>
+    private long _writeSeq;
+
+    /// <summary>Present PTEs mapping anonymous frames (MM_ANONPAGES). Atomic.</summary>
+    private long _rssAnon;
+
+    /// <summary>Present PTEs mapping regular-file page cache frames (MM_FILEPAGES). Atomic.</summary>
+    private long _rssFile;
+
+    /// <summary>Present PTEs mapping shmem page cache frames (MM_SHMEMPAGES). Atomic.</summary>
+    private long _rssShmem;
+
+    /// <summary>Present PTEs mapping the shared zero page (not part of RSS). Atomic.</summary>
+    private long _zeroPageMaps;
+
+    /// <summary>Pages of VM_LOCKED VMAs (locked_vm). Protected by the mmap write lock.</summary>
+    private long _lockedVm;
+
+    internal MmStruct(Kernel kernel)
+    {
+        Kernel = kernel;
+        Id = Interlocked.Increment(ref s_nextId);
+    }
+
+    /// <summary>The kernel.</summary>
+    public Kernel Kernel { get; }
+
+    /// <summary>Unique identifier (tags TLB entries; never reused).</summary>
+    public long Id { get; }
+
+    /// <summary>The mmap_lock.</summary>
+    public MmapLock MmapLock { get; } = new();
+
+    /// <summary>The VMAs. Modified under the mmap write lock; <see cref="VmaTree{T}.Snapshot"/> may be searched with no lock.</summary>
+    internal VmaTree<Vma> Vmas { get; } = new();
+
+    /// <summary>The page table.</summary>
+    internal PageTable PageTable { get; } = new();
+
+    /// <summary>CPUs that may cache translations of this mm.</summary>
+    internal CpuMask CpuMask { get; } = new();
+
+    /// <summary>First address user space cannot map (x86-64, 4-level paging).</summary>
+    public ulong TaskSize => PageSize.TASK_SIZE;
+
+    /// <summary>Top of the top-down mmap area: TASK_SIZE minus the minimum stack gap (128 MiB).</summary>
+    public ulong MmapBase => PageSize.TASK_SIZE - (128UL << 20);
+
+    /// <summary>The current write-lock sequence (mm_lock_seq).</summary>
+    internal long WriteSequence => Volatile.Read(ref _writeSeq);
+
+    /// <summary>Number of VMAs (map_count).</summary>
+    public int MapCount => Vmas.Count;
+
+    /// <summary>Resident pages: anonymous + file + shmem (get_mm_rss).</summary>
+    public long Rss => Interlocked.Read(ref _rssAnon) + Interlocked.Read(ref _rssFile) + Interlocked.Read(ref _rssShmem);
+
+    /// <summary>Resident anonymous pages.</summary>
+    public long RssAnon => Interlocked.Read(ref _rssAnon);
+
+    /// <summary>Resident file pages.</summary>
+    public long RssFile => Interlocked.Read(ref _rssFile);
+
+    /// <summary>Resident shmem pages.</summary>
+    public long RssShmem => Interlocked.Read(ref _rssShmem);
+
+    /// <summary>Pages of VM_LOCKED VMAs.</summary>
+    public long LockedVm => Interlocked.Read(ref _lockedVm);
+
+    /// <summary>True once the last user released the address space.</summary>
+    public bool IsDead => Volatile.Read(ref _users) == 0;
+
+    /// <summary>mmap_read_lock.</summary>
+    public long ReadLock() => MmapLock.AcquireRead();
+
+    /// <summary>mmap_read_unlock.</summary>
+    public void ReadUnlock(long token) => MmapLock.ReleaseRead(token);
+
+    /// <summary>mmap_write_lock.</summary>
+    public long WriteLock() => MmapLock.AcquireWrite();
+
+    /// <summary>mmap_write_lock_killable: 0, or -EINTR when <paramref name="signal"/> is raised while waiting.</summary>
+    public int WriteLockKillable(FatalSignal? signal, out long token) => MmapLock.AcquireWriteKillable(signal, out token);
+
+    /// <summary>mmap_write_unlock: also releases every VMA write lock taken in this session.</summary>
+    public void WriteUnlock(long token)
+    {
+        Interlocked.Increment(ref _writeSeq);
+        MmapLock.ReleaseWrite(token);
+    }
+
+    /// <summary>mmget_not_zero: takes a user reference unless the mm is already being torn down.</summary>
+    public bool TryGet()
+    {
+        var n = Volatile.Read(ref _users);
+        while (n > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _users, n + 1, n);
+            if (seen == n)
+            {
+                return true;
+            }
+
+            n = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>mmput: drops a user reference; the last one tears the address space down.</summary>
+    public void Put()
+    {
+        var n = Interlocked.Decrement(ref _users);
+        if (n == 0)
+        {
+            ExitMmap();
+        }
+        else if (n < 0)
+        {
+            throw new InvalidOperationException("mm released more often than taken");
+        }
+    }
+
+    /// <summary>Adjusts an RSS counter for a frame mapped or unmapped by one PTE.</summary>
+    internal void AddRss(int pfn, long delta)
+    {
+        if (pfn == PhysicalMemory.ZeroPfn)
+        {
+            Interlocked.Add(ref _zeroPageMaps, delta);
+            return;
+        }
+
+        var flags = (PageFlags)Volatile.Read(ref Kernel.Memory.Frame(pfn).Flags);
+        if ((flags & PageFlags.Anon) != 0)
+        {
+            Interlocked.Add(ref _rssAnon, delta);
+        }
+        else if ((flags & PageFlags.Shmem) != 0)
+        {
+            Interlocked.Add(ref _rssShmem, delta);
+        }
+        else
+        {
+            Interlocked.Add(ref _rssFile, delta);
+        }
+    }
+
+    /// <summary>Adjusts locked_vm. Precondition: the mmap write lock is held.</summary>
+    internal void AddLockedVm(long pages) => Interlocked.Add(ref _lockedVm, pages);
+
+    /// <summary>Registers the calling CPU as one that may cache translations of this mm.</summary>
+    internal void EnterCpu(SimCpu cpu)
+    {
+        if (!CpuMask.Contains(cpu.Id))
+        {
+            CpuMask.Add(cpu.Id);
+        }
+    }
+
+    public override string ToString() => $"mm {Id}";
+}

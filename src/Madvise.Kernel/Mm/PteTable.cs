@@ -1,0 +1,45 @@
+namespace Madvise.Kernel.Mm;
+
+/// <summary>
+/// A last-level page table: 512 PTEs covering 2 MiB, with its own lock (Linux's split
+/// page-table lock, <c>pte_lockptr()</c>).
+/// </summary>
+/// <remarks>
+/// <see cref="Lock"/> protects <see cref="Entries"/> and <see cref="Used"/>. Lock order: taken
+/// under the mmap_lock (or a VMA lock); frame, LRU, swap and TLB locks may be taken inside it.
+/// Two PTE tables are locked at once only by fork, which holds a table of the brand-new child
+/// (visible to no other thread) inside the parent's.
+/// </remarks>
+internal sealed class PteTable
+{
+    /// <summary>Entries per table.</summary>
+    public const int EntryCount = 512;
+
+    /// <summary>The page-table lock (PTL).</summary>
+    public readonly Lock Lock = new();
+
+    /// <summary>The 512 entries. Protected by <see cref="Lock"/>.</summary>
+    public readonly ulong[] Entries = new ulong[EntryCount];
+
+    /// <summary>Number of non-empty entries. Protected by <see cref="Lock"/>.</summary>
+    public int Used;
+
+    /// <summary>Sets entry <paramref name="index"/>, keeping <see cref="Used"/> exact. Precondition: <see cref="Lock"/> is held.</summary>
+    public void Set(int index, Pte value)
+    {
+        var old = Entries[index];
+        if (old == 0 && value.Raw != 0)
+        {
+            Used++;
+        }
+        else if (old != 0 && value.Raw == 0)
+        {
+            Used--;
+        }
+
+        Entries[index] = value.Raw;
+    }
+
+    /// <summary>Reads entry <paramref name="index"/>. Precondition: <see cref="Lock"/> is held.</summary>
+    public Pte Get(int index) => new(Entries[index]);
+}

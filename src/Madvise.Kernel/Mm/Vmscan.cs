@@ -1,0 +1,259 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Fs;
+
+namespace Madvise.Kernel.Mm;
+
+/// <summary>
+/// Page reclaim (Linux: mm/vmscan.c shrink_folio_list(), mm/rmap.c try_to_unmap()): frees
+/// isolated frames that can go — clean lazy-free pages are discarded, anonymous pages are
+/// written to swap (when there is swap), clean file pages leave the page cache — and puts the
+/// rest back on the LRU.
+/// </summary>
+internal static class Vmscan
+{
+    /// <summary>
+    /// reclaim_pages(): tries to reclaim every frame of <paramref name="isolated"/>. Each arrives
+    /// off the LRU with one reference held by the caller (the isolation), which this consumes.
+    /// </summary>
+    /// <returns>Frames freed.</returns>
+    public static long ReclaimPages(Kernel kernel, ReadOnlySpan<int> isolated)
+    {
+        long freed = 0;
+        foreach (var pfn in isolated)
+        {
+            if (ShrinkFolio(kernel, pfn))
+            {
+                freed++;
+            }
+        }
+
+        kernel.Stats.RecordReclaimed(freed);
+        return freed;
+    }
+
+    private static bool ShrinkFolio(Kernel kernel, int pfn)
+    {
+        var memory = kernel.Memory;
+        ref var frame = ref memory.Frame(pfn);
+        var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+        if ((flags & (PageFlags.Unevictable | PageFlags.Mlocked | PageFlags.HwPoison)) != 0)
+        {
+            return PutBack(kernel, pfn);
+        }
+
+        if ((flags & PageFlags.Anon) != 0)
+        {
+            if ((flags & PageFlags.SwapBacked) == 0)
+            {
+                // Lazy-free: discard unless some mapping dirtied it again.
+                if (!TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.LazyFree))
+                {
+                    kernel.Lru.Update(pfn, PageFlags.SwapBacked, 0);
+                    return PutBack(kernel, pfn);
+                }
+
+                kernel.Stats.RecordLazyFreed();
+                return Release(kernel, pfn);
+            }
+
+            if (kernel.Swap is not { } swap)
+            {
+                // No swap: anonymous memory cannot be reclaimed (it is activated).
+                kernel.Lru.Update(pfn, PageFlags.Active, 0);
+                return PutBack(kernel, pfn);
+            }
+
+            var slot = swap.WriteOut(pfn);
+            if (slot < 0)
+            {
+                return PutBack(kernel, pfn);
+            }
+
+            if (!TryUnmap(kernel, pfn, slot, UnmapMode.Reclaim))
+            {
+                swap.Free(slot);
+                return PutBack(kernel, pfn);
+            }
+
+            // TryUnmap gave every former mapping its own reference to the slot; drop ours.
+            swap.Free(slot);
+            kernel.Stats.RecordSwapOut();
+            return Release(kernel, pfn);
+        }
+
+        if ((flags & PageFlags.Shmem) != 0 || (flags & PageFlags.Dirty) != 0)
+        {
+            // shmem has no swap-out in the model; dirty file pages are not written back by
+            // this path (reclaim from madvise does not do writeback of file pages).
+            return PutBack(kernel, pfn);
+        }
+
+        if (frame.Mapping is not PageCache cache || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Reclaim))
+        {
+            return PutBack(kernel, pfn);
+        }
+
+        lock (cache.Lock)
+        {
+            if (Volatile.Read(ref frame.RefCount) != 2 || Volatile.Read(ref frame.MapCount) != 0
+                || (Volatile.Read(ref frame.Flags) & (int)PageFlags.Dirty) != 0
+                || !cache.TryGetLocked(frame.Index, out var cached) || cached != pfn)
+            {
+                return PutBack(kernel, pfn);
+            }
+
+            cache.RemoveLocked(frame.Index);
+        }
+
+        memory.Put(pfn); // the page cache's reference
+        return Release(kernel, pfn);
+    }
+
+    /// <summary>Drops the isolation reference of a frame that is now unreferenced; true when it was freed.</summary>
+    private static bool Release(Kernel kernel, int pfn)
+    {
+        ref var frame = ref kernel.Memory.Frame(pfn);
+        var last = Volatile.Read(ref frame.RefCount) == 1;
+        kernel.Memory.Put(pfn);
+        return last;
+    }
+
+    private static bool PutBack(Kernel kernel, int pfn)
+    {
+        kernel.Lru.Add(pfn);
+        kernel.Memory.Put(pfn);
+        return false;
+    }
+
+    /// <summary>
+    /// try_to_unmap(): clears every PTE mapping <paramref name="pfn"/> (through the reverse map),
+    /// replacing it with a swap entry for <paramref name="swapSlot"/> when given. Each cleared
+    /// translation is flushed from every CPU before the frame can be freed. Reclaim stops at a
+    /// dirty PTE (the page was written again); <see cref="UnmapMode.Force"/> does not.
+    /// </summary>
+    /// <returns>True when no PTE maps the frame any more.</returns>
+    public static bool TryUnmap(Kernel kernel, int pfn, int swapSlot, UnmapMode mode)
+    {
+        var memory = kernel.Memory;
+        ref var frame = ref memory.Frame(pfn);
+        if (Volatile.Read(ref frame.MapCount) == 0)
+        {
+            return true;
+        }
+
+        if (frame.Mapping is AnonVma anon)
+        {
+            var addr = frame.Index << PageSize.PAGE_SHIFT;
+            foreach (var mm in anon.Family)
+            {
+                if (!UnmapOne(mm, addr, pfn, swapSlot, mode))
+                {
+                    return false;
+                }
+            }
+        }
+        else if (frame.Mapping is PageCache cache)
+        {
+            foreach (var vma in cache.Inode.MappingsSnapshot())
+            {
+                var index = frame.Index;
+                if (index < vma.PgOff || index >= vma.PgOff + vma.Pages)
+                {
+                    continue;
+                }
+
+                var addr = vma.Start + ((index - vma.PgOff) << PageSize.PAGE_SHIFT);
+                if (!UnmapOne(vma.Mm, addr, pfn, swapSlot, mode))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return Volatile.Read(ref frame.MapCount) == 0;
+    }
+
+    private static bool UnmapOne(MmStruct mm, ulong addr, int pfn, int swapSlot, UnmapMode mode)
+    {
+        var table = mm.PageTable.Lookup(addr);
+        if (table is null)
+        {
+            return true;
+        }
+
+        var memory = mm.Kernel.Memory;
+        lock (table.Lock)
+        {
+            var index = PageTable.PteIndex(addr);
+            var pte = table.Get(index);
+            if (!pte.IsPresent || pte.Pfn != pfn)
+            {
+                return true;
+            }
+
+            if (mode == UnmapMode.LazyFree && pte.Dirty)
+            {
+                return false;
+            }
+
+            ref var frame = ref memory.Frame(pfn);
+            if (pte.Dirty && (frame.Flags & (int)PageFlags.Anon) == 0)
+            {
+                // The page was written through this mapping: it is dirty and reclaim keeps it.
+                Interlocked.Or(ref frame.Flags, (int)PageFlags.Dirty);
+                if (mode == UnmapMode.Reclaim)
+                {
+                    return false;
+                }
+            }
+
+            if (swapSlot >= 0)
+            {
+                mm.Kernel.Swap!.Duplicate(swapSlot);
+                table.Set(index, Pte.Swap(swapSlot));
+            }
+            else
+            {
+                table.Set(index, Pte.None);
+            }
+
+            mm.AddRss(pfn, -1);
+            var vpn = addr >> PageSize.PAGE_SHIFT;
+            mm.Kernel.Stats.RecordTlbFlush(mm.CpuMask.FlushAll(mm.Id, vpn, vpn + 1));
+            Interlocked.Decrement(ref frame.MapCount);
+        }
+
+        memory.Put(pfn); // the PTE's reference
+        return true;
+    }
+
+    /// <summary>
+    /// Memory pressure: scans the inactive lists (file first, then anonymous) and reclaims up to
+    /// <paramref name="maxPages"/> frames. Used by <see cref="Kernel.Reclaim"/>.
+    /// </summary>
+    public static long ShrinkInactive(Kernel kernel, long maxPages)
+    {
+        long freed = 0;
+        Span<int> batch = stackalloc int[32];
+        foreach (var list in new[] { LruList.InactiveFile, LruList.InactiveAnon, LruList.ActiveFile, LruList.ActiveAnon })
+        {
+            while (freed < maxPages)
+            {
+                var n = kernel.Lru.Isolate(list, batch[..(int)Math.Min(batch.Length, maxPages - freed)]);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                var got = ReclaimPages(kernel, batch[..n]);
+                freed += got;
+                if (got == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        return freed;
+    }
+}

@@ -1,0 +1,91 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Kernel.Mm;
+
+/// <summary>
+/// Unmapping the pages of part of one VMA (Linux: mm/memory.c zap_pte_range() and
+/// zap_page_range_single()).
+/// </summary>
+internal static class ZapPageRange
+{
+    /// <summary>
+    /// Clears every PTE of [start, end) in <paramref name="vma"/>: present pages lose this mapping
+    /// (their references are handed to <paramref name="gather"/>, to be dropped after the TLB
+    /// flush), swap entries release their slot, markers go according to <paramref name="mode"/>.
+    /// </summary>
+    /// <remarks>Precondition: the mmap_lock or the VMA's lock is held; no page-table lock.</remarks>
+    /// <returns>The number of present pages unmapped.</returns>
+    public static long Zap(MmStruct mm, Vma vma, ulong start, ulong end, TlbGather gather, ZapMode mode)
+    {
+        var memory = mm.Kernel.Memory;
+        long zapped = 0;
+        var addr = start;
+        while (addr < end)
+        {
+            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
+            var stop = Math.Min(end, tableEnd);
+            var table = mm.PageTable.Lookup(addr);
+            if (table is null)
+            {
+                addr = stop;
+                continue;
+            }
+
+            lock (table.Lock)
+            {
+                for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                {
+                    var index = PageTable.PteIndex(addr);
+                    var pte = table.Get(index);
+                    if (pte.IsNone)
+                    {
+                        continue;
+                    }
+
+                    if (pte.IsPresent)
+                    {
+                        table.Set(index, Pte.None);
+                        gather.AddRange(addr, PageSize.PAGE_SIZE);
+                        var pfn = pte.Pfn;
+                        mm.AddRss(pfn, -1);
+                        zapped++;
+                        if (pfn == PhysicalMemory.ZeroPfn)
+                        {
+                            continue;
+                        }
+
+                        ref var frame = ref memory.Frame(pfn);
+                        if (pte.Dirty && (frame.Flags & (int)PageFlags.Anon) == 0)
+                        {
+                            Interlocked.Or(ref frame.Flags, (int)PageFlags.Dirty);
+                        }
+
+                        if (pte.Young)
+                        {
+                            Interlocked.Or(ref frame.Flags, (int)PageFlags.Referenced);
+                        }
+
+                        if (Interlocked.Decrement(ref frame.MapCount) == 0 && (frame.Flags & (int)PageFlags.Mlocked) != 0)
+                        {
+                            mm.Kernel.Lru.Update(pfn, 0, PageFlags.Mlocked);
+                        }
+
+                        gather.RemovePage(pfn);
+                    }
+                    else if (pte.IsSwap)
+                    {
+                        table.Set(index, Pte.None);
+                        mm.Kernel.Swap!.Free(pte.SwapSlot);
+                    }
+                    else if (mode == ZapMode.Unmap || !pte.IsGuard)
+                    {
+                        table.Set(index, Pte.None);
+                    }
+                }
+            }
+        }
+
+        mm.Kernel.Stats.RecordZapped(zapped);
+        return zapped;
+    }
+}

@@ -1,0 +1,49 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Fs;
+using Madvise.Kernel.Tasks;
+
+namespace Madvise.Kernel.Syscalls;
+
+public static partial class Sys
+{
+    /// <summary>
+    /// Creates a file of <paramref name="length"/> bytes, each <paramref name="fill"/>, opened
+    /// read-write in the task: a regular file (open + write + fsync + unlink: all pages in the
+    /// page cache, clean) or, with <paramref name="memfd"/>, a memfd (memfd_create + write).
+    /// </summary>
+    /// <returns>The descriptor, or a negative errno.</returns>
+    public static long CreateFile(TaskStruct task, ulong length, byte fill, bool memfd)
+    {
+        if (task.HasExited)
+        {
+            return TaskGone;
+        }
+
+        var inode = task.Kernel.CreateInode(length, fill, memfd, task.Cred.Uid);
+        var error = Filemap.Populate(task.Kernel, inode, fill);
+        if (error != 0)
+        {
+            return error;
+        }
+
+        return task.Files.Install(new OpenFile(inode, canRead: true, canWrite: true));
+    }
+
+    /// <summary>
+    /// Opens the file behind <paramref name="fd"/> again with another access mode (as
+    /// open("/proc/self/fd/N", mode) would), e.g. read-only to test EACCES paths.
+    /// </summary>
+    public static long ReopenFile(TaskStruct task, long fd, bool canRead, bool canWrite)
+    {
+        if (task.Files.Get(fd) is not OpenFile file)
+        {
+            return -Errno.EBADF;
+        }
+
+        return task.Files.Install(new OpenFile(file.Inode, canRead, canWrite));
+    }
+
+    /// <summary>close(2).</summary>
+    public static long Close(TaskStruct task, long fd) =>
+        fd is >= 0 and <= int.MaxValue && task.Files.Close((int)fd) ? 0 : -Errno.EBADF;
+}

@@ -1,0 +1,35 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Advice;
+using Madvise.Kernel.Tasks;
+
+namespace Madvise.Kernel.Syscalls;
+
+public static partial class Sys
+{
+    /// <summary>
+    /// madvise(2). <paramref name="behavior"/> is a C <c>int</c>: only its low 32 bits count.
+    /// A guard installation that keeps losing races (-ERESTARTNOINTR) is restarted transparently,
+    /// as the kernel's syscall restart would; a fatal signal ends it with -EINTR.
+    /// </summary>
+    public static long Madvise(TaskStruct task, ulong start, ulong length, long behavior)
+    {
+        if (CurrentMm(task) is not { } mm)
+        {
+            return TaskGone;
+        }
+
+        while (true)
+        {
+            var ret = Advice.Madvise.DoMadvise(mm, task, start, length, unchecked((int)behavior));
+            if (ret != -Errno.ERESTARTNOINTR)
+            {
+                return ret;
+            }
+
+            if (task.FatalSignal.IsPending)
+            {
+                return -Errno.EINTR;
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Madvise.Kernel.Mm;
+
+namespace Madvise.Kernel.Tasks;
+
+/// <summary>The kernel's tasks by pid. <see cref="_lock"/> (leaf) protects the table.</summary>
+public sealed class ProcessTable
+{
+    private const int FirstPid = 1000;
+
+    private readonly Kernel _kernel;
+
+    /// <summary>Protects <see cref="_tasks"/> and <see cref="_nextPid"/>.</summary>
+    private readonly Lock _lock = new();
+
+    /// <summary>Every task created and not yet reaped.</summary>
+    private readonly Dictionary<int, TaskStruct> _tasks = [];
+
+    private int _nextPid = FirstPid;
+
+    internal ProcessTable(Kernel kernel) => _kernel = kernel;
+
+    /// <summary>Number of tasks (running and zombie).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tasks.Count;
+            }
+        }
+    }
+
+    /// <summary>The task with pid <paramref name="pid"/>, or null.</summary>
+    public TaskStruct? Find(int pid)
+    {
+        lock (_lock)
+        {
+            return _tasks.GetValueOrDefault(pid);
+        }
+    }
+
+    /// <summary>Every task, in pid order.</summary>
+    public TaskStruct[] Snapshot()
+    {
+        lock (_lock)
+        {
+            var all = _tasks.Values.ToArray();
+            Array.Sort(all, static (a, b) => a.Pid.CompareTo(b.Pid));
+            return all;
+        }
+    }
+
+    internal TaskStruct Create(TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
+    {
+        lock (_lock)
+        {
+            var task = new TaskStruct(_kernel, _nextPid++, parent, cred, mm, files);
+            _tasks.Add(task.Pid, task);
+            return task;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Mm;
+
+namespace Madvise.Kernel.Tasks;
+
+/// <summary>
+/// A simulated process (Linux: a thread-group leader's <c>task_struct</c>): pid, credentials,
+/// address space, descriptors and the fatal-signal state.
+/// </summary>
+/// <remarks>
+/// Many OS threads may act for one task at once; each stands for a thread of the simulated
+/// process sharing its address space. The model does not give those threads their own
+/// task_struct: credentials and signals are per process. <see cref="_stateLock"/> (leaf)
+/// serialises exit against fork and pidfd_open.
+/// </remarks>
+public sealed class TaskStruct
+{
+    /// <summary>Serialises exit with operations that must not see a half-exited task.</summary>
+    private readonly Lock _stateLock = new();
+
+    private Credentials _cred;
+
+    private MmStruct? _mm;
+
+    internal TaskStruct(Kernel kernel, int pid, TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
+    {
+        Kernel = kernel;
+        Pid = pid;
+        Parent = parent;
+        _cred = cred;
+        _mm = mm;
+        Files = files;
+    }
+
+    /// <summary>The kernel this task runs on.</summary>
+    public Kernel Kernel { get; }
+
+    /// <summary>Process id (also the thread-group id).</summary>
+    public int Pid { get; }
+
+    /// <summary>The parent, or null for a process created by the kernel.</summary>
+    public TaskStruct? Parent { get; }
+
+    /// <summary>Current credentials.</summary>
+    public Credentials Cred => Volatile.Read(ref _cred);
+
+    /// <summary>The address space; null once the task has exited.</summary>
+    public MmStruct? Mm => Volatile.Read(ref _mm);
+
+    /// <summary>Descriptor table.</summary>
+    public FdTable Files { get; }
+
+    /// <summary>SIGKILL pending.</summary>
+    public FatalSignal FatalSignal { get; } = new();
+
+    /// <summary>True once the task has exited (it is then a zombie: its pidfds stay valid).</summary>
+    public bool HasExited { get; private set; }
+
+    /// <summary>
+    /// Whether the task may be inspected by other users (Linux: the mm's dumpable flag).
+    /// Cleared when credentials change, as with fs.suid_dumpable = 0.
+    /// </summary>
+    public bool Dumpable { get; private set; } = true;
+
+    /// <summary>
+    /// Changes every uid and gid to <paramref name="uid"/>, drops supplementary groups and all
+    /// capabilities; the task becomes non-dumpable (commit_creds with fs.suid_dumpable = 0).
+    /// </summary>
+    public void SetUid(uint uid)
+    {
+        lock (_stateLock)
+        {
+            Volatile.Write(ref _cred, new Credentials(uid, uid, 0));
+            Dumpable = false;
+        }
+    }
+
+    /// <summary>Clears one capability from every set.</summary>
+    public void DropCapability(Capability cap)
+    {
+        lock (_stateLock)
+        {
+            Volatile.Write(ref _cred, _cred.Without(cap));
+        }
+    }
+
+    /// <summary>
+    /// Exits: closes the descriptors and releases the address space (its memory is freed when
+    /// no other user holds it). The task stays as a zombie; pidfds that refer to it stay open.
+    /// </summary>
+    public void Exit()
+    {
+        MmStruct? mm;
+        lock (_stateLock)
+        {
+            if (HasExited)
+            {
+                return;
+            }
+
+            HasExited = true;
+            mm = _mm;
+            Volatile.Write(ref _mm, null);
+        }
+
+        Files.CloseAll();
+        mm?.Put();
+    }
+
+    /// <summary>
+    /// fork(2): a child with a copy-on-write copy of the address space (VM_DONTCOPY VMAs left
+    /// out, VM_WIPEONFORK VMAs empty), the same credentials and a copy of the descriptor table.
+    /// </summary>
+    /// <returns>The child, or null with <paramref name="error"/> set (-ENOMEM, -ESRCH for an exited task).</returns>
+    public TaskStruct? Fork(out long error)
+    {
+        lock (_stateLock)
+        {
+            var mm = _mm;
+            if (HasExited || mm is null)
+            {
+                error = -Errno.ESRCH;
+                return null;
+            }
+
+            var childMm = mm.Fork(out error);
+            if (childMm is null)
+            {
+                return null;
+            }
+
+            var child = Kernel.Processes.Create(this, Cred, childMm, Files.Clone());
+            child.Dumpable = Dumpable;
+            error = 0;
+            return child;
+        }
+    }
+
+    public override string ToString() => $"task {Pid}{(HasExited ? " (exited)" : string.Empty)}";
+}

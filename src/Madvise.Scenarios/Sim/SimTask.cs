@@ -1,0 +1,310 @@
+using System.Runtime.InteropServices;
+using Madvise.Kernel.Abi;
+using Madvise.Kernel.Syscalls;
+using Madvise.Kernel.Tasks;
+
+namespace Madvise.Scenarios.Sim;
+
+/// <summary>One task of the <c>sim</c> target: a simulated process, and the descriptors it holds.</summary>
+internal sealed class SimTask : ITargetTask
+{
+    /// <summary>Where a task's scratch mapping for iovec arrays goes (256 MiB; top-down mmaps never reach it).</summary>
+    internal const ulong ScratchAddress = 0x1000_0000;
+
+    /// <summary>Scratch size: room for UIO_MAXIOV + 1 iovecs.</summary>
+    private const ulong ScratchBytes = 5 * 4096;
+
+    /// <summary>Descriptors this task holds, by the scenario object they stand for (its own and duplicates).</summary>
+    private readonly Dictionary<object, long> _held = [];
+
+    /// <summary>Address of the scratch mapping, 0 before the first pmadvise.</summary>
+    private ulong _scratch;
+
+    /// <summary>A pidfd of this task opened for <c>pmadvise self ...</c>, or -1.</summary>
+    private long _selfPidfd = -1;
+
+    public SimTask(string name, TaskStruct task)
+    {
+        Name = name;
+        Task = task;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The simulated process.</summary>
+    public TaskStruct Task { get; private set; }
+
+    public bool HasExited => Task.HasExited;
+
+    /// <summary>Moves this wrapper onto a new process (the target rebuilt its kernel for a config step).</summary>
+    public void Rebind(TaskStruct task)
+    {
+        Task = task;
+        _held.Clear();
+        _scratch = 0;
+        _selfPidfd = -1;
+    }
+
+    public long Exit()
+    {
+        Task.Exit();
+        return 0;
+    }
+
+    public long SetUid(uint uid)
+    {
+        Task.SetUid(uid);
+        return 0;
+    }
+
+    public long DropCapability(int capability)
+    {
+        Task.DropCapability((Capability)capability);
+        return 0;
+    }
+
+    public long Mmap(ulong addr, ulong length, int prot, int flags, ITargetFile? file, ulong offset, out ulong mapped)
+    {
+        mapped = 0;
+        long fd = -1;
+        if (file is not null)
+        {
+            fd = Resolve(file, ((SimFile)file).Owner, ((SimFile)file).Fd);
+            if (fd < 0)
+            {
+                return fd;
+            }
+        }
+
+        var r = Sys.Mmap(Task, addr, length, (ulong)(uint)prot, (ulong)(uint)flags, fd, offset);
+        if (r < 0)
+        {
+            return r;
+        }
+
+        mapped = (ulong)r;
+        return 0;
+    }
+
+    public long Munmap(ulong addr, ulong length) => Sys.Munmap(Task, addr, length);
+
+    public long Mprotect(ulong addr, ulong length, int prot) => Sys.Mprotect(Task, addr, length, (ulong)(uint)prot);
+
+    public long Mlock(ulong addr, ulong length) => Sys.Mlock(Task, addr, length);
+
+    public long Munlock(ulong addr, ulong length) => Sys.Munlock(Task, addr, length);
+
+    public long Madvise(ulong addr, ulong length, int behaviour) => Sys.Madvise(Task, addr, length, behaviour);
+
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, int behaviour, ulong flags)
+    {
+        long fd;
+        switch (pidfd)
+        {
+            case PidfdArgument.Self:
+                if (_selfPidfd < 0)
+                {
+                    var r = Sys.PidfdOpen(Task, Task.Pid, 0);
+                    if (r < 0)
+                    {
+                        return r;
+                    }
+
+                    _selfPidfd = r;
+                }
+
+                fd = _selfPidfd;
+                break;
+            case PidfdArgument.Raw raw:
+                fd = raw.Fd;
+                break;
+            case PidfdArgument.Named named:
+                var p = (SimPidfd)named.Pidfd;
+                fd = Resolve(p, p.Owner, p.Fd);
+                if (fd < 0)
+                {
+                    return fd;
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(pidfd));
+        }
+
+        var count = VectorArguments.Length(vector);
+        ulong pointer;
+        if (vector is VectorArgument.BadPointer)
+        {
+            // A page that was mapped and then unmapped.
+            var page = Sys.Mmap(Task, 0, 4096, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);
+            if (page < 0)
+            {
+                return page;
+            }
+
+            Sys.Munmap(Task, (ulong)page, 4096);
+            pointer = (ulong)page;
+        }
+        else
+        {
+            var entries = VectorArguments.BuildEntries(vector);
+            if (entries.Length == 0)
+            {
+                pointer = 0;
+            }
+            else
+            {
+                var scratch = Scratch();
+                if (scratch == 0)
+                {
+                    return -Errno.ENOMEM;
+                }
+
+                Task.Mm!.WriteUser(scratch, MemoryMarshal.AsBytes(entries.AsSpan()));
+                pointer = scratch;
+            }
+        }
+
+        return Sys.ProcessMadvise(Task, fd, pointer, count, behaviour, flags);
+    }
+
+    public long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file)
+    {
+        var fd = Sys.CreateFile(Task, length, fill, memfd);
+        if (fd < 0)
+        {
+            file = null;
+            return fd;
+        }
+
+        var created = new SimFile(name, this, fd);
+        _held[created] = fd;
+        file = created;
+        return 0;
+    }
+
+    public long OpenPidfd(ITargetTask target, out ITargetPidfd? pidfd)
+    {
+        var fd = Sys.PidfdOpen(Task, ((SimTask)target).Task.Pid, 0);
+        if (fd < 0)
+        {
+            pidfd = null;
+            return fd;
+        }
+
+        var created = new SimPidfd(target.Name, this, fd);
+        _held[created] = fd;
+        pidfd = created;
+        return 0;
+    }
+
+    public long Write(ulong addr, ulong length, byte value)
+    {
+        var mm = Task.Mm;
+        if (mm is null)
+        {
+            return -Errno.ESRCH;
+        }
+
+        return (ulong)mm.FillRemote(addr, length, value) == length ? 0 : -Errno.EFAULT;
+    }
+
+    public long Read(ulong addr, ulong length, ByteRuns into)
+    {
+        var mm = Task.Mm;
+        if (mm is null)
+        {
+            return -Errno.ESRCH;
+        }
+
+        var buffer = new byte[(int)Math.Min(length, 1UL << 20)];
+        ulong done = 0;
+        while (done < length)
+        {
+            var chunk = buffer.AsSpan(0, (int)Math.Min((ulong)buffer.Length, length - done));
+            var got = mm.ReadRemote(addr + done, chunk);
+            if (got != chunk.Length)
+            {
+                return -Errno.EFAULT;
+            }
+
+            into.Append(chunk);
+            done += (ulong)chunk.Length;
+        }
+
+        return 0;
+    }
+
+    public long Mincore(ulong addr, ulong length, Span<byte> vec) => Sys.Mincore(Task, addr, length, vec);
+
+    public long Vmas(ulong addr, ulong length, List<MappingInfo> into)
+    {
+        var mm = Task.Mm;
+        if (mm is null)
+        {
+            return -Errno.ESRCH;
+        }
+
+        var end = addr + length < addr ? ulong.MaxValue : addr + length;
+        foreach (var (start, stop, flags) in mm.VmaList())
+        {
+            if (stop <= addr || start >= end || (_scratch != 0 && start == _scratch))
+            {
+                continue;
+            }
+
+            into.Add(new MappingInfo(start, stop, flags.Perms(), [.. flags.Mnemonics()]));
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The descriptor this task uses for <paramref name="key"/>: its own, one it already holds
+    /// (inherited or duplicated earlier), or a new duplicate of the owner's (-EBADF when the owner
+    /// has exited).
+    /// </summary>
+    private long Resolve(object key, SimTask owner, long ownerFd)
+    {
+        if (_held.TryGetValue(key, out var fd))
+        {
+            return fd;
+        }
+
+        if (owner.HasExited || owner.Task.Files.Get(ownerFd) is not { } file)
+        {
+            return -Errno.EBADF;
+        }
+
+        fd = Task.Files.Install(file);
+        _held[key] = fd;
+        return fd;
+    }
+
+    /// <summary>A fork child holds every descriptor its parent held, at the same numbers.</summary>
+    public void InheritFrom(SimTask parent)
+    {
+        foreach (var (key, fd) in parent._held)
+        {
+            _held[key] = fd;
+        }
+    }
+
+    private ulong Scratch()
+    {
+        if (_scratch != 0)
+        {
+            return _scratch;
+        }
+
+        const int flags = MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS | MapFlags.MAP_FIXED_NOREPLACE;
+        var r = Sys.Mmap(Task, ScratchAddress, ScratchBytes, Prot.PROT_READ | Prot.PROT_WRITE, flags, -1, 0);
+        if (r < 0)
+        {
+            r = Sys.Mmap(Task, 0, ScratchBytes, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);
+        }
+
+        _scratch = r < 0 ? 0 : (ulong)r;
+        return _scratch;
+    }
+}
