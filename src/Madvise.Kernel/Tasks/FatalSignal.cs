@@ -17,7 +17,11 @@ namespace Madvise.Kernel.Tasks;
 /// </remarks>
 public sealed class FatalSignal
 {
-    /// <summary>Protects the registered-waiter list (_waiters and the waiters' Signal* links).</summary>
+    /// <summary>
+    /// Protects the registered-waiter list (_waiters and the waiters' Signal* links). Order: taken
+    /// before a waiter's own event (Raise sets it under this lock); never while a lock's wait-queue
+    /// lock is held, and no wait-queue lock is taken under it.
+    /// </summary>
     private readonly Lock _registryLock = new();
 
     /// <summary>Head of the intrusive list of waiters blocked in a killable wait; protected by _registryLock.</summary>
