@@ -91,7 +91,7 @@ public sealed partial class MmStruct
         }
 
         var anonVma = AnonVmaPrepare(vma);
-        var pfn = NewAnonFrame(anonVma, addr, zero: true);
+        var pfn = NewAnonFrame(anonVma, addr, zero: true, mlocked: (vma.Flags & VmFlags.VM_LOCKED) != 0);
         if (pfn < 0)
         {
             return FaultResult.Oom;
@@ -105,10 +105,9 @@ public sealed partial class MmStruct
                 return FaultResult.Retry;
             }
 
-            MapNewAnonFrameLocked(vma, table, index, pfn);
+            MapNewAnonFrameLocked(table, index, pfn);
         }
 
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -132,7 +131,7 @@ public sealed partial class MmStruct
         {
             // do_cow_fault(): a private writable mapping gets its own copy at once.
             var anonVma = AnonVmaPrepare(vma);
-            var copy = NewAnonFrame(anonVma, addr, zero: false);
+            var copy = NewAnonFrame(anonVma, addr, zero: false, mlocked: (vma.Flags & VmFlags.VM_LOCKED) != 0);
             if (copy < 0)
             {
                 memory.Put(cached);
@@ -153,11 +152,10 @@ public sealed partial class MmStruct
                     return FaultResult.Retry;
                 }
 
-                MapNewAnonFrameLocked(vma, table, index, copy);
+                MapNewAnonFrameLocked(table, index, copy);
             }
 
             Kernel.Stats.RecordCow();
-            Kernel.Lru.Add(copy);
             return FaultResult.Ok;
         }
 
@@ -232,7 +230,7 @@ public sealed partial class MmStruct
 
         // wp_page_copy(): copy outside the lock, holding a reference on the old frame.
         var anonVma = AnonVmaPrepare(vma);
-        var copy = NewAnonFrame(anonVma, addr, zero: old == PhysicalMemory.ZeroPfn);
+        var copy = NewAnonFrame(anonVma, addr, zero: old == PhysicalMemory.ZeroPfn, mlocked: (vma.Flags & VmFlags.VM_LOCKED) != 0);
         if (copy < 0)
         {
             if (old != PhysicalMemory.ZeroPfn)
@@ -264,7 +262,7 @@ public sealed partial class MmStruct
                 return FaultResult.Retry;
             }
 
-            MapNewAnonFrameLocked(vma, table, index, copy);
+            MapNewAnonFrameLocked(table, index, copy);
             AddRss(old, -1);
 
             // ptep_clear_flush(): no CPU may keep using the old frame through a stale entry.
@@ -283,7 +281,6 @@ public sealed partial class MmStruct
         }
 
         Kernel.Stats.RecordCow();
-        Kernel.Lru.Add(copy);
         return FaultResult.Ok;
     }
 
@@ -297,13 +294,18 @@ public sealed partial class MmStruct
         var fromCache = pfn >= 0;
         if (!fromCache)
         {
-            pfn = NewAnonFrame(AnonVmaPrepare(vma), addr, zero: false);
+            pfn = NewAnonFrame(AnonVmaPrepare(vma), addr, zero: false, mlocked: false);
             if (pfn < 0)
             {
                 return FaultResult.Oom;
             }
 
             swap.ReadIn(slot, pfn);
+        }
+        else
+        {
+            // A swap-cache frame is normally on the LRU already; make sure while we hold a reference.
+            Kernel.Lru.Add(pfn);
         }
 
         lock (table.Lock)
@@ -342,7 +344,6 @@ public sealed partial class MmStruct
         }
 
         Kernel.Stats.RecordSwapIn();
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -382,8 +383,12 @@ public sealed partial class MmStruct
         && ((a.Flags ^ b.Flags) & ~(VmFlags.VM_READ | VmFlags.VM_WRITE | VmFlags.VM_EXEC | VmFlags.VM_SOFTDIRTY | VmFlags.VM_GUARD_INSTALLED)) == 0
         && b.PgOff == a.PgOff + ((b.Start - a.Start) >> PageSize.PAGE_SHIFT);
 
-    /// <summary>Allocates an anonymous frame for <paramref name="addr"/>; -1 when memory is exhausted.</summary>
-    private int NewAnonFrame(AnonVma anonVma, ulong addr, bool zero)
+    /// <summary>
+    /// Allocates an anonymous frame for <paramref name="addr"/> and puts it on the LRU while the
+    /// caller still holds the only reference (so a racing zap cannot free it before it is on
+    /// its list); -1 when memory is exhausted.
+    /// </summary>
+    private int NewAnonFrame(AnonVma anonVma, ulong addr, bool zero, bool mlocked)
     {
         var pfn = Kernel.Memory.Allocate(zero);
         if (pfn < 0)
@@ -392,9 +397,10 @@ public sealed partial class MmStruct
         }
 
         ref var f = ref Kernel.Memory.Frame(pfn);
-        f.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
+        f.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | (mlocked ? PageFlags.Mlocked : 0));
         f.Mapping = anonVma;
         f.Index = addr >> PageSize.PAGE_SHIFT;
+        Kernel.Lru.Add(pfn);
         return pfn;
     }
 
@@ -402,15 +408,9 @@ public sealed partial class MmStruct
     private void DiscardNewFrame(int pfn) => Kernel.Memory.Put(pfn);
 
     /// <summary>Maps a new anonymous frame writable and dirty. Precondition: the PTE lock is held and the entry may be replaced.</summary>
-    private void MapNewAnonFrameLocked(Vma vma, PteTable table, int index, int pfn)
+    private void MapNewAnonFrameLocked(PteTable table, int index, int pfn)
     {
-        ref var f = ref Kernel.Memory.Frame(pfn);
-        f.MapCount = 1;
-        if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
-        {
-            Interlocked.Or(ref f.Flags, (int)PageFlags.Mlocked);
-        }
-
+        Kernel.Memory.Frame(pfn).MapCount = 1;
         table.Set(index, Pte.Make(pfn, writable: true, dirty: true, young: true));
         AddRss(pfn, 1);
     }

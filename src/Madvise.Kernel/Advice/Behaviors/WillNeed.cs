@@ -88,13 +88,13 @@ internal static class WillNeed
             frame.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
             frame.Mapping = b.Vma!.AnonVma;
             frame.Index = addr >> PageSize.PAGE_SHIFT;
+
+            // On the LRU before the swap cache can drop our reference.
+            mm.Kernel.Lru.Add(pfn);
             if (!swap.AddToCache(slot, pfn))
             {
                 memory.Put(pfn);
-                continue;
             }
-
-            mm.Kernel.Lru.Add(pfn);
         }
     }
 }
