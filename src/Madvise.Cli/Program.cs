@@ -5,6 +5,11 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["agent", ..])
+        {
+            return Scenarios.Host.AgentProgram.Run(args[1..]);
+        }
+
         Console.Error.WriteLine("madv: no commands yet");
         return args.Length == 0 ? 0 : 2;
     }

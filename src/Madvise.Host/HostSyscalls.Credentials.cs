@@ -33,7 +33,21 @@ internal static unsafe partial class HostSyscalls
         return Result(Interop.Libc.CapSet(&header, data));
     }
 
-    /// <summary>prctl(2).</summary>
-    internal static long Prctl(int option, ulong arg2, ulong arg3 = 0, ulong arg4 = 0, ulong arg5 = 0) =>
-        Result(Interop.Libc.Prctl(option, arg2, arg3, arg4, arg5));
+    /// <summary>prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL): empties the calling thread's ambient set.</summary>
+    internal static long ClearAmbientCapabilities() =>
+        Result(Interop.Libc.Prctl(Interop.Libc.PR_CAP_AMBIENT, Interop.Libc.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+
+    /// <summary>prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap): removes one capability from the calling thread's ambient set.</summary>
+    internal static long LowerAmbientCapability(int capability) =>
+        Result(Interop.Libc.Prctl(Interop.Libc.PR_CAP_AMBIENT, Interop.Libc.PR_CAP_AMBIENT_LOWER, (ulong)capability, 0, 0));
+
+    /// <summary>
+    /// prctl(PR_SET_PDEATHSIG, <paramref name="signal"/>): the signal this process gets when the
+    /// thread that created it exits. Linux clears it on any credential change.
+    /// </summary>
+    internal static long SetParentDeathSignal(int signal) =>
+        Result(Interop.Libc.Prctl(Interop.Libc.PR_SET_PDEATHSIG, (ulong)signal, 0, 0, 0));
+
+    /// <summary>getppid(2).</summary>
+    internal static int GetParentPid() => Interop.Libc.GetPPid();
 }

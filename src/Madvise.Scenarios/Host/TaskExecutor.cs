@@ -1,0 +1,125 @@
+using Madvise.Host;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Scenarios.Host;
+
+/// <summary>
+/// Runs scenario steps inside the process it lives in: the .NET process of task <c>self</c>
+/// (on the target's step thread) or an agent process (on the agent's one thread).
+/// </summary>
+/// <remarks>
+/// Every method returns a scenario result: a value, a negative errno, or
+/// <see cref="TargetResult.NotSupported"/> with <see cref="LastRefusal"/> saying why
+/// (<see cref="ScenarioMemoryGuard"/>). Not thread-safe: one thread calls it, always the same
+/// one, because capabilities are per thread and the kernel's LRU batches are per CPU.
+/// </remarks>
+internal sealed partial class TaskExecutor : IDisposable
+{
+    /// <summary>Largest piece a read or write moves with one process_vm_readv/writev call.</summary>
+    internal const int Chunk = 1 << 20;
+
+    /// <summary>Most iovecs a seq(...) vector builds: one more than UIO_MAXIOV, which the kernel rejects before reading the array.</summary>
+    internal const int MaxBuiltIovecs = IoVec.UIO_MAXIOV + 1;
+
+    /// <summary>The refusal checks and the scenario's own ranges in this process.</summary>
+    private readonly ScenarioMemoryGuard _guard = new();
+
+    /// <summary>This process's pid, for process_vm_readv/writev on itself.</summary>
+    private readonly int _pid = HostSyscalls.GetPid();
+
+    /// <summary>Buffer for reads and writes, allocated on first use.</summary>
+    private byte[]? _buffer;
+
+    /// <summary>Reused iovec array for <c>seq(...)</c> vectors.</summary>
+    private IoVec[]? _iovecs;
+
+    /// <summary>Why the last call returned <see cref="TargetResult.NotSupported"/>.</summary>
+    public string? LastRefusal { get; private set; }
+
+    /// <summary>The ranges the scenario mapped in this process.</summary>
+    internal RangeSet Owned => _guard.Owned;
+
+    /// <summary>mmap(2); on success records the new range as scenario memory.</summary>
+    /// <param name="descriptor">Descriptor id of a file (see <see cref="TryGetDescriptor"/>), or -1 for none.</param>
+    public long Mmap(ulong addr, ulong length, int prot, int flags, int descriptor, ulong offset, out ulong mapped)
+    {
+        mapped = 0;
+        if (Refuse(_guard.CheckMmap(addr, length, flags)))
+        {
+            return TargetResult.NotSupported;
+        }
+
+        var fd = -1;
+        if (descriptor >= 0 && !TryGetDescriptor(descriptor, out fd))
+        {
+            return -Errno.EBADF;
+        }
+
+        var r = HostSyscalls.Mmap(addr, length, prot, flags, fd, offset);
+        if (r < 0)
+        {
+            return r;
+        }
+
+        mapped = (ulong)r;
+        _guard.Mapped(mapped, length);
+        return 0;
+    }
+
+    /// <summary>munmap(2); on success the range stops being scenario memory.</summary>
+    public long Munmap(ulong addr, ulong length)
+    {
+        if (Refuse(_guard.CheckAlignedRange("munmap", addr, length)))
+        {
+            return TargetResult.NotSupported;
+        }
+
+        var r = HostSyscalls.Munmap(addr, length);
+        if (r == 0)
+        {
+            _guard.Unmapped(addr, length);
+        }
+
+        return r;
+    }
+
+    /// <summary>mprotect(2).</summary>
+    public long Mprotect(ulong addr, ulong length, int prot) =>
+        Refuse(_guard.CheckAlignedRange("mprotect", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Mprotect(addr, length, prot);
+
+    /// <summary>mlock(2).</summary>
+    public long Mlock(ulong addr, ulong length) =>
+        Refuse(_guard.CheckLockRange("mlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Mlock(addr, length);
+
+    /// <summary>munlock(2).</summary>
+    public long Munlock(ulong addr, ulong length) =>
+        Refuse(_guard.CheckLockRange("munlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Munlock(addr, length);
+
+    /// <summary>madvise(2).</summary>
+    public long Madvise(ulong addr, ulong length, int behaviour) =>
+        Refuse(_guard.CheckMadvise(addr, length, behaviour)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, behaviour);
+
+    /// <summary>mincore(2).</summary>
+    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostSyscalls.Mincore(addr, length, vec);
+
+    /// <summary>Unmaps what the scenario mapped here and closes every descriptor.</summary>
+    public void Dispose()
+    {
+        foreach (var (start, end) in _guard.Owned.Ranges)
+        {
+            HostSyscalls.Munmap(start, end - start);
+        }
+
+        _guard.Owned.Clear();
+        CloseDescriptors();
+    }
+
+    /// <summary>Records a refusal reason; true when there is one.</summary>
+    private bool Refuse(string? reason)
+    {
+        LastRefusal = reason;
+        return reason is not null;
+    }
+
+    private byte[] Buffer => _buffer ??= new byte[Chunk];
+}
