@@ -24,6 +24,9 @@ internal sealed partial class TaskExecutor : IDisposable
     /// <summary>The refusal checks and the scenario's own ranges in this process.</summary>
     private readonly ScenarioMemoryGuard _guard = new();
 
+    /// <summary>Where unhinted mmaps are placed.</summary>
+    private readonly MmapArena _arena = new();
+
     /// <summary>This process's pid, for process_vm_readv/writev on itself.</summary>
     private readonly int _pid = HostSyscalls.GetPid();
 
@@ -55,7 +58,9 @@ internal sealed partial class TaskExecutor : IDisposable
             return -Errno.EBADF;
         }
 
-        var r = HostSyscalls.Mmap(addr, length, prot, flags, fd, offset);
+        var r = addr == 0 && (flags & (MapFlags.MAP_FIXED | MapFlags.MAP_FIXED_NOREPLACE)) == 0
+            ? MmapInArena(length, prot, flags, fd, offset)
+            : HostSyscalls.Mmap(addr, length, prot, flags, fd, offset);
         if (r < 0)
         {
             return r;
@@ -64,6 +69,62 @@ internal sealed partial class TaskExecutor : IDisposable
         mapped = (ulong)r;
         _guard.Mapped(mapped, length);
         return 0;
+    }
+
+    /// <summary>
+    /// An unhinted mmap placed in the arena (<see cref="MmapArena"/>) with MAP_FIXED_NOREPLACE,
+    /// which can never replace anything. When the arena has no room, or the kernel refuses the
+    /// placed call for any reason but EEXIST, the call goes to the kernel as the scenario wrote
+    /// it, so the result is the kernel's own answer.
+    /// </summary>
+    private long MmapInArena(ulong length, int prot, int flags, int fd, ulong offset)
+    {
+        var len = PageSize.PageAlign(length);
+        var alignment = MmapArena.Alignment(len, flags, fd >= 0);
+        RangeSet? occupied = null;
+        for (var attempt = 0; attempt < 2 && len != 0; attempt++)
+        {
+            // First from what the scenario mapped; after an EEXIST also from what the process maps.
+            if (!_arena.TryFindTopDown(occupied?.Ranges ?? _guard.Owned.Ranges, len, alignment, out var at))
+            {
+                break;
+            }
+
+            var r = HostSyscalls.Mmap(at, length, prot, flags | MapFlags.MAP_FIXED_NOREPLACE, fd, offset);
+            if (r != -Errno.EEXIST)
+            {
+                if (r >= 0)
+                {
+                    return r;
+                }
+
+                break;
+            }
+
+            occupied = OccupiedInArena();
+        }
+
+        return HostSyscalls.Mmap(0, length, prot, flags, fd, offset);
+    }
+
+    /// <summary>The scenario's ranges plus every mapping of /proc/self/maps inside the arena.</summary>
+    private RangeSet OccupiedInArena()
+    {
+        var set = new RangeSet();
+        foreach (var (start, end) in _guard.Owned.Ranges)
+        {
+            set.Add(start, end);
+        }
+
+        foreach (var m in ProcMaps.ReadMaps())
+        {
+            if (m.End > _arena.Bottom && m.Start < _arena.Top)
+            {
+                set.Add(m.Start, m.End);
+            }
+        }
+
+        return set;
     }
 
     /// <summary>munmap(2); on success the range stops being scenario memory.</summary>

@@ -62,3 +62,11 @@ public sealed class RootAgentTheoryAttribute : TheoryAttribute
     /// <summary>Sets <see cref="FactAttribute.Skip"/> when not root or agents are unavailable.</summary>
     public RootAgentTheoryAttribute() => Skip = HostRequirements.Root ?? HostRequirements.Agent;
 }
+
+/// <summary>A test of the PIDFD_SELF sentinels; skipped before Linux 6.15, which answers EBADF for them.</summary>
+public sealed class PidfdSelfFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the kernel does not resolve the sentinels.</summary>
+    public PidfdSelfFactAttribute() =>
+        Skip = HostRequirements.ProcessMadvise ?? (HostKernel.PidfdSelfSupported ? null : "PIDFD_SELF needs Linux 6.15");
+}
