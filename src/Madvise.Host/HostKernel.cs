@@ -135,6 +135,16 @@ public static unsafe class HostKernel
         }
     }
 
+    /// <summary>The highest user address plus one that system calls accept, probed once.</summary>
+    private static readonly Lazy<ulong> AddressLimit = new(ProbeUserAddressLimit);
+
+    /// <summary>
+    /// The user address limit (TASK_SIZE_MAX): 0x7FFFFFFFF000 with 4-level paging,
+    /// 0xFFFFFFFFFFF000 with 5-level paging. Ranges ending above it fail access_ok() (an iovec
+    /// import answers EFAULT).
+    /// </summary>
+    public static ulong UserAddressLimit => AddressLimit.Value;
+
     /// <summary>Total size of the active swap areas in KiB (/proc/swaps); 0 without swap.</summary>
     public static ulong SwapTotalKiB()
     {
@@ -184,6 +194,23 @@ public static unsafe class HostKernel
         var open = text.IndexOf('[', StringComparison.Ordinal);
         var close = open < 0 ? -1 : text.IndexOf(']', open);
         return close > open + 1 ? text[(open + 1)..close] : "never";
+    }
+
+    /// <summary>
+    /// With 5-level paging the kernel maps above 2^47 when asked to by address; with 4 levels
+    /// such a request fails. The probe page is unmapped at once.
+    /// </summary>
+    private static ulong ProbeUserAddressLimit()
+    {
+        const ulong Above47Bits = 1UL << 48;
+        var r = HostSyscalls.Mmap(Above47Bits, PageSize.PAGE_SIZE, Prot.PROT_NONE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS | MapFlags.MAP_FIXED_NOREPLACE, -1, 0);
+        if (r < 0)
+        {
+            return PageSize.TASK_SIZE;
+        }
+
+        HostSyscalls.Munmap((ulong)r, PageSize.PAGE_SIZE);
+        return (1UL << 56) - PageSize.PAGE_SIZE;
     }
 
     private static (string Release, string Machine) ReadUname()

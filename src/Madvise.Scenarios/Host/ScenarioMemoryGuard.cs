@@ -109,31 +109,59 @@ internal sealed class ScenarioMemoryGuard
     }
 
     /// <summary>
-    /// process_madvise(2) on this process: the iovecs in order, as vector_madvise walks them; an
-    /// iovec the kernel rejects as invalid ends the walk, a zero-length one is skipped.
+    /// process_madvise(2) on this process, modelled on the kernel: the iovec import (vlen and
+    /// flags narrowed to 32 bits; a negative length anywhere is EINVAL and a range above the
+    /// user limit EFAULT before anything is advised; lengths capped so the total stays within
+    /// MAX_RW_COUNT), then the iovecs in order as vector_madvise walks them (an iovec the kernel
+    /// rejects as invalid ends the walk, a zero-length one is skipped).
     /// </summary>
     public string? CheckProcessMadviseSelf(ReadOnlySpan<IoVec> entries, ulong vlen, int behaviour, ulong flags)
     {
-        if (flags != 0 || vlen > IoVec.UIO_MAXIOV || IsNonDestructive(behaviour) || !HostKernel.MadviseAccepts(behaviour))
+        // Linux: mm/madvise.c process_madvise(), lib/iov_iter.c __import_iovec().
+        var segments = (uint)vlen;
+        if ((uint)flags != 0 || segments == 0 || segments > IoVec.UIO_MAXIOV || entries.Length < segments ||
+            IsNonDestructive(behaviour) || !HostKernel.MadviseAccepts(behaviour))
         {
             return null;
         }
 
-        var n = (int)Math.Min(vlen, (ulong)entries.Length);
-        for (var i = 0; i < n; i++)
+        entries = entries[..(int)segments];
+        foreach (var e in entries)
         {
-            var (start, length) = (entries[i].Base, entries[i].Len);
-            if (length == 0 && PageSize.IsAligned(start))
+            if ((long)e.Len < 0)
+            {
+                return null;
+            }
+        }
+
+        // A single iovec is capped before its range check, several after.
+        var limit = HostKernel.UserAddressLimit;
+        foreach (var e in entries)
+        {
+            var checkedLength = segments == 1 ? Math.Min(e.Len, IoVec.MAX_RW_COUNT) : e.Len;
+            var sum = unchecked(e.Base + checkedLength);
+            if (sum < e.Base || sum > limit)
+            {
+                return null;
+            }
+        }
+
+        ulong total = 0;
+        foreach (var e in entries)
+        {
+            var length = Math.Min(e.Len, IoVec.MAX_RW_COUNT - total);
+            total += length;
+            if (length == 0 && PageSize.IsAligned(e.Base))
             {
                 continue;
             }
 
-            if (!TouchedRange(start, length, out var end))
+            if (!TouchedRange(e.Base, length, out var end))
             {
                 return null;
             }
 
-            var refusal = CheckRange("pmadvise " + BehaviourName(behaviour), start, end);
+            var refusal = CheckRange("pmadvise " + BehaviourName(behaviour), e.Base, end);
             if (refusal is not null)
             {
                 return refusal;

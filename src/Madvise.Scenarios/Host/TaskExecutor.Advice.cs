@@ -74,7 +74,7 @@ internal sealed partial class TaskExecutor
                 throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
         }
 
-        if (TargetsThisProcess(fd) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, behaviour, flags)))
+        if ((pidfd.Kind == PidfdKind.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, behaviour, flags)))
         {
             return TargetResult.NotSupported;
         }

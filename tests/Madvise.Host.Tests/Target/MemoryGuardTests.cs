@@ -80,6 +80,43 @@ public sealed unsafe class MemoryGuardTests : IDisposable
         Assert.Equal(-1, new Span<byte>((void*)_foreign, (int)(4 * P)).IndexOfAnyExcept((byte)0x5a));
     }
 
+    [ProcessMadviseFact]
+    public void PmadviseIsJudgedOnWhatTheKernelImports()
+    {
+        // G: a little over MAX_RW_COUNT of scenario memory, and foreign memory right after it.
+        var size = IoVec.MAX_RW_COUNT + (2 * P);
+        Assert.Equal(0, Self.Mmap(0, size, Prot.PROT_NONE, PrivateAnon | MapFlags.MAP_NORESERVE, null, 0, out var g));
+        var after = HostMemory.Mmap((nint)(g + size), (nuint)P, RW, PrivateAnon | MapFlags.MAP_FIXED_NOREPLACE);
+        try
+        {
+            Assert.Equal(g + size, (ulong)after);
+            *(byte*)after = 0x77;
+
+            // One iovec is capped to MAX_RW_COUNT before anything: it stays inside G.
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, 1UL << 40)]), MadviseBehavior.MADV_DONTNEED, 0));
+
+            // Several: the running total is capped, so the second (which as written would run past G
+            // into the foreign page) covers only its first two pages.
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, IoVec.MAX_RW_COUNT - (2 * P)), (g + (4 * P), size)]), MadviseBehavior.MADV_DONTNEED, 0));
+
+            // Without the cap the range would reach the foreign page.
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size - P, 2 * P)]), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+
+            // A negative length anywhere is EINVAL before any iovec is advised.
+            Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P), (g, 0x8000_0000_0000_0000)]), MadviseBehavior.MADV_DONTNEED, 0));
+
+            // vlen and flags are 32-bit in the kernel: 2^32 + 1 entries is one entry, flags 2^32 is 0.
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g + size, P, 0, (1UL << 32) + 1), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P)]), MadviseBehavior.MADV_DONTNEED, 1UL << 32), "pmadvise DONTNEED");
+            Assert.Equal((long)P, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g, P, 0, (1UL << 32) + 1), MadviseBehavior.MADV_DONTNEED, 0));
+            Assert.Equal(0x77, *(byte*)after);
+        }
+        finally
+        {
+            HostMemory.Munmap(after, (nuint)P);
+        }
+    }
+
     [Fact]
     public void CallsTheKernelRejectsBeforeActingStillGetTheKernelsAnswer()
     {
