@@ -12,17 +12,34 @@ namespace Madvise.Host;
 public static class ProcMaps
 {
     /// <summary>Reads /proc/self/maps (or /proc/<paramref name="pid"/>/maps).</summary>
-    public static List<ProcMapping> ReadMaps(int? pid = null) => Read(Source(pid, "maps"), smaps: false);
+    public static List<ProcMapping> ReadMaps(int? pid = null) => [.. EnumerateMaps(pid)];
 
     /// <summary>Reads /proc/self/smaps (or /proc/<paramref name="pid"/>/smaps), with VmFlags.</summary>
-    public static List<ProcMapping> ReadSmaps(int? pid = null) => Read(Source(pid, "smaps"), smaps: true);
+    public static List<ProcMapping> ReadSmaps(int? pid = null) => [.. EnumerateSmaps(pid)];
+
+    /// <summary>
+    /// The mappings of /proc/self/maps (or of <paramref name="pid"/>) in address order, read as
+    /// they are enumerated: a caller that stops early spares the kernel generating the rest.
+    /// </summary>
+    public static IEnumerable<ProcMapping> EnumerateMaps(int? pid = null) => Enumerate(Source(pid, "maps"), smaps: false);
+
+    /// <summary>
+    /// The mappings of /proc/self/smaps (or of <paramref name="pid"/>) with VmFlags, read as they
+    /// are enumerated. smaps is costly (the kernel walks each mapping's page tables for its
+    /// counters), so stop as soon as the mappings of interest are past.
+    /// </summary>
+    public static IEnumerable<ProcMapping> EnumerateSmaps(int? pid = null) => Enumerate(Source(pid, "smaps"), smaps: true);
 
     /// <summary>Parses maps or smaps text.</summary>
     /// <exception cref="FormatException">A mapping line is malformed.</exception>
-    public static List<ProcMapping> Parse(TextReader reader, bool smaps)
+    public static List<ProcMapping> Parse(TextReader reader, bool smaps) => [.. Enumerate(reader, smaps)];
+
+    /// <summary>Parses maps or smaps text lazily, one mapping at a time.</summary>
+    /// <exception cref="FormatException">A mapping line is malformed.</exception>
+    public static IEnumerable<ProcMapping> Enumerate(TextReader reader, bool smaps)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var result = new List<ProcMapping>();
+        ProcMapping? pending = null;
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -33,19 +50,33 @@ public static class ProcMaps
 
             if (smaps && !IsMappingLine(line))
             {
-                if (line.StartsWith("VmFlags:", StringComparison.Ordinal) && result.Count > 0)
+                // VmFlags closes an smaps entry.
+                if (pending is not null && line.StartsWith("VmFlags:", StringComparison.Ordinal))
                 {
-                    var flags = line[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    result[^1] = result[^1] with { VmFlags = flags };
+                    yield return pending with { VmFlags = line[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries) };
+                    pending = null;
                 }
 
                 continue;
             }
 
-            result.Add(ParseMappingLine(line));
+            if (pending is not null)
+            {
+                yield return pending;
+            }
+
+            pending = ParseMappingLine(line);
+            if (!smaps)
+            {
+                yield return pending;
+                pending = null;
+            }
         }
 
-        return result;
+        if (pending is not null)
+        {
+            yield return pending;
+        }
     }
 
     /// <summary>Parses one maps line.</summary>
@@ -101,9 +132,14 @@ public static class ProcMaps
     private static string Source(int? pid, string file) =>
         pid is null ? "/proc/self/" + file : string.Create(CultureInfo.InvariantCulture, $"/proc/{pid.Value}/{file}");
 
-    private static List<ProcMapping> Read(string path, bool smaps)
+    private static IEnumerable<ProcMapping> Enumerate(string path, bool smaps)
     {
-        using var reader = new StreamReader(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, BufferSize = 1 << 16 });
-        return Parse(reader, smaps);
+        // Small buffers: the kernel generates only as much text as each read asks for.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
+        foreach (var m in Enumerate(reader, smaps))
+        {
+            yield return m;
+        }
     }
 }

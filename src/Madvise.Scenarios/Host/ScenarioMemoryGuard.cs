@@ -205,9 +205,14 @@ internal sealed class ScenarioMemoryGuard
             return null;
         }
 
-        foreach (var m in ProcMaps.ReadMaps())
+        foreach (var m in ProcMaps.EnumerateMaps())
         {
-            if (m.Start >= KernelHalf || !m.Overlaps(start, end))
+            if (m.Start >= KernelHalf || (end != 0 && m.Start >= end))
+            {
+                break;
+            }
+
+            if (!m.Overlaps(start, end))
             {
                 continue;
             }

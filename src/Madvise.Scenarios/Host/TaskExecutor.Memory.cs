@@ -97,8 +97,13 @@ internal sealed partial class TaskExecutor
             end = 0; // 2^64
         }
 
-        foreach (var m in ProcMaps.ReadSmaps())
+        foreach (var m in ProcMaps.EnumerateSmaps())
         {
+            if (end != 0 && m.Start >= end)
+            {
+                break;
+            }
+
             if (m.Overlaps(addr, end))
             {
                 into.Add(new MappingInfo(m.Start, m.End, m.Perms, ReportedFlags(m.VmFlags)));

@@ -116,9 +116,14 @@ internal sealed partial class TaskExecutor : IDisposable
             set.Add(start, end);
         }
 
-        foreach (var m in ProcMaps.ReadMaps())
+        foreach (var m in ProcMaps.EnumerateMaps())
         {
-            if (m.End > _arena.Bottom && m.Start < _arena.Top)
+            if (m.Start >= _arena.Top)
+            {
+                break;
+            }
+
+            if (m.End > _arena.Bottom)
             {
                 set.Add(m.Start, m.End);
             }
