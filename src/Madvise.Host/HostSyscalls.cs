@@ -23,12 +23,12 @@ internal static unsafe partial class HostSyscalls
     /// <summary>mmap(2); returns the mapped address (always below 2^63 for user space) or a negative errno.</summary>
     internal static long Mmap(ulong addr, ulong length, int prot, int flags, int fd, ulong offset)
     {
-        var p = Interop.Libc.Mmap((void*)addr, (nuint)length, prot, flags, fd, unchecked((long)offset));
+        var p = Interop.Libc.MMap((void*)addr, (nuint)length, prot, flags, fd, unchecked((long)offset));
         return (nint)p == Interop.Libc.MAP_FAILED ? LastError() : (long)(nint)p;
     }
 
     /// <summary>munmap(2).</summary>
-    internal static long Munmap(ulong addr, ulong length) => Result(Interop.Libc.Munmap((void*)addr, (nuint)length));
+    internal static long Munmap(ulong addr, ulong length) => Result(Interop.Libc.MUnmap((void*)addr, (nuint)length));
 
     /// <summary>mprotect(2).</summary>
     internal static long Mprotect(ulong addr, ulong length, int prot) => Result(Interop.Libc.MProtect((void*)addr, (nuint)length, prot));

@@ -14,10 +14,13 @@ internal sealed class AgentChannel : IDisposable
     /// <summary>EPIPE (not among the errno values the scenario ABI lists).</summary>
     private const int EPIPE = 32;
 
-    /// <summary>The connected AF_UNIX stream socket; -1 once closed.</summary>
-    private int _socket;
+    /// <summary>The descriptor frames arrive on (the connected AF_UNIX stream socket, or in the agent its standard input); -1 once closed.</summary>
+    private int _input;
 
-    /// <summary>Whether <see cref="Dispose"/> closes the socket (the agent's end is its standard input, which it leaves alone).</summary>
+    /// <summary>The descriptor frames leave by: the same socket, or in the agent its standard output (a duplicate of it).</summary>
+    private int _output;
+
+    /// <summary>Whether <see cref="Dispose"/> closes the socket (the agent leaves its standard input and output alone).</summary>
     private readonly bool _ownsSocket;
 
     /// <summary>Receive buffer; the last frame's payload is its first <see cref="_payloadLength"/> bytes.</summary>
@@ -26,36 +29,40 @@ internal sealed class AgentChannel : IDisposable
     /// <summary>Length of the last received payload.</summary>
     private int _payloadLength;
 
-    /// <summary>Wraps a connected socket.</summary>
+    /// <summary>Wraps a connected socket used in both directions.</summary>
     public AgentChannel(int socket, bool ownsSocket)
+        : this(socket, socket, ownsSocket)
     {
-        _socket = socket;
+    }
+
+    /// <summary>Wraps a socket that arrives as two descriptors (the agent's standard input and output).</summary>
+    public AgentChannel(int input, int output, bool ownsSocket)
+    {
+        _input = input;
+        _output = output;
         _ownsSocket = ownsSocket;
     }
 
     /// <summary>The payload of the last frame <see cref="Receive"/> returned.</summary>
     public ReadOnlySpan<byte> Payload => _payload.AsSpan(0, _payloadLength);
 
-    /// <summary>True until the socket is closed.</summary>
-    public bool IsOpen => _socket >= 0;
-
     /// <summary>Sends one frame with <paramref name="descriptors"/> attached (duplicated into the peer; ours stay open).</summary>
     /// <returns>0, or a negative errno (-EPIPE when the peer is gone).</returns>
     public long Send(ReadOnlySpan<byte> frame, ReadOnlySpan<int> descriptors)
     {
-        if (_socket < 0)
+        if (_input < 0)
         {
             return -EPIPE;
         }
 
-        return HostSyscalls.SendWithDescriptors(_socket, frame, descriptors);
+        return HostSyscalls.SendWithDescriptors(_output, frame, descriptors);
     }
 
     /// <summary>Receives one frame into <see cref="Payload"/>; descriptors that came with it are appended to <paramref name="descriptors"/>.</summary>
     /// <returns>1 for a frame, 0 at end of file, or a negative errno.</returns>
     public long Receive(List<int> descriptors)
     {
-        if (_socket < 0)
+        if (_input < 0)
         {
             return 0;
         }
@@ -91,12 +98,13 @@ internal sealed class AgentChannel : IDisposable
     /// <summary>Closes the socket (when owned); the peer reads end of file.</summary>
     public void Dispose()
     {
-        if (_socket >= 0 && _ownsSocket)
+        if (_input >= 0 && _ownsSocket)
         {
-            HostSyscalls.Close(_socket);
+            HostSyscalls.Close(_input);
         }
 
-        _socket = -1;
+        _input = -1;
+        _output = -1;
     }
 
     /// <summary>Fills <paramref name="into"/>; 1 when full, 0 at end of file before any byte, or a negative errno.</summary>
@@ -106,7 +114,7 @@ internal sealed class AgentChannel : IDisposable
         var got = 0;
         while (got < into.Length)
         {
-            var n = HostSyscalls.ReceiveWithDescriptors(_socket, into[got..], fds, out var count);
+            var n = HostSyscalls.ReceiveWithDescriptors(_input, into[got..], fds, out var count);
             for (var i = 0; i < count; i++)
             {
                 descriptors.Add(fds[i]);

@@ -12,7 +12,8 @@ namespace Madvise.Scenarios.Host;
 public static class AgentProgram
 {
     /// <summary>
-    /// Serves requests on standard input/output (one socket) until end of file or an
+    /// Reads requests on standard input and answers on standard output (both are one socket,
+    /// so that descriptors can travel) until end of file or an
     /// <c>exit</c> request. Every step runs on the calling thread, pinned to CPU N: capset
     /// changes only the calling thread's capabilities, and LRU batches are per CPU.
     /// </summary>
@@ -54,7 +55,7 @@ public static class AgentProgram
             HostSyscalls.PinCurrentThread(cpu);
         }
 
-        using var channel = new AgentChannel(0, ownsSocket: false);
+        using var channel = new AgentChannel(input: 0, output: 1, ownsSocket: false);
         using var executor = new TaskExecutor();
         var writer = new FrameWriter();
         if (channel.Send(writer.Reset().I32(HostSyscalls.GetPid()).Frame, []) < 0)

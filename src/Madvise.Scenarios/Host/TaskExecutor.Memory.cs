@@ -3,9 +3,6 @@ using Madvise.Kernel.Abi;
 
 namespace Madvise.Scenarios.Host;
 
-/// <summary>Receives the bytes a <c>read</c> step reads, in order.</summary>
-internal delegate void ByteSink(ReadOnlySpan<byte> bytes);
-
 internal sealed partial class TaskExecutor
 {
     /// <summary>The VmFlags mnemonics a <c>vmas</c> step reports, sorted.</summary>

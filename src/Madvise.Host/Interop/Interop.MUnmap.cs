@@ -6,6 +6,6 @@ internal static partial class Interop
     {
         /// <summary>munmap(2).</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "munmap", SetLastError = true)]
-        internal static unsafe partial int Munmap(void* addr, nuint length);
+        internal static unsafe partial int MUnmap(void* addr, nuint length);
     }
 }

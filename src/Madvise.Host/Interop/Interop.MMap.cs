@@ -9,6 +9,6 @@ internal static partial class Interop
 
         /// <summary>mmap(2).</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "mmap", SetLastError = true)]
-        internal static unsafe partial void* Mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+        internal static unsafe partial void* MMap(void* addr, nuint length, int prot, int flags, int fd, long offset);
     }
 }
