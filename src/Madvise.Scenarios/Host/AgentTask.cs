@@ -313,12 +313,8 @@ internal sealed class AgentTask : ITargetTask
     /// </summary>
     internal void Shutdown(int graceMilliseconds)
     {
-        if (!HasExited)
-        {
-            _channel.Dispose();
-            WaitForExit(graceMilliseconds);
-        }
-
+        _channel.Dispose();
+        WaitForExit(graceMilliseconds);
         if (!_reaped)
         {
             HostSyscalls.WaitPid(Pid, noHang: false);

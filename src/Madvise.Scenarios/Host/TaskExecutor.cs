@@ -33,7 +33,7 @@ internal sealed partial class TaskExecutor : IDisposable
     /// <summary>Buffer for reads and writes, allocated on first use.</summary>
     private byte[]? _buffer;
 
-    /// <summary>Reused iovec array for <c>seq(...)</c> vectors.</summary>
+    /// <summary>Reused iovec array for <c>pmadvise</c> vectors of up to <see cref="MaxBuiltIovecs"/> entries.</summary>
     private IoVec[]? _iovecs;
 
     /// <summary>Why the last call returned <see cref="TargetResult.NotSupported"/>.</summary>
@@ -187,5 +187,6 @@ internal sealed partial class TaskExecutor : IDisposable
         return reason is not null;
     }
 
+    /// <summary>The read/write buffer of <see cref="Chunk"/> bytes.</summary>
     private byte[] Buffer => _buffer ??= new byte[Chunk];
 }

@@ -6,8 +6,11 @@ namespace Madvise.Host.Tests.Bindings;
 /// <summary>The throwing and Try… bindings against the running kernel.</summary>
 public sealed unsafe class HostMemoryTests
 {
+    /// <summary>Bytes in a page.</summary>
     private const nuint P = (nuint)PageSize.PAGE_SIZE;
+    /// <summary>PROT_READ | PROT_WRITE.</summary>
     private const int RW = Prot.PROT_READ | Prot.PROT_WRITE;
+    /// <summary>MAP_PRIVATE | MAP_ANONYMOUS.</summary>
     private const int PrivateAnon = MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS;
 
     [Fact]

@@ -14,7 +14,9 @@ namespace Madvise.Host.Tests.Target;
 /// </summary>
 public static class HostScripts
 {
+    /// <summary>PROT_READ | PROT_WRITE.</summary>
     private const int RW = PROT_READ | PROT_WRITE;
+    /// <summary>MAP_PRIVATE | MAP_ANONYMOUS.</summary>
     private const int PrivateAnon = MAP_PRIVATE | MAP_ANONYMOUS;
 
     /// <summary>The scripts by name.</summary>

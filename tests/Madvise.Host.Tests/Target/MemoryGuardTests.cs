@@ -12,12 +12,15 @@ namespace Madvise.Host.Tests.Target;
 /// </summary>
 public sealed unsafe class MemoryGuardTests : IDisposable
 {
+    /// <summary>PROT_READ | PROT_WRITE.</summary>
     private const int RW = Prot.PROT_READ | Prot.PROT_WRITE;
+    /// <summary>MAP_PRIVATE | MAP_ANONYMOUS.</summary>
     private const int PrivateAnon = MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS;
 
     /// <summary>Memory this test maps itself, behind the target's back: foreign to the scenario.</summary>
     private readonly nint _foreign;
 
+    /// <summary>The target under test, fresh for each test.</summary>
     private readonly HostScenarioTarget _target = new();
 
     public MemoryGuardTests()

@@ -6,8 +6,11 @@ namespace Madvise.Host.Tests.Target;
 /// <summary>Top-down placement in the arena, as Linux places unhinted mappings.</summary>
 public sealed class MmapArenaTests
 {
+    /// <summary>Bytes in a page.</summary>
     private const ulong P = PageSize.PAGE_SIZE;
+    /// <summary>Bottom of the test arena.</summary>
     private const ulong Bottom = 0x1000_0000_0000;
+    /// <summary>Top of the test arena (1024 pages up).</summary>
     private const ulong Top = Bottom + (1024 * P);
 
     [Fact]

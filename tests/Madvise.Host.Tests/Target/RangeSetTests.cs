@@ -6,6 +6,7 @@ namespace Madvise.Host.Tests.Target;
 /// <summary>The range set against a page-by-page model.</summary>
 public sealed class RangeSetTests
 {
+    /// <summary>Size of the page model.</summary>
     private const int Pages = 64;
 
     [Fact]
