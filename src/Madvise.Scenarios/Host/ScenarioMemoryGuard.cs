@@ -27,13 +27,16 @@ namespace Madvise.Scenarios.Host;
 /// accepts but this program does not know;</item>
 /// <item><c>pmadvise</c> whose pidfd names the calling process (<c>self</c>, PIDFD_SELF*, or a
 /// descriptor whose /proc/self/fdinfo names this pid), with such a behaviour, checked per
-/// iovec in order as the kernel walks them;</item>
+/// iovec in order as the kernel walks them, on the lengths the kernel keeps after capping the
+/// vector's total at MAX_RW_COUNT;</item>
 /// <item><c>write</c>.</item>
 /// </list>
 /// <para>
 /// Not refused: calls the kernel rejects before touching memory (unaligned start, a length
-/// that wraps or rounds to zero, a behaviour the kernel does not accept, a vector longer than
-/// UIO_MAXIOV, nonzero process_madvise flags); <c>read</c>, <c>mincore</c>, <c>vmas</c>
+/// that wraps or rounds to zero, a behaviour the kernel does not accept; for process_madvise
+/// also a vlen above UIO_MAXIOV or nonzero flags, both read as 32-bit values, a negative
+/// iovec length, an iovec ending above the user address limit, an unreadable iovec array);
+/// <c>read</c>, <c>mincore</c>, <c>vmas</c>
 /// (they change nothing); remote <c>pmadvise</c> (the kernel allows only the non-destructive
 /// behaviours on another process).
 /// </para>
