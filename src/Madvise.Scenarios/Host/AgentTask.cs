@@ -135,24 +135,7 @@ internal sealed class AgentTask : ITargetTask
     /// <inheritdoc/>
     public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, int behaviour, ulong flags) => _target.Run(() =>
     {
-        PidfdReference reference;
-        switch (pidfd)
-        {
-            case PidfdArgument.Self:
-                reference = new PidfdReference(PidfdKind.Self, 0);
-                break;
-            case PidfdArgument.Raw raw:
-                reference = new PidfdReference(PidfdKind.Raw, raw.Fd);
-                break;
-            case PidfdArgument.Named named:
-                var descriptor = HostScenarioTarget.Cast(named.Pidfd);
-                Pass(descriptor);
-                reference = new PidfdReference(PidfdKind.Descriptor, descriptor.Id);
-                break;
-            default:
-                throw new ArgumentException($"Unknown pidfd argument {pidfd}.", nameof(pidfd));
-        }
-
+        var reference = PidfdReference.From(pidfd, Pass);
         var w = Begin(AgentProtocol.ProcessMadvise).U8((byte)reference.Kind).I64(reference.Value);
         switch (vector)
         {

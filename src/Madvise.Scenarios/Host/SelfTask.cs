@@ -77,24 +77,7 @@ internal sealed class SelfTask : ITargetTask
     /// <inheritdoc/>
     public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, int behaviour, ulong flags) => _target.Run(() =>
     {
-        PidfdReference reference;
-        switch (pidfd)
-        {
-            case PidfdArgument.Self:
-                reference = new PidfdReference(PidfdKind.Self, 0);
-                break;
-            case PidfdArgument.Raw raw:
-                reference = new PidfdReference(PidfdKind.Raw, raw.Fd);
-                break;
-            case PidfdArgument.Named named:
-                var descriptor = HostScenarioTarget.Cast(named.Pidfd);
-                _target.DescriptorInSelf(descriptor);
-                reference = new PidfdReference(PidfdKind.Descriptor, descriptor.Id);
-                break;
-            default:
-                throw new ArgumentException($"Unknown pidfd argument {pidfd}.", nameof(pidfd));
-        }
-
+        var reference = PidfdReference.From(pidfd, d => _target.DescriptorInSelf(d));
         return _target.Checked(_executor, _executor.ProcessMadvise(reference, vector, behaviour, flags));
     });
 
