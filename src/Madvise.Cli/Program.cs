@@ -21,12 +21,23 @@ public static class Program
         """;
 
     /// <summary>Runs <c>madv</c> on the console with the targets of this build.</summary>
-    public static int Main(string[] args) => Run(args, CreateTargets(), Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // The host target's helper processes run this executable as `madv agent ...`; the
+        // command is not part of the user-facing command tree.
+        if (args is ["agent", ..])
+        {
+            return Scenarios.Host.AgentProgram.Run(args[1..]);
+        }
+
+        return Run(args, CreateTargets(), Console.Out, Console.Error);
+    }
 
     /// <summary>The scenario targets of this build.</summary>
     /// <remarks>The simulated-kernel (<c>sim</c>) and host (<c>host</c>) targets register here.</remarks>
     internal static ScenarioTargets CreateTargets() => new ScenarioTargets()
-        .Register(ScenarioTargets.Sim, static () => new Madvise.Scenarios.Sim.SimTarget());
+        .Register(ScenarioTargets.Sim, static () => new Madvise.Scenarios.Sim.SimTarget())
+        .Register(ScenarioTargets.Host, static () => new Madvise.Scenarios.Host.HostScenarioTarget());
 
     /// <summary>Parses <paramref name="args"/> and runs the command; the exit status is that of <see cref="ExitCodes"/>.</summary>
     internal static int Run(string[] args, ScenarioTargets targets, TextWriter output, TextWriter error)

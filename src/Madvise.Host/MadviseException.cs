@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Host;
+
+/// <summary>
+/// A memory system call on the host kernel failed. <see cref="Errno"/> is the Linux errno
+/// (<see cref="Madvise.Kernel.Abi.Errno"/> numbering); <see cref="Exception.HResult"/> carries it too.
+/// </summary>
+public sealed class MadviseException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="operation"/> failing with <paramref name="errno"/>.</summary>
+    public MadviseException(string operation, int errno)
+        : base(FormatMessage(operation, errno), errno)
+    {
+        Operation = operation;
+        Errno = errno;
+    }
+
+    /// <summary>The Linux errno value, e.g. 22 for EINVAL.</summary>
+    public int Errno { get; }
+
+    /// <summary>The failed call as text, e.g. <c>madvise(0x7f0000000000, 4096, 4)</c>.</summary>
+    public string Operation { get; }
+
+    /// <summary>The symbolic errno name, e.g. <c>EINVAL</c>.</summary>
+    public string ErrnoName => Kernel.Abi.Errno.Name(Errno);
+
+    private static string FormatMessage(string operation, int errno) =>
+        $"{operation} failed: {Marshal.GetPInvokeErrorMessage(errno)} ({Kernel.Abi.Errno.Name(errno)})";
+}

@@ -1,0 +1,135 @@
+using System.Collections;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Madvise.Host;
+
+namespace Madvise.Scenarios.Host;
+
+/// <summary>Finds the <c>madv</c> tool next to the running assemblies and starts it as an agent.</summary>
+internal static class AgentLauncher
+{
+    /// <summary>
+    /// The command that runs <c>madv</c>: the running <c>madv</c> apphost itself; else
+    /// <c>madv.dll</c> under the dotnet host running this process (tests, <c>dotnet madv.dll</c>);
+    /// else a <c>madv</c> apphost in the same folder. Null when none is there.
+    /// </summary>
+    internal static string[]? Locate()
+    {
+        var processPath = Environment.ProcessPath;
+        var processName = processPath is null ? null : Path.GetFileName(processPath);
+        if (processName == "madv")
+        {
+            return [processPath!];
+        }
+
+        var dll = Path.Combine(AppContext.BaseDirectory, "madv.dll");
+        if (File.Exists(dll))
+        {
+            var host = processName == "dotnet" ? processPath : DotnetHost();
+            if (host is not null)
+            {
+                return [host, "exec", "--runtimeconfig", RuntimeConfig(dll), dll];
+            }
+        }
+
+        var apphost = Path.Combine(AppContext.BaseDirectory, "madv");
+        return File.Exists(apphost) ? [apphost] : null;
+    }
+
+    /// <summary>
+    /// Starts an agent pinned to <paramref name="cpu"/> and waits for its hello.
+    /// </summary>
+    /// <returns>The task, or null with <paramref name="failure"/> set to the step's result (<c>-ERRNO</c> or <c>SKIP(...)</c>).</returns>
+    internal static AgentTask? Start(HostScenarioTarget target, string name, int cpu, out string? failure)
+    {
+        var command = Locate();
+        if (command is null)
+        {
+            failure = "SKIP(no madv agent next to " + AppContext.BaseDirectory + ")";
+            return null;
+        }
+
+        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        if (r < 0)
+        {
+            failure = Kernel.Abi.Errno.Format(r);
+            return null;
+        }
+
+        var parent = HostSyscalls.GetPid();
+        string[] argv = [.. command, "agent", "cpu=" + cpu.ToString(CultureInfo.InvariantCulture), "parent=" + parent.ToString(CultureInfo.InvariantCulture)];
+        var pid = HostSyscalls.Spawn(command[0], argv, CurrentEnvironment(), theirs);
+        HostSyscalls.Close(theirs);
+        var channel = new AgentChannel(ours, ownsSocket: true);
+        if (pid < 0)
+        {
+            channel.Dispose();
+            failure = Kernel.Abi.Errno.Format(pid);
+            return null;
+        }
+
+        var pidfd = HostSyscalls.PidfdOpen((int)pid, 0);
+        var received = new List<int>();
+        if (pidfd < 0 || channel.Receive(received) <= 0)
+        {
+            // It died at start (its standard error says why) or cannot be watched.
+            channel.Dispose();
+            if (pidfd >= 0)
+            {
+                HostSyscalls.PidfdSendSignal((int)pidfd, HostSyscalls.SIGKILL);
+                HostSyscalls.Close((int)pidfd);
+            }
+
+            HostSyscalls.WaitPid((int)pid, noHang: false);
+            failure = "SKIP(agent did not start: " + string.Join(' ', argv) + ")";
+            return null;
+        }
+
+        foreach (var fd in received)
+        {
+            HostSyscalls.Close(fd);
+        }
+
+        failure = null;
+        return new AgentTask(target, name, (int)pid, channel, new SafePidfdHandle((int)pidfd, ownsHandle: true));
+    }
+
+    /// <summary>The dotnet host of the running runtime: <c>DOTNET_HOST_PATH</c>, or <c>dotnet</c> three folders above the runtime directory.</summary>
+    private static string? DotnetHost()
+    {
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        var candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+        return File.Exists(candidate) ? candidate : null;
+    }
+
+    /// <summary>madv's own runtimeconfig when it was copied along, else the running application's (same runtime).</summary>
+    private static string RuntimeConfig(string dll)
+    {
+        var own = Path.ChangeExtension(dll, ".runtimeconfig.json");
+        if (File.Exists(own))
+        {
+            return own;
+        }
+
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+        var running = entry is null ? null : Path.Combine(AppContext.BaseDirectory, entry + ".runtimeconfig.json");
+        return running is not null && File.Exists(running) ? running : own;
+    }
+
+    /// <summary>This process's environment as NAME=VALUE strings.</summary>
+    private static List<string> CurrentEnvironment()
+    {
+        var result = new List<string>();
+        foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            result.Add(e.Key + "=" + e.Value);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,121 @@
+using Madvise.Host;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Scenarios.Host;
+
+internal sealed partial class TaskExecutor
+{
+    /// <summary>pidfd_open of this process, opened on the first <c>pmadvise self</c>; -1 before.</summary>
+    private int _selfPidfd = -1;
+
+    /// <summary>
+    /// process_madvise(2) with the iovec array built in this process's memory: <c>[]</c> is a
+    /// NULL pointer with vlen 0, <c>seq</c> builds at most <see cref="MaxBuiltIovecs"/> entries
+    /// but passes COUNT as vlen, <c>badptr</c> passes a page that was mapped and unmapped.
+    /// </summary>
+    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, int behaviour, ulong flags)
+    {
+        long fd;
+        switch (pidfd.Kind)
+        {
+            case PidfdKind.Self:
+                if (_selfPidfd < 0)
+                {
+                    var r = HostSyscalls.PidfdOpen(_pid, 0);
+                    if (r < 0)
+                    {
+                        return r;
+                    }
+
+                    _selfPidfd = (int)r;
+                }
+
+                fd = _selfPidfd;
+                break;
+            case PidfdKind.Descriptor:
+                if (!TryGetDescriptor((int)pidfd.Value, out var held))
+                {
+                    return -Errno.EBADF;
+                }
+
+                fd = held;
+                break;
+            default:
+                fd = pidfd.Value;
+                break;
+        }
+
+        ReadOnlySpan<IoVec> entries;
+        ulong vlen;
+        ulong badPointer = 0;
+        switch (vector)
+        {
+            case VectorArgument.List list:
+                entries = BuildList(list.Entries);
+                vlen = (ulong)entries.Length;
+                break;
+            case VectorArgument.Seq seq:
+                entries = BuildSeq(seq);
+                vlen = seq.Count;
+                break;
+            case VectorArgument.BadPointer bad:
+                var page = HostSyscalls.Mmap(0, PageSize.PAGE_SIZE, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);
+                if (page < 0)
+                {
+                    return page;
+                }
+
+                HostSyscalls.Munmap((ulong)page, PageSize.PAGE_SIZE);
+                badPointer = (ulong)page;
+                entries = [];
+                vlen = bad.Count;
+                break;
+            default:
+                throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
+        }
+
+        if ((pidfd.Kind == PidfdKind.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, behaviour, flags)))
+        {
+            return TargetResult.NotSupported;
+        }
+
+        LastRefusal = null;
+        return badPointer != 0
+            ? HostSyscalls.ProcessMadvise(fd, badPointer, vlen, behaviour, flags)
+            : HostSyscalls.ProcessMadvise(fd, entries, vlen, behaviour, flags);
+    }
+
+    /// <summary>
+    /// True when process_madvise with <paramref name="fd"/> would act on this process: the
+    /// PIDFD_SELF sentinels (the kernel reads the value as an int) or a pidfd naming this pid.
+    /// </summary>
+    private bool TargetsThisProcess(long fd)
+    {
+        var asInt = unchecked((int)fd);
+        return asInt is PidfdConstants.PIDFD_SELF_THREAD or PidfdConstants.PIDFD_SELF_THREAD_GROUP ||
+            HostSyscalls.PidfdTarget(asInt) == _pid;
+    }
+
+    private ReadOnlySpan<IoVec> BuildList(IReadOnlyList<(ulong Base, ulong Length)> list)
+    {
+        var entries = list.Count <= MaxBuiltIovecs ? (_iovecs ??= new IoVec[MaxBuiltIovecs]) : new IoVec[list.Count];
+        for (var i = 0; i < list.Count; i++)
+        {
+            entries[i] = new IoVec(list[i].Base, list[i].Length);
+        }
+
+        return entries.AsSpan(0, list.Count);
+    }
+
+    private ReadOnlySpan<IoVec> BuildSeq(VectorArgument.Seq seq)
+    {
+        var n = (int)Math.Min(seq.Count, MaxBuiltIovecs);
+        var entries = _iovecs ??= new IoVec[MaxBuiltIovecs];
+        for (var i = 0; i < n; i++)
+        {
+            entries[i] = new IoVec(unchecked(seq.Start + ((ulong)i * seq.Stride)), seq.Length);
+        }
+
+        return entries.AsSpan(0, n);
+    }
+}
