@@ -108,7 +108,6 @@ public sealed partial class MmStruct
             MapNewAnonFrameLocked(vma, table, index, pfn);
         }
 
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -157,7 +156,6 @@ public sealed partial class MmStruct
             }
 
             Kernel.Stats.RecordCow();
-            Kernel.Lru.Add(copy);
             return FaultResult.Ok;
         }
 
@@ -283,7 +281,6 @@ public sealed partial class MmStruct
         }
 
         Kernel.Stats.RecordCow();
-        Kernel.Lru.Add(copy);
         return FaultResult.Ok;
     }
 
@@ -338,11 +335,12 @@ public sealed partial class MmStruct
                 Kernel.Lru.Update(pfn, PageFlags.Mlocked, 0);
             }
 
+            // On the LRU before the lock is dropped: see MapNewAnonFrameLocked.
+            Kernel.Lru.Add(pfn);
             swap.Free(slot);
         }
 
         Kernel.Stats.RecordSwapIn();
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -413,6 +411,11 @@ public sealed partial class MmStruct
 
         table.Set(index, Pte.Make(pfn, writable: true, dirty: true, young: true));
         AddRss(pfn, 1);
+
+        // folio_add_lru_vma() before the PTE lock is dropped: from then on the PTE's reference is
+        // the only one, and a racing zap may free the frame at once. Added later, a freed frame
+        // would be linked on an LRU list (and re-linked with stale flags once reallocated).
+        Kernel.Lru.Add(pfn);
     }
 
     /// <summary>A write through a clean writable PTE dirties a page cache page (hardware D bit → folio dirty).</summary>
