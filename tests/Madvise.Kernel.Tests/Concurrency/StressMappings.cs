@@ -39,7 +39,7 @@ internal static class StressMappings
     /// <summary>mprotect(2) that must succeed.</summary>
     public static void Protect(TaskStruct task, ulong addr, ulong pages, int prot) => Assert.Equal(0, Sys.Mprotect(task, addr, pages * Page, (ulong)prot));
 
-    /// <summary>Unmaps every VMA of the task's address space (one munmap per VMA, as listed now).</summary>
+    /// <summary>Unmaps every VMA of the task's address space (one munmap per VMA, as listed now); no PTE table may remain.</summary>
     public static void UnmapAll(TaskStruct task)
     {
         foreach (var (start, end, _) in task.Mm!.VmaList())
@@ -48,6 +48,7 @@ internal static class StressMappings
         }
 
         Assert.Equal(0, task.Mm!.MapCount);
+        Assert.Equal(0, task.Mm!.PteTableCount);
     }
 
     /// <summary>Stores <paramref name="iovecs"/> at <paramref name="addr"/> in the task's memory, where process_madvise reads them.</summary>
