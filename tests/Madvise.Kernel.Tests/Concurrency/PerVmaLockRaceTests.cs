@@ -183,6 +183,77 @@ public sealed class PerVmaLockRaceTests(ITestOutputHelper output)
         AssertAllMemoryBack(kernel, "after exit");
     }
 
+    /// <summary>
+    /// munmap() of a page that a concurrent DONTNEED (under the per-VMA lock, its TLB flush still
+    /// batched for the rest of its vector) has already zapped: when munmap returns, no CPU may
+    /// still translate the page. munmap's own zap finds nothing to flush there, so it must see
+    /// the other batch pending and flush everything (Linux: tlb_finish_mmu() and
+    /// mm_tlb_flush_nested()). A stale translation would let a load succeed, or a store land in
+    /// the old frame instead of whatever is mapped there next.
+    /// </summary>
+    /// <remarks>
+    /// <code>
+    ///   X: 1 page, read-write (loaded by this thread: its translation is in this CPU's TLB)
+    ///   B: 1023 pages, read-only, empty         vector = [X] + 1023 one-page ranges of B
+    /// </code>
+    /// The vector zaps X first, then spends its time on B with X's flush pending. An attempt
+    /// counts when the load after munmap happened while the vector was still running.
+    /// </remarks>
+    [Fact]
+    public void MunmapAfterAVmaLockedDontNeedLeavesNoStaleTranslation()
+    {
+        const int vectorLength = IoVec.UIO_MAXIOV;
+        using var kernel = new Kernel(new KernelConfig { Profile = KernelProfile.PerVmaLock, MemoryBytes = 64UL << 20 });
+        var task = kernel.CreateProcess();
+        var mm = task.Mm!;
+        var x = MapAnon(task, 1);
+        var b = MapAnon(task, vectorLength - 1, Prot.PROT_READ);
+        var vec = MapAnon(task, (ulong)vectorLength * IoVec.Size / Page);
+        var iovecs = new IoVec[vectorLength];
+        iovecs[0] = new IoVec(x, Page);
+        for (var i = 1; i < vectorLength; i++)
+        {
+            iovecs[i] = new IoVec(b + ((ulong)(i - 1) * Page), Page);
+        }
+
+        WriteIovecs(task, vec, iovecs);
+        var conclusive = 0;
+        var attempts = 0;
+        Span<byte> probe = stackalloc byte[1];
+        while (conclusive < 3 * TestThreads.StressFactor && attempts < 500 * TestThreads.StressFactor)
+        {
+            attempts++;
+            Assert.Equal((long)Page, mm.FillUser(x, Page, 0x77));
+            Assert.Equal(1, mm.ReadUser(x, probe));
+            var running = 1;
+            var vector = TestThreads.Start(() =>
+            {
+                var ret = ProcessMadviseSelf(task, vec, vectorLength, MADV_DONTNEED);
+                Volatile.Write(ref running, 0);
+                return ret;
+            });
+
+            TestThreads.WaitUntil(() => mm.PteAt(x).IsNone, "the vector's zap of X");
+            Unmap(task, x, 1);
+            var loaded = mm.ReadUser(x, probe);
+            var stillRunning = Volatile.Read(ref running) == 1;
+            Assert.Equal((long)vectorLength * (long)Page, TestThreads.Join(vector, "the vector"));
+            if (stillRunning)
+            {
+                conclusive++;
+                Assert.True(loaded == 0, $"a load from X succeeded after munmap returned (value {probe[0]:x2}), through a translation the vector had not flushed yet");
+            }
+
+            MapAnonFixed(task, x, 1);
+        }
+
+        output.WriteLine($"{conclusive} conclusive attempts of {attempts}");
+        Assert.True(conclusive > 0, $"the vector always finished before the load ({attempts} attempts)");
+        mm.AssertInvariants();
+        task.Exit();
+        AssertAllMemoryBack(kernel, "after exit");
+    }
+
     /// <summary>Every byte of page i from <paramref name="start"/> on is <paramref name="fill"/>[i] or zero (DONTNEED).</summary>
     private static void AssertValueOrZero(MmStruct mm, ulong start, byte[] fill, byte[] buffer, string what, int seed)
     {
