@@ -22,6 +22,7 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// reference count going negative throws on the worker and fails the test), the invariants
 /// hold, and after exit every frame and swap slot is back.
 /// </remarks>
+[Collection(StressCollection.Name)]
 public sealed class AdviceRaceTests(ITestOutputHelper output)
 {
     /// <summary>Writer threads.</summary>

@@ -26,6 +26,7 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// only grow (writers store their pass number, 1..250, so the order is total) and never beyond
 /// what its owner has published — a stale frame or lost store would show as a step back.
 /// </remarks>
+[Collection(StressCollection.Name)]
 public sealed class FaultWriteRaceTests(ITestOutputHelper output)
 {
     /// <summary>Writer threads.</summary>

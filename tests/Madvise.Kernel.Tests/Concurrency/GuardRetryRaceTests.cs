@@ -27,6 +27,7 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// there. Attempts repeat — guards removed, writers back at work — until the retry (or the
 /// interruption) has been seen; every attempt checks the result and the guards.
 /// </remarks>
+[Collection(StressCollection.Name)]
 public sealed class GuardRetryRaceTests(ITestOutputHelper output)
 {
     /// <summary>Ranges in the vector.</summary>

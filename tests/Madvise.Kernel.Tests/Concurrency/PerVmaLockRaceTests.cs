@@ -28,6 +28,7 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// owner stored or zero; stores and loads that the layout allows must never fault; the
 /// invariants hold and every frame comes back.
 /// </remarks>
+[Collection(StressCollection.Name)]
 public sealed class PerVmaLockRaceTests(ITestOutputHelper output)
 {
     /// <summary>Pages of region Z.</summary>
