@@ -52,6 +52,9 @@ public sealed partial class MmStruct
     /// <summary>Pages of VM_LOCKED VMAs (locked_vm). Protected by the mmap write lock.</summary>
     private long _lockedVm;
 
+    /// <summary>TLB gathers begun and not yet finished on this mm (Linux: tlb_flush_pending). Atomic.</summary>
+    private int _tlbFlushPending;
+
     internal MmStruct(Kernel kernel)
     {
         Kernel = kernel;
@@ -180,6 +183,15 @@ public sealed partial class MmStruct
             Interlocked.Add(ref _rssFile, delta);
         }
     }
+
+    /// <summary>inc_tlb_flush_pending(): a gather on this mm has begun.</summary>
+    internal void IncTlbFlushPending() => Interlocked.Increment(ref _tlbFlushPending);
+
+    /// <summary>dec_tlb_flush_pending(): a gather on this mm has flushed and finished.</summary>
+    internal void DecTlbFlushPending() => Interlocked.Decrement(ref _tlbFlushPending);
+
+    /// <summary>mm_tlb_flush_nested(): another gather on this mm is in progress besides the caller's.</summary>
+    internal bool TlbFlushNested => Volatile.Read(ref _tlbFlushPending) > 1;
 
     /// <summary>Adjusts locked_vm. Precondition: the mmap write lock is held.</summary>
     internal void AddLockedVm(long pages) => Interlocked.Add(ref _lockedVm, pages);

@@ -94,21 +94,26 @@ internal sealed class PageTable
     public void FreeEmptyTables(ulong start, ulong end, ulong floor, ulong ceiling)
     {
         const ulong span = 1UL << 21;
-        for (var a = start & ~(span - 1); a < end; a += span)
+
+        // Missing upper levels are skipped whole: exit and large munmaps cover up to 2^47 bytes,
+        // 2^26 PTE-table spans, of which a process populates a handful.
+        var a = start & ~(span - 1);
+        while (a < end)
         {
-            if (a < floor || a + span > ceiling || a + span < a)
+            if (Volatile.Read(ref _pgd[(int)((a >> 39) & (Fanout - 1))]) is not object?[] pud)
             {
+                a = NextBoundary(a, 39);
                 continue;
             }
 
-            if (Volatile.Read(ref _pgd[(int)((a >> 39) & (Fanout - 1))]) is not object?[] pud
-                || Volatile.Read(ref pud[(int)((a >> 30) & (Fanout - 1))]) is not object?[] pmd)
+            if (Volatile.Read(ref pud[(int)((a >> 30) & (Fanout - 1))]) is not object?[] pmd)
             {
+                a = NextBoundary(a, 30);
                 continue;
             }
 
             ref var slot = ref pmd[(int)((a >> 21) & (Fanout - 1))];
-            if (Volatile.Read(ref slot) is PteTable table)
+            if (a >= floor && a + span <= ceiling && a + span > a && Volatile.Read(ref slot) is PteTable table)
             {
                 lock (table.Lock)
                 {
@@ -121,7 +126,16 @@ internal sealed class PageTable
                 Volatile.Write(ref slot, null);
                 Interlocked.Decrement(ref _pteTables);
             }
+
+            a = NextBoundary(a, 21);
         }
+    }
+
+    /// <summary>The first address above <paramref name="a"/> aligned to 2^<paramref name="shift"/>; ulong.MaxValue past the top.</summary>
+    private static ulong NextBoundary(ulong a, int shift)
+    {
+        var next = (a | ((1UL << shift) - 1)) + 1;
+        return next > a ? next : ulong.MaxValue;
     }
 
     /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order (tests, invariants, teardown).</summary>

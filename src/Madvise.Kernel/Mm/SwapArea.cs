@@ -88,6 +88,14 @@ internal sealed unsafe class SwapArea : IDisposable
         return slot;
     }
 
+    /// <summary>
+    /// Copies frame <paramref name="pfn"/>'s data into slot <paramref name="slot"/> again: reclaim
+    /// does it once the last writable mapping is gone, so that stores made between
+    /// <see cref="WriteOut"/> and the unmap are not lost.
+    /// </summary>
+    public void Store(int slot, int pfn) =>
+        Buffer.MemoryCopy(_memory.Data(pfn), _data + ((long)slot * PhysicalMemory.PageBytes), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+
     /// <summary>Copies slot <paramref name="slot"/>'s data into frame <paramref name="pfn"/>.</summary>
     public void ReadIn(int slot, int pfn) =>
         Buffer.MemoryCopy(_data + ((long)slot * PhysicalMemory.PageBytes), _memory.Data(pfn), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);

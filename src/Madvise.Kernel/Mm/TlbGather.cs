@@ -70,6 +70,7 @@ internal sealed class TlbGather
         _pageCount = 0;
         _start = ulong.MaxValue;
         _end = 0;
+        mm.IncTlbFlushPending();
     }
 
     /// <summary>Records that the translation of the page at <paramref name="addr"/> changed (tlb_remove_tlb_entry).</summary>
@@ -118,15 +119,28 @@ internal sealed class TlbGather
         }
     }
 
-    /// <summary>Flushes what is pending and ends the gather.</summary>
+    /// <summary>
+    /// Flushes what is pending and ends the gather (tlb_finish_mmu). When another gather on the
+    /// mm is in progress, the whole address space is flushed: that one may have cleared PTEs in
+    /// this range under a shared lock (a DONTNEED under the mmap read lock or a VMA lock, its
+    /// flush deferred to the end of its vector) that this one then found empty and so did not
+    /// record, and this caller must not return while a CPU still translates them.
+    /// </summary>
     public void Finish()
     {
-        if (_mm is null)
+        if (_mm is not { } mm)
         {
             return;
         }
 
+        if (mm.TlbFlushNested)
+        {
+            _start = 0;
+            _end = mm.TaskSize;
+        }
+
         Flush();
+        mm.DecTlbFlushPending();
         _mm = null;
     }
 }

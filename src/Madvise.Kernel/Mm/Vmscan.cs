@@ -220,6 +220,14 @@ internal static class Vmscan
             mm.AddRss(pfn, -1);
             var vpn = addr >> PageSize.PAGE_SHIFT;
             mm.Kernel.Stats.RecordTlbFlush(mm.CpuMask.FlushAll(mm.Id, vpn, vpn + 1));
+            if (swapSlot >= 0)
+            {
+                // The task may have stored into the page after ShrinkFolio copied it to swap, up
+                // to the flush just done (through this PTE or a cached translation). Nothing can
+                // store now, and a fault on the swap entry waits for this PTE lock: copy again,
+                // so the slot holds the last store (Linux unmaps before writing the page out).
+                mm.Kernel.Swap!.Store(swapSlot, pfn);
+            }
             Interlocked.Decrement(ref frame.MapCount);
         }
 

@@ -57,6 +57,14 @@ internal static class WillNeed
     }
 
     /// <summary>swapin_walk_pmd_entry(): each swap PTE's slot is read into the swap cache.</summary>
+    /// <remarks>
+    /// The slot is read and cached under the PTE lock, with the PTE re-checked: while this PTE
+    /// holds the slot, the slot cannot be freed (a fault or zap needs the lock) nor reused for
+    /// another page, and its data is complete (reclaim stores it before publishing the entry).
+    /// Outside the lock a fault could free the slot and reclaim hand it to another page between
+    /// the read and the caching, which would cache the wrong data for that page. The frame joins
+    /// the LRU under the lock too: once cached, freeing the slot frees the frame.
+    /// </remarks>
     private static void SwapIn(MadviseBehavior b, SwapArea swap)
     {
         var mm = b.Mm;
@@ -83,17 +91,27 @@ internal static class WillNeed
                 return;
             }
 
-            swap.ReadIn(slot, pfn);
-            ref var frame = ref memory.Frame(pfn);
-            frame.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
-            frame.Mapping = b.Vma!.AnonVma;
-            frame.Index = addr >> PageSize.PAGE_SHIFT;
-
-            // On the LRU before the swap cache can drop our reference.
-            mm.Kernel.Lru.Add(pfn);
-            if (!swap.AddToCache(slot, pfn))
+            var table = mm.PageTable.Lookup(addr)!;
+            lock (table.Lock)
             {
-                memory.Put(pfn);
+                if (table.Get(PageTable.PteIndex(addr)) != pte)
+                {
+                    memory.Put(pfn);
+                    continue;
+                }
+
+                swap.ReadIn(slot, pfn);
+                ref var frame = ref memory.Frame(pfn);
+                frame.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
+                frame.Mapping = b.Vma!.AnonVma;
+                frame.Index = addr >> PageSize.PAGE_SHIFT;
+                if (!swap.AddToCache(slot, pfn))
+                {
+                    memory.Put(pfn);
+                    continue;
+                }
+
+                mm.Kernel.Lru.Add(pfn);
             }
         }
     }
