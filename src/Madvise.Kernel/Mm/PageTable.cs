@@ -94,15 +94,23 @@ internal sealed class PageTable
     public void FreeEmptyTables(ulong start, ulong end, ulong floor, ulong ceiling)
     {
         const ulong span = 1UL << 21;
-        for (var a = start & ~(span - 1); a < end; a += span)
+        for (var a = start & ~(span - 1); a < end; a = NextBoundary(a, span))
         {
-            if (a < floor || a + span > ceiling || a + span < a)
+            // Skip a missing upper level whole: exit_mmap asks for all of user space, 2^26
+            // PTE-table slots, of which a process uses a handful.
+            if (Volatile.Read(ref _pgd[(int)((a >> 39) & (Fanout - 1))]) is not object?[] pud)
             {
+                a = NextBoundary(a, 1UL << 39) - span;
                 continue;
             }
 
-            if (Volatile.Read(ref _pgd[(int)((a >> 39) & (Fanout - 1))]) is not object?[] pud
-                || Volatile.Read(ref pud[(int)((a >> 30) & (Fanout - 1))]) is not object?[] pmd)
+            if (Volatile.Read(ref pud[(int)((a >> 30) & (Fanout - 1))]) is not object?[] pmd)
+            {
+                a = NextBoundary(a, 1UL << 30) - span;
+                continue;
+            }
+
+            if (a < floor || a + span > ceiling || a + span < a)
             {
                 continue;
             }
@@ -122,6 +130,13 @@ internal sealed class PageTable
                 Interlocked.Decrement(ref _pteTables);
             }
         }
+    }
+
+    /// <summary>The first multiple of <paramref name="size"/> (a power of two) above <paramref name="a"/>; <see cref="ulong.MaxValue"/> past the top.</summary>
+    private static ulong NextBoundary(ulong a, ulong size)
+    {
+        var next = (a | (size - 1)) + 1;
+        return next == 0 ? ulong.MaxValue : next;
     }
 
     /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order (tests, invariants, teardown).</summary>
