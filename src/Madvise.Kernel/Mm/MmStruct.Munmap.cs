@@ -55,9 +55,9 @@ public sealed partial class MmStruct
         }
 
         // Linux splits both edges with __split_vma(), which skips the limit: unmapping an
-        // edge at the limit goes one above it and comes back.
-        var last = Vmas.FindIntersection(end - 1, end)!;
-        if (last.End > end)
+        // edge at the limit goes one above it and comes back. When the range ends in a hole
+        // no VMA crosses its end.
+        if (Vmas.FindIntersection(end - 1, end) is { } last && last.End > end)
         {
             SplitVmaUnchecked(last, end);
         }
