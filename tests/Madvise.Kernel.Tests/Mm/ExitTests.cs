@@ -93,6 +93,8 @@ public sealed class ExitTests
         Assert.Equal(0, Sys.Close(b.Task, again));
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -113,6 +115,8 @@ public sealed class ExitTests
         b.Unmap(1, 1);
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -132,6 +136,8 @@ public sealed class ExitTests
         b.Unmap(0, 4, child);
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -144,6 +150,8 @@ public sealed class ExitTests
         Assert.Equal(2, b.Kernel.Memory.FramesInUse);
         child.Exit();
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -161,5 +169,7 @@ public sealed class ExitTests
         Assert.True(mm.IsDead);
         Assert.False(mm.TryGet());
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+
+        b.AssertInvariants();
     }
 }

@@ -50,6 +50,8 @@ public sealed class FaultTests
         Assert.Equal(0x77, data[10]);
         Assert.Equal(0x77, data[109]);
         Assert.Equal(0, data[110]);
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -192,6 +194,8 @@ public sealed class FaultTests
         var data = b.TryRead(0, 2)!;
         Assert.Equal(Page - 10, data.AsSpan().IndexOf((byte)0x11));
         Assert.Equal(Page, data.AsSpan(Page - 10).IndexOfAnyExcept((byte)0x11) + Page - 10);
+
+        b.AssertInvariants();
     }
 
     [Fact]

@@ -73,6 +73,8 @@ public sealed class ForkTests
         using var b = new MmBuilder();
         b.Map(0, 2, "rw", "shared");
         MmBuilder.Expect(-Errno.EINVAL, b.Advise(0, 2, MADV_WIPEONFORK), "WIPEONFORK on shared memory");
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -115,6 +117,8 @@ public sealed class ForkTests
         child.Exit();
         Assert.Null(child.Fork(out var error));
         Assert.Equal(-Errno.ESRCH, error);
+
+        b.AssertInvariants();
     }
 
     [Fact]

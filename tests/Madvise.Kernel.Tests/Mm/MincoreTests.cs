@@ -19,6 +19,8 @@ public sealed class MincoreTests
         Assert.Equal("0110", b.Mincore(0, 4));
         Assert.Equal(0, b.Advise(0, 4, MADV_DONTNEED));
         Assert.Equal("0000", b.Mincore(0, 4));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -29,6 +31,8 @@ public sealed class MincoreTests
         b.Write(0, 1, 0x11);
         Assert.Equal(0, b.Protect(0, 2, "none"));
         Assert.Equal("10", b.Mincore(0, 2));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -42,6 +46,8 @@ public sealed class MincoreTests
         MmBuilder.Expect(-Errno.ENOMEM, Sys.Mincore(b.Task, MmBuilder.Addr(0), 4 * 4096UL, vec), "mincore over a hole");
         Assert.Equal([1, 1, 0xee, 0xee], vec);
         Assert.Equal("-ENOMEM", b.Mincore(2, 2));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -57,6 +63,8 @@ public sealed class MincoreTests
 
         // An unaligned length counts the partial page.
         Assert.Equal(0, Sys.Mincore(b.Task, MmBuilder.Addr(0), 4097, vec));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -74,6 +82,8 @@ public sealed class MincoreTests
         Assert.Equal("5a 5a 5a 5a", b.Pattern(0, 4));
         Assert.Equal("1111", b.Mincore(0, 4));
         b.AssertFrames();
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -85,5 +95,7 @@ public sealed class MincoreTests
         Assert.Equal(0, b.Advise(0, 1, MADV_PAGEOUT));
         Assert.True(b.PteAt(0).IsSwap);
         Assert.Equal("01", b.Mincore(0, 2));
+
+        b.AssertInvariants();
     }
 }

@@ -75,6 +75,8 @@ public sealed class MlockTests
         Assert.Equal(0, Syscalls.Sys.Mlock(b.Task, MmBuilder.Addr(1) + 1, 4096));
         Assert.Equal(2, b.Mm.LockedVm);
         Assert.Equal("ABBC", b.Layout(4));
+
+        b.AssertInvariants();
     }
 
     [Fact]

@@ -63,6 +63,8 @@ public sealed class MmapPlacementTests
         using var b = new MmBuilder();
         var hint = MmBuilder.Addr(10);
         Assert.Equal(hint, MapAt(b, hint + 123, 2 * PAGE_SIZE));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -83,6 +85,8 @@ public sealed class MmapPlacementTests
     {
         using var b = new MmBuilder();
         Assert.Equal(b.Kernel.Config.MmapMinAddr, MapAt(b, 0x1000, PAGE_SIZE));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -90,6 +94,8 @@ public sealed class MmapPlacementTests
     {
         using var b = new MmBuilder();
         Assert.Equal(b.Mm.MmapBase - PAGE_SIZE, MapAt(b, TASK_SIZE + PAGE_SIZE, PAGE_SIZE));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -102,6 +108,8 @@ public sealed class MmapPlacementTests
         b.Task.DropCapability(Capability.CAP_SYS_RAWIO);
         r = Sys.Mmap(b.Task, 0x2000, PAGE_SIZE, Prot.PROT_READ, flags, -1, 0);
         MmBuilder.Expect(-Errno.EPERM, r, "MAP_FIXED below mmap_min_addr without CAP_SYS_RAWIO");
+
+        b.AssertInvariants();
     }
 
     [Theory]
@@ -131,6 +139,8 @@ public sealed class MmapPlacementTests
         var top = MapAt(b, 0, 3 * PAGE_SIZE, Anon | MAP_NORESERVE);
         var placed = MapAt(b, 0, Pmd + PAGE_SIZE);
         Assert.Equal(top - Pmd - PAGE_SIZE, placed);
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -162,5 +172,7 @@ public sealed class MmapPlacementTests
         MmBuilder.Expect(-Errno.ENOMEM, Sys.Mmap(b.Task, 0, TASK_SIZE + PAGE_SIZE, Prot.PROT_READ, Anon, -1, 0), "mmap longer than user space");
         MmBuilder.Expect(-Errno.ENOMEM, Sys.Mmap(b.Task, 0, ulong.MaxValue - 5, Prot.PROT_READ, Anon, -1, 0), "mmap whose length rounds to 0");
         Assert.Equal(0, b.Mm.MapCount);
+
+        b.AssertInvariants();
     }
 }

@@ -97,6 +97,8 @@ public sealed class MunmapTests
         b.Map(0, 2);
         Assert.Equal(0, Sys.Munmap(b.Task, MmBuilder.Addr(0), 4097));
         Assert.Equal("  ", b.Layout(2));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -145,6 +147,8 @@ public sealed class MunmapTests
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         b.Unmap(0, 4);
         Assert.Equal(0, b.Mm.PteTableCount);
+
+        b.AssertInvariants();
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed class TlbTests
         b.Write(0, 1, 0x12);
         Assert.Equal(faults, b.Kernel.Stats.PageFaults);
         Assert.True(b.Mm.CpuMask.Contains(SimCpu.Current.Id));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -107,6 +109,8 @@ public sealed class TlbTests
             Assert.Equal("aa", b.Pattern(0, 1));
             Assert.Equal("bb", b.Pattern(0, 1, other));
         }
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -194,6 +198,8 @@ public sealed class TlbTests
         }
 
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -213,6 +219,8 @@ public sealed class TlbTests
 
         Assert.False(gather.IsActive);
         Assert.Throws<InvalidOperationException>(() => gather.Mm);
+
+        b.AssertInvariants();
     }
 
     [Fact]

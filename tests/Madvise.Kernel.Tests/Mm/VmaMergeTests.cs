@@ -49,6 +49,8 @@ public sealed class VmaMergeTests
         b.Map(0, 2, "rw", "shared");
         b.Map(2, 2, "rw", "shared");
         Assert.Equal("AABB", b.Layout(4));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -195,6 +197,8 @@ public sealed class VmaMergeTests
         Assert.True(b.FlagsAt(2).HasFlag(VmFlags.VM_NORESERVE));
         Assert.False(b.FlagsAt(4).HasFlag(VmFlags.VM_ACCOUNT));
         Assert.False(b.FlagsAt(6).HasFlag(VmFlags.VM_ACCOUNT));
+
+        b.AssertInvariants();
     }
 
     [Fact]
@@ -207,6 +211,8 @@ public sealed class VmaMergeTests
         Assert.Equal(0, b.Protect(2, 2, "rw"));
         Assert.True(b.FlagsAt(2).HasFlag(VmFlags.VM_ACCOUNT));
         Assert.Equal("AAAA", b.Layout(4));
+
+        b.AssertInvariants();
     }
 
     [Fact]
