@@ -43,13 +43,13 @@ public sealed class AddressSpaceModelTests
         (1, Gen.Int[0, MaxTasks - 1].Select(t => new ModelOp(ModelOpKind.Exit, t, 0, 0, 0))),
         (1, Gen.Const(new ModelOp(ModelOpKind.Reclaim, 0, 0, 0, 0))));
 
-    /// <summary>A sequence and the kernel profile it runs on.</summary>
-    private static readonly Gen<(KernelProfile Profile, ModelOp[] Ops)> GenSequence =
-        Gen.Select(Gen.Enum<KernelProfile>(), GenOp.Array[1, 60]);
+    /// <summary>A sequence, the kernel profile it runs on, and whether the kernel has swap (then reclaim swaps anonymous pages out).</summary>
+    private static readonly Gen<(KernelProfile Profile, bool Swap, ModelOp[] Ops)> GenSequence =
+        Gen.Select(Gen.Enum<KernelProfile>(), Gen.Bool, GenOp.Array[1, 60]);
 
     [Fact]
     public void KernelMatchesThePageMapModel() =>
-        GenSequence.Sample(s => Run(s.Profile, s.Ops), iter: 150 * TestThreads.StressFactor, threads: 1);
+        GenSequence.Sample(s => Run(s.Profile, s.Swap, s.Ops), iter: 150 * TestThreads.StressFactor, threads: 1);
 
     /// <summary>A step on a range of 1..6 pages at a page of the window, with an argument in [0, args).</summary>
     private static Gen<ModelOp> Range(ModelOpKind kind, int args) =>
@@ -57,9 +57,9 @@ public sealed class AddressSpaceModelTests
             (t, p, n, a) => new ModelOp(kind, t, p, Math.Min(n, Pages - p), a));
 
     /// <summary>Runs one sequence, comparing kernel and model after every step.</summary>
-    private static void Run(KernelProfile profile, ModelOp[] ops)
+    private static void Run(KernelProfile profile, bool swap, ModelOp[] ops)
     {
-        using var b = new MmBuilder(KernelConfig.Default with { Profile = profile });
+        using var b = new MmBuilder(KernelConfig.Default with { Profile = profile, SwapBytes = swap ? 1UL << 20 : 0 });
         var model = new PageMapModel(Pages);
         var tasks = new List<TaskStruct> { b.Task };
         for (var i = 0; i < ops.Length; i++)
@@ -78,7 +78,8 @@ public sealed class AddressSpaceModelTests
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                throw new InvalidOperationException($"step {i} ({op}) on {profile}: {ex.Message}\n  steps: {string.Join("; ", ops[..(i + 1)])}", ex);
+                throw new InvalidOperationException(
+                    $"step {i} ({op}) on {profile}{(swap ? " with swap" : string.Empty)}: {ex.Message}\n  steps: {string.Join("; ", ops[..(i + 1)])}", ex);
             }
         }
 
@@ -89,6 +90,7 @@ public sealed class AddressSpaceModelTests
 
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
+        Assert.Equal(0, b.Kernel.Swap?.UsedSlots ?? 0);
     }
 
     private static void Step(MmBuilder b, PageMapModel model, List<TaskStruct> tasks, ModelOp op)
@@ -262,7 +264,8 @@ public sealed class AddressSpaceModelTests
 
     /// <summary>
     /// Every mapped page holds the model's bytes, read without faulting: a present PTE's frame,
-    /// else the shared object's page cache page, else zeros.
+    /// a swap entry's slot (copied into a scratch frame), else the shared object's page cache
+    /// page, else zeros.
     /// </summary>
     private static void CheckContents(Kernel kernel, MmStruct mm, PageMapModel model, int t)
     {
@@ -279,6 +282,13 @@ public sealed class AddressSpaceModelTests
             if (pte.IsPresent)
             {
                 seen = MmBuilder.Uniform(kernel.Memory.Page(pte.Pfn));
+            }
+            else if (pte.IsSwap && kernel.Swap is { } swapArea)
+            {
+                var scratch = kernel.Memory.Allocate(zero: false);
+                swapArea.ReadIn(pte.SwapSlot, scratch);
+                seen = MmBuilder.Uniform(kernel.Memory.Page(scratch));
+                kernel.Memory.Put(scratch);
             }
             else if (!pte.IsNone)
             {
