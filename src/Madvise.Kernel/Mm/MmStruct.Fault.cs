@@ -180,7 +180,7 @@ public sealed partial class MmStruct
 
             if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
             {
-                Kernel.Lru.Update(cached, PageFlags.Mlocked, 0);
+                Kernel.Lru.Mlock(cached);
             }
         }
 
@@ -273,6 +273,11 @@ public sealed partial class MmStruct
             if (old != PhysicalMemory.ZeroPfn)
             {
                 Interlocked.Decrement(ref memory.Frame(old).MapCount);
+                if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+                {
+                    // This locked mapping now maps the copy (folio_remove_rmap → munlock_vma_folio).
+                    Kernel.Lru.Munlock(old);
+                }
             }
         }
 
@@ -335,7 +340,7 @@ public sealed partial class MmStruct
             AddRss(pfn, 1);
             if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
             {
-                Kernel.Lru.Update(pfn, PageFlags.Mlocked, 0);
+                Kernel.Lru.Mlock(pfn);
             }
 
             swap.Free(slot);
@@ -408,6 +413,8 @@ public sealed partial class MmStruct
         f.MapCount = 1;
         if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
         {
+            // Not on an LRU list yet and seen by no one else: no LRU lock needed.
+            f.MlockCount = 1;
             Interlocked.Or(ref f.Flags, (int)PageFlags.Mlocked);
         }
 

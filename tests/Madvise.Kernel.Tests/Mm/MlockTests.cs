@@ -151,6 +151,77 @@ public sealed class MlockTests
     }
 
     [Fact]
+    public void UnmappingALockedMappingUnlocksPagesAnotherProcessStillMaps()
+    {
+        // Verified on Linux 6.18 (scnhost.py): the same steps end with mincore 0000.
+        using var b = new MmBuilder();
+        var fd = b.CreateFile(4 * 4096, 0x5a);
+        var other = b.CreateProcess();
+        var otherFd = other.Files.Install(b.Task.Files.Get(fd)!);
+        b.Map(8, 4, "r", "shared,locked", otherFd, task: other);
+        b.Map(0, 4, "r", "shared", fd);
+        Assert.Equal("5a 5a 5a 5a", b.Pattern(0, 4));
+
+        // Mapped by two processes: PAGEOUT leaves shared pages alone.
+        Assert.Equal(0, b.Advise(0, 4, MadviseBehavior.MADV_PAGEOUT));
+        Assert.Equal("1111", b.Mincore(0, 4));
+
+        // The locked mapping goes: the pages are evictable again and only this process maps them.
+        b.Unmap(8, 4, other);
+        Assert.False(b.Kernel.Memory.Frame(b.PteAt(0).Pfn).Has(PageFlags.Mlocked));
+        Assert.Equal(0, b.Advise(0, 4, MadviseBehavior.MADV_PAGEOUT));
+        Assert.Equal("0000", b.Mincore(0, 4));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    [Fact]
+    public void EachProcessesLockCountsUntilItsOwnMunlock()
+    {
+        using var b = new MmBuilder();
+        var fd = b.CreateFile(2 * 4096, 0x5a);
+        var other = b.CreateProcess();
+        var otherFd = other.Files.Install(b.Task.Files.Get(fd)!);
+        b.Map(0, 2, "r", "shared,locked", fd);
+        b.Map(0, 2, "r", "shared,locked", otherFd, task: other);
+        Assert.Equal(0, b.Unlock(0, 2, other));
+
+        // Still locked by this process: memory pressure may not take the pages.
+        Assert.True(b.Kernel.Memory.Frame(b.PteAt(0).Pfn).Has(PageFlags.Mlocked));
+        Assert.Equal(0, b.Kernel.Reclaim());
+        Assert.True(b.PteAt(0).IsPresent);
+        b.AssertFrames();
+
+        Assert.Equal(0, b.Unlock(0, 2));
+        Assert.Equal(2, b.Kernel.Reclaim());
+        Assert.Equal("00", b.Mincore(0, 2));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    [Fact]
+    public void CopyOnWriteInALockedVmaUnlocksTheFrameLeftToTheChild()
+    {
+        using var b = new MmBuilder(KernelConfig.Default with { SwapBytes = 16UL << 20 });
+        b.Map(0, 1, "rw", "private,locked");
+        b.Write(0, 1, 0x11);
+        var child = b.Fork();
+        var shared = b.PteAt(0).Pfn;
+        b.Write(0, 1, 0x22);
+        Assert.NotEqual(shared, b.PteAt(0).Pfn);
+
+        // The old frame is now mapped only by the child, whose VMA is not locked.
+        Assert.False(b.Kernel.Memory.Frame(shared).Has(PageFlags.Mlocked));
+        Assert.Equal(1, b.Kernel.Reclaim());
+        Assert.True(b.PteAt(0, child).IsSwap);
+        Assert.True(b.PteAt(0).IsPresent);
+        Assert.Equal("11", b.Pattern(0, 1, child));
+        Assert.Equal("22", b.Pattern(0, 1));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    [Fact]
     public void ForkDoesNotInheritTheLock()
     {
         using var b = new MmBuilder();

@@ -5,9 +5,9 @@ namespace Madvise.Kernel.Tests.Shared;
 
 /// <summary>
 /// Ground truth for physical memory (gVisor style: recompute and compare): every frame's map
-/// count and reference count are recomputed from the page tables of the live address spaces,
-/// the page caches and the swap cache, and compared with the frame's counters; a frame that
-/// is in use but referenced by nothing is a leak.
+/// count, mlock count and reference count are recomputed from the page tables and VMAs of the
+/// live address spaces, the page caches and the swap cache, and compared with the frame's
+/// counters; a frame that is in use but referenced by nothing is a leak.
 /// </summary>
 /// <remarks>
 /// Precondition: nothing runs on the kernel concurrently (transient references would count as
@@ -25,6 +25,7 @@ internal static class FrameAudit
         var memory = kernel.Memory;
         var created = memory.CreatedFrames;
         var mapped = new int[created];
+        var locked = new int[created];
         foreach (var mm in live)
         {
             mm.PageTable.ForEachTable((tableAddr, table) =>
@@ -37,6 +38,11 @@ internal static class FrameAudit
                         if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn)
                         {
                             mapped[pte.Pfn]++;
+                            var vma = mm.Vmas.FindContaining(tableAddr + ((ulong)i << Abi.PageSize.PAGE_SHIFT));
+                            if (vma is not null && (vma.Flags & Abi.VmFlags.VM_LOCKED) != 0)
+                            {
+                                locked[pte.Pfn]++;
+                            }
                         }
                     }
                 }
@@ -77,6 +83,12 @@ internal static class FrameAudit
             if ((flags & PageFlags.SwapCache) != 0)
             {
                 expected++;
+            }
+
+            if (f.MlockCount != locked[pfn] || (flags & PageFlags.Mlocked) != 0 != (locked[pfn] > 0))
+            {
+                throw new InvalidOperationException(
+                    $"frame {pfn} ({flags}): mlock count {f.MlockCount}; PTEs of VM_LOCKED VMAs map it {locked[pfn]} times");
             }
 
             if (f.MapCount != mapped[pfn] || f.RefCount != expected || expected == 0)
