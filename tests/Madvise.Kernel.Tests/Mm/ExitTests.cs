@@ -14,6 +14,7 @@ namespace Madvise.Kernel.Tests.Mm;
 /// </summary>
 public sealed class ExitTests
 {
+    /// <summary>Bytes per page.</summary>
     private const ulong Page = 4096;
 
     [Fact]

@@ -10,6 +10,7 @@ namespace Madvise.Kernel.Tests.Mm;
 /// </summary>
 public sealed class FaultTests
 {
+    /// <summary>Bytes per page.</summary>
     private const int Page = 4096;
 
     [Fact]

@@ -12,6 +12,7 @@ namespace Madvise.Kernel.Tests.Mm;
 /// </summary>
 public sealed class MapCountTests
 {
+    /// <summary>vm.max_map_count of these tests: small, so that the limit is reached in a few steps.</summary>
     private const int Limit = 6;
 
     /// <summary>A builder whose limit is <see cref="Limit"/>, holding <paramref name="vmas"/> separate two-page VMAs at pages 0, 3, 6, ...</summary>

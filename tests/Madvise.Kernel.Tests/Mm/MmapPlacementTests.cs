@@ -14,8 +14,10 @@ namespace Madvise.Kernel.Tests.Mm;
 /// </summary>
 public sealed class MmapPlacementTests
 {
+    /// <summary>The huge page size (PMD_SIZE).</summary>
     private const ulong Pmd = 2UL << 20;
 
+    /// <summary>Private anonymous memory.</summary>
     private const int Anon = MAP_PRIVATE | MAP_ANONYMOUS;
 
     /// <summary>mmap of <paramref name="len"/> bytes at hint <paramref name="hint"/>, asserting success.</summary>

@@ -8,7 +8,11 @@ namespace Madvise.Kernel.Tests.Mm;
 /// </summary>
 public sealed class PageTableTests
 {
+    /// <summary>Bytes one PTE table covers.</summary>
     private const ulong Table = 1UL << 21;
+
+    /// <summary>TASK_SIZE: the end of user space.</summary>
+    private const ulong UserTop = Abi.PageSize.TASK_SIZE;
 
     /// <summary>An address in the middle of the 47-bit space, 2 MiB-aligned.</summary>
     private const ulong Base = 0x1000_0000_0000UL;
@@ -93,7 +97,7 @@ public sealed class PageTableTests
         Assert.Equal(3, pt.PteTableCount);
 
         // No neighbours: everything in range goes; a later lookup-or-create builds a fresh table.
-        pt.FreeEmptyTables(0, PageSizeTop, 0, ulong.MaxValue);
+        pt.FreeEmptyTables(0, UserTop, 0, ulong.MaxValue);
         Assert.Equal(0, pt.PteTableCount);
         var again = pt.LookupOrCreate(Base);
         Assert.Equal(0, again.Used);
@@ -110,7 +114,7 @@ public sealed class PageTableTests
             pt.LookupOrCreate(a);
         }
 
-        pt.FreeEmptyTables(0, PageSizeTop, 0, ulong.MaxValue);
+        pt.FreeEmptyTables(0, UserTop, 0, ulong.MaxValue);
         Assert.Equal(0, pt.PteTableCount);
         foreach (var a in addrs)
         {
@@ -151,7 +155,4 @@ public sealed class PageTableTests
             Assert.Equal(Pte.Swap(3), t.Get(0));
         }
     }
-
-    /// <summary>TASK_SIZE (the end of user space).</summary>
-    private const ulong PageSizeTop = Abi.PageSize.TASK_SIZE;
 }

@@ -28,8 +28,10 @@ public sealed class AddressSpaceModelTests
     /// <summary>Most processes alive at once.</summary>
     private const int MaxTasks = 3;
 
+    /// <summary>Bytes per page.</summary>
     private const int PageBytes = 4096;
 
+    /// <summary>One step, weighted so that mappings are made and written often and torn down now and then.</summary>
     private static readonly Gen<ModelOp> GenOp = Gen.Frequency(
         (8, Range(ModelOpKind.Mmap, 9)),
         (3, Range(ModelOpKind.Munmap, 1)),
