@@ -14,7 +14,13 @@ namespace Madvise.Kernel.Fs;
 /// reads as zeros). Bytes of the last page beyond Size read as zeros. The disk store is
 /// protected by the page cache's lock.</para>
 /// <para><see cref="_mappingsLock"/> (Linux: i_mmap_rwsem, a leaf lock here) protects the list
-/// of VMAs that map the file, used to unmap a page from every process (hole punch).</para>
+/// of VMAs that map the file, used to unmap a page from every process (hole punch), and the
+/// references that keep the file alive.</para>
+/// <para>Lifetime: every file of the model is unlinked (the scenario <c>file</c> step unlinks
+/// it; memfds and the shmem file behind shared anonymous memory have no name), so it lives as
+/// long as something refers to it: an open descriptor in any task's table or a VMA that maps
+/// it. When the last goes, its page cache is freed (Linux: fput → iput_final → evict →
+/// truncate_inode_pages).</para>
 /// </remarks>
 public sealed class Inode
 {
@@ -30,11 +36,21 @@ public sealed class Inode
     /// <summary>VMAs mapping this file (i_mmap). Protected by <see cref="_mappingsLock"/>.</summary>
     private readonly List<Vma> _mappings = [];
 
-    /// <summary>Protects <see cref="_mappings"/>. Leaf lock.</summary>
+    /// <summary>Protects <see cref="_mappings"/>, <see cref="_openDescriptors"/> and <see cref="_evicted"/>. Leaf lock.</summary>
     private readonly Lock _mappingsLock = new();
 
-    internal Inode(long ino, ulong size, byte fill, bool isShmem, uint ownerUid)
+    /// <summary>The frames the page cache holds are returned here when the file goes.</summary>
+    private readonly PhysicalMemory _memory;
+
+    /// <summary>Descriptors, in any task's table, open on this file. Protected by <see cref="_mappingsLock"/>.</summary>
+    private int _openDescriptors;
+
+    /// <summary>Set once the last reference went and the page cache was freed. Protected by <see cref="_mappingsLock"/>.</summary>
+    private bool _evicted;
+
+    internal Inode(PhysicalMemory memory, long ino, ulong size, byte fill, bool isShmem, uint ownerUid)
     {
+        _memory = memory;
         Ino = ino;
         Size = size;
         _fill = fill;
@@ -101,21 +117,97 @@ public sealed class Inode
         _holes.Add(index);
     }
 
-    /// <summary>Registers a VMA that maps this file.</summary>
+    /// <summary>Registers a VMA that maps this file (a reference that keeps it alive).</summary>
     internal void AddMapping(Vma vma)
     {
         lock (_mappingsLock)
         {
+            ThrowIfEvictedLocked();
             _mappings.Add(vma);
         }
     }
 
-    /// <summary>Unregisters a VMA.</summary>
+    /// <summary>Unregisters a VMA; the file goes when that was its last reference.</summary>
     internal void RemoveMapping(Vma vma)
     {
         lock (_mappingsLock)
         {
             _mappings.Remove(vma);
+        }
+
+        ReleaseIfUnused();
+    }
+
+    /// <summary>A descriptor on this file was installed in a task's table.</summary>
+    internal void OpenDescriptor()
+    {
+        lock (_mappingsLock)
+        {
+            ThrowIfEvictedLocked();
+            _openDescriptors++;
+        }
+    }
+
+    /// <summary>A descriptor on this file was closed; the file goes when that was its last reference.</summary>
+    internal void CloseDescriptor()
+    {
+        lock (_mappingsLock)
+        {
+            if (--_openDescriptors < 0)
+            {
+                throw new InvalidOperationException($"inode {Ino}: more descriptors closed than opened");
+            }
+        }
+
+        ReleaseIfUnused();
+    }
+
+    /// <summary>
+    /// Frees the page cache when neither a descriptor nor a mapping refers to the file any more
+    /// (also used when creating the file failed before anything referred to it).
+    /// </summary>
+    internal void ReleaseIfUnused()
+    {
+        lock (_mappingsLock)
+        {
+            if (_evicted || _openDescriptors != 0 || _mappings.Count != 0)
+            {
+                return;
+            }
+
+            _evicted = true;
+        }
+
+        // Nothing can reach the file now: no fault, read-ahead or hole punch can add a page.
+        var pfns = new List<int>();
+        lock (Cache.Lock)
+        {
+            var pages = Cache.GetEnumeratorLocked();
+            while (pages.MoveNext())
+            {
+                pfns.Add(pages.Current.Value);
+            }
+
+            foreach (var pfn in pfns)
+            {
+                Cache.RemoveLocked(_memory.Frame(pfn).Index);
+            }
+
+            _stored.Clear();
+            _holes.Clear();
+        }
+
+        foreach (var pfn in pfns)
+        {
+            _memory.Put(pfn); // the page cache's reference
+        }
+    }
+
+    private void ThrowIfEvictedLocked()
+    {
+        if (_evicted)
+        {
+            throw new InvalidOperationException($"inode {Ino} used after its last reference went");
         }
     }
 

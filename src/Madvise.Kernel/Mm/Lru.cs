@@ -95,19 +95,61 @@ internal sealed class Lru
     {
         lock (_lock)
         {
-            ref var f = ref _memory.Frame(pfn);
-            var onLru = (f.Flags & (int)PageFlags.Lru) != 0;
-            if (onLru)
+            UpdateLocked(pfn, set, clear);
+        }
+    }
+
+    /// <summary>
+    /// mlock_folio(): one more PTE of a VM_LOCKED VMA maps the frame; the first makes it
+    /// unevictable. Called under the PTE lock of that mapping.
+    /// </summary>
+    public void Mlock(int pfn)
+    {
+        lock (_lock)
+        {
+            if (_memory.Frame(pfn).MlockCount++ == 0)
             {
-                UnlinkLocked(pfn, ref f);
+                UpdateLocked(pfn, PageFlags.Mlocked, 0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// munlock_folio(): a PTE of a VM_LOCKED VMA stopped mapping the frame (munlock, unmap, a
+    /// copy-on-write break); the last makes it evictable again. Called under the PTE lock of
+    /// that mapping.
+    /// </summary>
+    public void Munlock(int pfn)
+    {
+        lock (_lock)
+        {
+            ref var f = ref _memory.Frame(pfn);
+            if (f.MlockCount <= 0)
+            {
+                throw new InvalidOperationException($"frame {pfn} munlocked more often than mlocked");
             }
 
-            Interlocked.And(ref f.Flags, ~(int)clear);
-            Interlocked.Or(ref f.Flags, (int)set);
-            if (onLru)
+            if (--f.MlockCount == 0)
             {
-                LinkLocked(pfn, ref f, ListFor((PageFlags)f.Flags));
+                UpdateLocked(pfn, 0, PageFlags.Mlocked);
             }
+        }
+    }
+
+    private void UpdateLocked(int pfn, PageFlags set, PageFlags clear)
+    {
+        ref var f = ref _memory.Frame(pfn);
+        var onLru = (f.Flags & (int)PageFlags.Lru) != 0;
+        if (onLru)
+        {
+            UnlinkLocked(pfn, ref f);
+        }
+
+        Interlocked.And(ref f.Flags, ~(int)clear);
+        Interlocked.Or(ref f.Flags, (int)set);
+        if (onLru)
+        {
+            LinkLocked(pfn, ref f, ListFor((PageFlags)f.Flags));
         }
     }
 

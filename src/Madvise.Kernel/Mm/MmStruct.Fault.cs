@@ -178,7 +178,7 @@ public sealed partial class MmStruct
 
             if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
             {
-                Kernel.Lru.Update(cached, PageFlags.Mlocked, 0);
+                Kernel.Lru.Mlock(cached);
             }
         }
 
@@ -271,6 +271,11 @@ public sealed partial class MmStruct
             if (old != PhysicalMemory.ZeroPfn)
             {
                 Interlocked.Decrement(ref memory.Frame(old).MapCount);
+                if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
+                {
+                    // This locked mapping now maps the copy (folio_remove_rmap → munlock_vma_folio).
+                    Kernel.Lru.Munlock(old);
+                }
             }
         }
 
@@ -337,7 +342,7 @@ public sealed partial class MmStruct
             AddRss(pfn, 1);
             if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
             {
-                Kernel.Lru.Update(pfn, PageFlags.Mlocked, 0);
+                Kernel.Lru.Mlock(pfn);
             }
 
             swap.Free(slot);
@@ -398,6 +403,9 @@ public sealed partial class MmStruct
 
         ref var f = ref Kernel.Memory.Frame(pfn);
         f.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | (mlocked ? PageFlags.Mlocked : 0));
+
+        // Seen by no one else yet: no LRU lock needed to set its mlock count.
+        f.MlockCount = mlocked ? 1 : 0;
         f.Mapping = anonVma;
         f.Index = addr >> PageSize.PAGE_SHIFT;
         Kernel.Lru.Add(pfn);

@@ -82,6 +82,7 @@ public sealed partial class MmStruct
             newFrame.Mapping = oldFrame.Mapping;
             newFrame.Index = oldFrame.Index;
             newFrame.MapCount = 1;
+            newFrame.MlockCount = oldFrame.MlockCount;
             table.Set(index, Pte.Make(copy, pte.Writable, pte.Dirty, pte.Young));
             var vpn = addr >> PageSize.PAGE_SHIFT;
             Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));

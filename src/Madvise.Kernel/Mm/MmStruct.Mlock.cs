@@ -111,7 +111,10 @@ public sealed partial class MmStruct
         return 0;
     }
 
-    /// <summary>mlock_vma_pages_range(): moves the present pages of the range to or from the unevictable list.</summary>
+    /// <summary>
+    /// mlock_vma_pages_range(): the VMA's lock changed, so each present page of the range gains or
+    /// loses one locked mapping (and moves to or from the unevictable list with its first or last).
+    /// </summary>
     private void MlockPagesRange(ulong start, ulong end, bool locked)
     {
         var memory = Kernel.Memory;
@@ -132,10 +135,13 @@ public sealed partial class MmStruct
                             continue;
                         }
 
-                        var mlocked = memory.Frame(pte.Pfn).Has(PageFlags.Mlocked);
-                        if (locked != mlocked)
+                        if (locked)
                         {
-                            Kernel.Lru.Update(pte.Pfn, locked ? PageFlags.Mlocked : 0, locked ? 0 : PageFlags.Mlocked);
+                            Kernel.Lru.Mlock(pte.Pfn);
+                        }
+                        else
+                        {
+                            Kernel.Lru.Munlock(pte.Pfn);
                         }
                     }
                 }

@@ -51,23 +51,15 @@ public sealed partial class MmStruct
                 return -Errno.ENOMEM;
             }
 
-            var err = SplitVma(first, start, out var upper);
-            if (err != 0)
-            {
-                return err;
-            }
-
-            first = upper!;
+            first = SplitVmaUnchecked(first, start);
         }
 
-        var last = Vmas.FindIntersection(end - 1, end)!;
-        if (last.End > end)
+        // Linux splits both edges with __split_vma(), which skips the limit: unmapping an
+        // edge at the limit goes one above it and comes back. When the range ends in a hole
+        // no VMA crosses its end.
+        if (Vmas.FindIntersection(end - 1, end) is { } last && last.End > end)
         {
-            var err = SplitVma(last, end, out _);
-            if (err != 0)
-            {
-                return err;
-            }
+            SplitVmaUnchecked(last, end);
         }
 
         var prev = Vmas.Prev(start);

@@ -40,20 +40,32 @@ public sealed partial class MmStruct
             return -Errno.ENOMEM;
         }
 
+        upper = SplitVmaUnchecked(vma, addr);
+        return 0;
+    }
+
+    /// <summary>
+    /// __split_vma(): <see cref="SplitVma"/> without the vm.max_map_count test, for munmap, which
+    /// may go one VMA above the limit while it works (the unmap brings the count back).
+    /// </summary>
+    /// <returns>The new VMA covering [addr, End).</returns>
+    internal Vma SplitVmaUnchecked(Vma vma, ulong addr)
+    {
+        MmapLock.AssertWriteLocked();
         if (addr <= vma.Start || addr >= vma.End || !PageSize.IsAligned(addr))
         {
             throw new InvalidOperationException($"split of {vma} at {addr:x} is not inside it");
         }
 
         vma.Lock.StartWrite();
-        upper = new Vma(this, addr, vma.End, vma.Flags, vma.File, vma.PgOff + ((addr - vma.Start) >> PageSize.PAGE_SHIFT))
+        var upper = new Vma(this, addr, vma.End, vma.Flags, vma.File, vma.PgOff + ((addr - vma.Start) >> PageSize.PAGE_SHIFT))
         {
             AnonVma = vma.AnonVma,
             HasUncowedParents = vma.HasUncowedParents,
         };
         vma.End = addr;
         InsertVma(upper);
-        return 0;
+        return upper;
     }
 
     /// <summary>

@@ -9,8 +9,9 @@ namespace Madvise.Kernel.Mm;
 /// Frames live in <see cref="PhysicalMemory"/>'s chunked arrays and are addressed by page frame
 /// number (pfn). Counts and flags are updated with <see cref="Interlocked"/> because a frame can
 /// be mapped by several address spaces (copy-on-write after fork, shared file pages) whose
-/// page-table locks are independent. LRU links are protected by <see cref="Lru"/>'s lock.
-/// 40 bytes per frame: with the 8-byte PTE this is the model's per-page metadata.
+/// page-table locks are independent. LRU links and the mlock count are protected by
+/// <see cref="Lru"/>'s lock. 48 bytes per frame: with the 8-byte PTE this is the model's
+/// per-page metadata.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
 internal struct PageFrame
@@ -32,6 +33,9 @@ internal struct PageFrame
 
     /// <summary>Swap slot this frame caches while <see cref="PageFlags.SwapCache"/> is set; else -1.</summary>
     public int SwapSlot;
+
+    /// <summary>PTEs of VM_LOCKED VMAs that map this frame (Linux: folio->mlock_count); <see cref="PageFlags.Mlocked"/> is set exactly while it is not 0. Protected by the LRU lock.</summary>
+    public int MlockCount;
 
     /// <summary>Anonymous: the virtual page number it was first mapped at; page cache: the page index in the file.</summary>
     public ulong Index;

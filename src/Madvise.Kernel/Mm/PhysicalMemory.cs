@@ -135,6 +135,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         f.LruPrev = -1;
         f.LruNext = -1;
         f.SwapSlot = -1;
+        f.MlockCount = 0;
         f.Index = 0;
         f.Mapping = null;
         if (zero)

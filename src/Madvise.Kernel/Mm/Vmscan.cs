@@ -146,7 +146,8 @@ internal static class Vmscan
             var addr = frame.Index << PageSize.PAGE_SHIFT;
             foreach (var mm in anon.Family)
             {
-                if (!UnmapOne(mm, addr, pfn, swapSlot, mode))
+                var vma = mm.Vmas.FindContaining(addr);
+                if (!UnmapOne(mm, vma is not null && (vma.Flags & VmFlags.VM_LOCKED) != 0, addr, pfn, swapSlot, mode))
                 {
                     return false;
                 }
@@ -163,7 +164,7 @@ internal static class Vmscan
                 }
 
                 var addr = vma.Start + ((index - vma.PgOff) << PageSize.PAGE_SHIFT);
-                if (!UnmapOne(vma.Mm, addr, pfn, swapSlot, mode))
+                if (!UnmapOne(vma.Mm, (vma.Flags & VmFlags.VM_LOCKED) != 0, addr, pfn, swapSlot, mode))
                 {
                     return false;
                 }
@@ -173,7 +174,8 @@ internal static class Vmscan
         return Volatile.Read(ref frame.MapCount) == 0;
     }
 
-    private static bool UnmapOne(MmStruct mm, ulong addr, int pfn, int swapSlot, UnmapMode mode)
+    /// <param name="lockedVma">The mapping at <paramref name="addr"/> belongs to a VM_LOCKED VMA.</param>
+    private static bool UnmapOne(MmStruct mm, bool lockedVma, ulong addr, int pfn, int swapSlot, UnmapMode mode)
     {
         var table = mm.PageTable.Lookup(addr);
         if (table is null)
@@ -197,6 +199,12 @@ internal static class Vmscan
             }
 
             ref var frame = ref memory.Frame(pfn);
+            if (mode != UnmapMode.Force && (Volatile.Read(ref frame.Flags) & (int)PageFlags.Mlocked) != 0)
+            {
+                // Locked since reclaim looked at it: it stays (try_to_unmap_one and VM_LOCKED).
+                return false;
+            }
+
             if (pte.Dirty && (frame.Flags & (int)PageFlags.Anon) == 0)
             {
                 // The page was written through this mapping: it is dirty and reclaim keeps it.
@@ -229,6 +237,10 @@ internal static class Vmscan
                 mm.Kernel.Swap!.Store(swapSlot, pfn);
             }
             Interlocked.Decrement(ref frame.MapCount);
+            if (lockedVma)
+            {
+                mm.Kernel.Lru.Munlock(pfn);
+            }
         }
 
         memory.Put(pfn); // the PTE's reference

@@ -18,6 +18,7 @@ internal static class ZapPageRange
     public static long Zap(MmStruct mm, Vma vma, ulong start, ulong end, TlbGather gather, ZapMode mode)
     {
         var memory = mm.Kernel.Memory;
+        var locked = (vma.Flags & VmFlags.VM_LOCKED) != 0;
         long zapped = 0;
         var addr = start;
         while (addr < end)
@@ -65,9 +66,11 @@ internal static class ZapPageRange
                             Interlocked.Or(ref frame.Flags, (int)PageFlags.Referenced);
                         }
 
-                        if (Interlocked.Decrement(ref frame.MapCount) == 0 && (frame.Flags & (int)PageFlags.Mlocked) != 0)
+                        Interlocked.Decrement(ref frame.MapCount);
+                        if (locked)
                         {
-                            mm.Kernel.Lru.Update(pfn, 0, PageFlags.Mlocked);
+                            // folio_remove_rmap → munlock_vma_folio: one locked mapping fewer.
+                            mm.Kernel.Lru.Munlock(pfn);
                         }
 
                         gather.RemovePage(pfn);

@@ -23,6 +23,8 @@ public static partial class Sys
         var error = Filemap.Populate(task.Kernel, inode, fill);
         if (error != 0)
         {
+            // Nothing refers to the file yet: the pages written so far go back.
+            inode.ReleaseIfUnused();
             return error;
         }
 

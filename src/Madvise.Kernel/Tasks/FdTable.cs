@@ -1,10 +1,17 @@
+using Madvise.Kernel.Fs;
+
 namespace Madvise.Kernel.Tasks;
 
 /// <summary>
 /// A task's file descriptor table: small integers → open files (<see cref="Fs.OpenFile"/>)
 /// or pidfds (<see cref="PidFile"/>). Descriptors 0–2 are left to stdio, as in a real process.
 /// </summary>
-/// <remarks><see cref="_lock"/> (leaf) protects the table.</remarks>
+/// <remarks>
+/// <see cref="_lock"/> protects the table; the only lock taken inside it is an inode's leaf
+/// lock, to count a new descriptor. Each descriptor on an <see cref="OpenFile"/> is a
+/// reference to its inode (<see cref="Inode.OpenDescriptor"/>); it is dropped after the table
+/// lock is released, because dropping the last one frees the file's page cache.
+/// </remarks>
 public sealed class FdTable
 {
     private const int FirstFd = 3;
@@ -27,6 +34,7 @@ public sealed class FdTable
             }
 
             _files[fd] = file;
+            (file as OpenFile)?.Inode.OpenDescriptor();
             return fd;
         }
     }
@@ -48,18 +56,32 @@ public sealed class FdTable
     /// <summary>Closes <paramref name="fd"/>; false when it was not open.</summary>
     public bool Close(int fd)
     {
+        object? file;
         lock (_lock)
         {
-            return _files.Remove(fd);
+            if (!_files.Remove(fd, out file))
+            {
+                return false;
+            }
         }
+
+        (file as OpenFile)?.Inode.CloseDescriptor();
+        return true;
     }
 
     /// <summary>Closes every descriptor (exit).</summary>
     public void CloseAll()
     {
+        object[] closed;
         lock (_lock)
         {
+            closed = [.. _files.Values];
             _files.Clear();
+        }
+
+        foreach (var file in closed)
+        {
+            (file as OpenFile)?.Inode.CloseDescriptor();
         }
     }
 
@@ -72,6 +94,7 @@ public sealed class FdTable
             foreach (var (fd, file) in _files)
             {
                 copy._files[fd] = file;
+                (file as OpenFile)?.Inode.OpenDescriptor();
             }
         }
 
