@@ -22,8 +22,8 @@ internal sealed class Lru
 
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Protects every list.</summary>
-    private readonly Lock _lock = new();
+    /// <summary>Protects every list (Linux: lruvec-&gt;lru_lock, a spinlock). Leaf lock.</summary>
+    private readonly Spinlock _lock = new();
 
     /// <summary>First (most recently added) frame of each list, or -1.</summary>
     private readonly int[] _head = [-1, -1, -1, -1, -1];
@@ -39,7 +39,7 @@ internal sealed class Lru
     /// <summary>Length of <paramref name="list"/>.</summary>
     public long Count(LruList list)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return _count[(int)list];
         }
@@ -61,7 +61,7 @@ internal sealed class Lru
     /// <summary>Puts a frame that is on no list onto the list its flags select (folio_add_lru).</summary>
     public void Add(int pfn)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
@@ -76,7 +76,7 @@ internal sealed class Lru
     /// <summary>Takes a frame off its list, if it is on one.</summary>
     public void Remove(int pfn)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
@@ -93,7 +93,7 @@ internal sealed class Lru
     /// </summary>
     public void Update(int pfn, PageFlags set, PageFlags clear)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             var onLru = (f.Flags & (int)PageFlags.Lru) != 0;
@@ -119,7 +119,7 @@ internal sealed class Lru
     public int Isolate(LruList list, Span<int> into)
     {
         var n = 0;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var pfn = _tail[(int)list];
             while (pfn >= 0 && n < into.Length)

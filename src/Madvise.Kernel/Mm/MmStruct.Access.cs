@@ -84,7 +84,7 @@ public sealed partial class MmStruct
             var copied = false;
             if (!remote)
             {
-                lock (cpu.TlbLock)
+                using (cpu.TlbLock.EnterScope())
                 {
                     if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn))
                     {
@@ -136,7 +136,7 @@ public sealed partial class MmStruct
                 var table = PageTable.Lookup(page);
                 if (table is not null)
                 {
-                    lock (table.Lock)
+                    using (table.Lock.EnterScope())
                     {
                         var index = PageTable.PteIndex(page);
                         var pte = table.Get(index);
@@ -158,7 +158,7 @@ public sealed partial class MmStruct
                             Copy(Kernel.Memory.Data(pte.Pfn) + offset, buffer, chunk, value, kind);
                             if (cpu is not null)
                             {
-                                lock (cpu.TlbLock)
+                                using (cpu.TlbLock.EnterScope())
                                 {
                                     cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pte.Pfn, aged.Writable && aged.Dirty);
                                 }

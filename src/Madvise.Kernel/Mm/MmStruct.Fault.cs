@@ -25,7 +25,7 @@ public sealed partial class MmStruct
         while (true)
         {
             Pte pte;
-            lock (table.Lock)
+            using (table.Lock.EnterScope())
             {
                 pte = table.Get(index);
                 if (pte.IsPresent && (!write || pte.Writable))
@@ -77,7 +77,7 @@ public sealed partial class MmStruct
     {
         if (!write)
         {
-            lock (table.Lock)
+            using (table.Lock.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -97,7 +97,7 @@ public sealed partial class MmStruct
             return FaultResult.Oom;
         }
 
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -145,7 +145,7 @@ public sealed partial class MmStruct
             }
 
             memory.Put(cached);
-            lock (table.Lock)
+            using (table.Lock.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -161,7 +161,7 @@ public sealed partial class MmStruct
             return FaultResult.Ok;
         }
 
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -195,7 +195,7 @@ public sealed partial class MmStruct
         if ((vma.Flags & VmFlags.VM_SHARED) != 0)
         {
             // wp_page_shared(): the page cache page itself becomes writable.
-            lock (table.Lock)
+            using (table.Lock.EnterScope())
             {
                 if (table.Get(index) != seen)
                 {
@@ -208,7 +208,7 @@ public sealed partial class MmStruct
             }
         }
 
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -251,7 +251,7 @@ public sealed partial class MmStruct
             }
         }
 
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -306,7 +306,7 @@ public sealed partial class MmStruct
             swap.ReadIn(slot, pfn);
         }
 
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             if (table.Get(index) != seen)
             {

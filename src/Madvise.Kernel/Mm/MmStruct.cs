@@ -19,6 +19,8 @@ namespace Madvise.Kernel.Mm;
 ///           PhysicalMemory free lock,              free frames,
 ///           SimCpu.TlbLock (per CPU)              — one CPU's TLB entries
 /// </code>
+/// <para>The PTE lock and the leaf locks are <see cref="Spinlock"/>s (as in Linux): never
+/// re-entered, never held while waiting for anything; the locks above them may sleep.</para>
 /// <para>Every path that drops and re-takes the mmap_lock revalidates the VMA afterwards.
 /// Frames' counts and flags are atomics and need no lock. A TLB shootdown
 /// (<see cref="TlbGather.Flush"/>) runs with no page-table lock held, except the single-page

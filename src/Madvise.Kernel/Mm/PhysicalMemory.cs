@@ -44,8 +44,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_freeLock"/>.</summary>
     private int _createdFrames;
 
-    /// <summary>Leaf lock: the free stack and chunk creation.</summary>
-    private readonly Lock _freeLock = new();
+    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
+    private readonly Spinlock _freeLock = new();
 
     /// <summary>Frames currently allocated, the zero page excluded.</summary>
     private long _framesInUse;
@@ -63,7 +63,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         _chunkData = new nint[chunks];
         _chunkMeta = new PageFrame[chunks][];
         _freeStack = new int[FramesPerChunk];
-        lock (_freeLock)
+        using (_freeLock.EnterScope())
         {
             GrowLocked();
         }
@@ -90,7 +90,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         get
         {
-            lock (_freeLock)
+            using (_freeLock.EnterScope())
             {
                 return _createdFrames;
             }
@@ -118,7 +118,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     internal int Allocate(bool zero)
     {
         int pfn;
-        lock (_freeLock)
+        using (_freeLock.EnterScope())
         {
             if (_freeCount == 0 && !GrowLocked())
             {
@@ -190,7 +190,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
             return;
         }
 
-        lock (_freeLock)
+        using (_freeLock.EnterScope())
         {
             foreach (var pfn in freed[..nfree])
             {
@@ -204,7 +204,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     private void FreeFrame(int pfn)
     {
         PrepareFree(pfn);
-        lock (_freeLock)
+        using (_freeLock.EnterScope())
         {
             PushFreeLocked(pfn);
         }
@@ -287,7 +287,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         long n = 0;
         int created;
-        lock (_freeLock)
+        using (_freeLock.EnterScope())
         {
             created = _createdFrames;
         }

@@ -15,8 +15,8 @@ internal sealed class PteTable
     /// <summary>Entries per table.</summary>
     public const int EntryCount = 512;
 
-    /// <summary>The page-table lock (PTL).</summary>
-    public readonly Lock Lock = new();
+    /// <summary>The page-table lock (PTL): a <see cref="Spinlock"/>, as Linux's split PTE lock is a spinlock; protects <see cref="Entries"/> and <see cref="Used"/>.</summary>
+    public readonly Spinlock Lock = new();
 
     /// <summary>The 512 entries. Protected by <see cref="Lock"/>.</summary>
     public readonly ulong[] Entries = new ulong[EntryCount];

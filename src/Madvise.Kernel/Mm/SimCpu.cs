@@ -38,8 +38,8 @@ public sealed class SimCpu
     [ThreadStatic]
     private static SimCpu? t_current;
 
-    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock.</summary>
-    internal readonly Lock TlbLock = new();
+    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock (a <see cref="Spinlock"/>: held for one access or one invalidation).</summary>
+    internal readonly Spinlock TlbLock = new();
 
     /// <summary>The translation cache. Protected by <see cref="TlbLock"/>.</summary>
     private readonly TlbEntry[] _entries = new TlbEntry[TlbEntries];
@@ -67,7 +67,7 @@ public sealed class SimCpu
     {
         get
         {
-            lock (TlbLock)
+            using (TlbLock.EnterScope())
             {
                 return _flushesReceived;
             }
@@ -125,7 +125,7 @@ public sealed class SimCpu
     /// <summary>Drops every cached translation of <paramref name="mmId"/> for pages [firstVpn, endVpn).</summary>
     internal void Invalidate(long mmId, ulong firstVpn, ulong endVpn)
     {
-        lock (TlbLock)
+        using (TlbLock.EnterScope())
         {
             _flushesReceived++;
             if (endVpn - firstVpn <= RangeFlushCeiling)

@@ -182,7 +182,7 @@ internal static class Vmscan
         }
 
         var memory = mm.Kernel.Memory;
-        lock (table.Lock)
+        using (table.Lock.EnterScope())
         {
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);

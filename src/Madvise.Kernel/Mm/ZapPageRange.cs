@@ -31,7 +31,7 @@ internal static class ZapPageRange
                 continue;
             }
 
-            lock (table.Lock)
+            using (table.Lock.EnterScope())
             {
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
