@@ -134,11 +134,15 @@ public sealed partial class MmStruct
             while (true)
             {
                 var table = PageTable.Lookup(page);
-                if (table is not null)
+                var index = PageTable.PteIndex(page);
+
+                // Like the hardware walker, look without the lock first: an entry that cannot
+                // satisfy the access goes straight to the fault handler (which re-reads it); one
+                // that can is re-checked under the lock, which the access then holds.
+                if (table is not null && table.Peek(index) is { IsPresent: true } seen && (!write || seen.Writable))
                 {
                     using (table.Lock.EnterScope())
                     {
-                        var index = PageTable.PteIndex(page);
                         var pte = table.Get(index);
                         if (pte.IsPresent && (!write || pte.Writable))
                         {

@@ -12,9 +12,10 @@ public sealed partial class MmStruct
     /// </summary>
     /// <remarks>
     /// Preconditions: the mmap_lock is held for reading (or writing); vma contains addr; the
-    /// access is allowed by vma's flags (access_error() already passed). Frames are allocated and
-    /// copied with no page-table lock held; every installation re-checks the PTE under the lock
-    /// and retries if it changed.
+    /// access is allowed by vma's flags (access_error() already passed). The entry is first read
+    /// without the lock; frames are allocated and copied with no page-table lock held; every
+    /// installation re-checks the PTE under the lock and retries if it changed. Guard and poison
+    /// markers are answered from the lockless read, as Linux's handle_pte_marker() does.
     /// </remarks>
     internal FaultResult HandleFault(Vma vma, ulong addr, bool write)
     {
@@ -24,12 +25,19 @@ public sealed partial class MmStruct
         var index = PageTable.PteIndex(addr);
         while (true)
         {
-            Pte pte;
-            using (table.Lock.EnterScope())
+            // Dispatch on a lockless read of the entry (Linux: vmf->orig_pte = ptep_get_lockless()):
+            // every handler below re-reads it under the PTE lock and retries if it changed, so a
+            // stale value costs a retry, never a wrong result, and the common fault takes the lock once.
+            var pte = table.Peek(index);
+            if (pte.IsPresent && (!write || pte.Writable))
             {
-                pte = table.Get(index);
-                if (pte.IsPresent && (!write || pte.Writable))
+                using (table.Lock.EnterScope())
                 {
+                    if (table.Get(index) != pte)
+                    {
+                        continue;
+                    }
+
                     // Spurious: someone else resolved it; just age it (hardware sets A/D).
                     var aged = pte.WithYoung(true);
                     if (write)

@@ -42,4 +42,11 @@ internal sealed class PteTable
 
     /// <summary>Reads entry <paramref name="index"/>. Precondition: <see cref="Lock"/> is held.</summary>
     public Pte Get(int index) => new(Entries[index]);
+
+    /// <summary>
+    /// Reads entry <paramref name="index"/> without the lock (Linux: <c>ptep_get_lockless()</c>), as
+    /// the hardware walker and the fault handler's first look do. The value is whole (64-bit
+    /// stores are atomic) but may be stale: act on it only after re-reading it under <see cref="Lock"/>.
+    /// </summary>
+    public Pte Peek(int index) => new(Volatile.Read(ref Entries[index]));
 }
