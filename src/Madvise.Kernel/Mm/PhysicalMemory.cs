@@ -47,10 +47,10 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
     private readonly Spinlock _freeLock = new();
 
-    /// <summary>Frames currently allocated, the zero page excluded.</summary>
+    /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_freeLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;
 
-    /// <summary>Total allocations ever made (statistics).</summary>
+    /// <summary>Total allocations ever made (statistics). Written under <see cref="_freeLock"/>; read with no lock.</summary>
     private long _allocations;
 
     private bool _disposed;
@@ -73,7 +73,10 @@ public sealed unsafe class PhysicalMemory : IDisposable
         Debug.Assert(zero == ZeroPfn, "the first allocated frame is the zero page");
         ref var z = ref Frame(ZeroPfn);
         z.Flags = (int)PageFlags.Reserved;
-        Interlocked.Decrement(ref _framesInUse);
+        using (_freeLock.EnterScope())
+        {
+            _framesInUse--;
+        }
     }
 
     /// <summary>The LRU lists frames are taken off when freed; set once by the kernel.</summary>
@@ -83,7 +86,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     public int TotalFrames { get; }
 
     /// <summary>Frames in use (allocated and not yet freed), not counting the zero page.</summary>
-    public long FramesInUse => Interlocked.Read(ref _framesInUse);
+    public long FramesInUse => Volatile.Read(ref _framesInUse);
 
     /// <summary>Frames created so far (the high-water mark of native memory committed).</summary>
     public int CreatedFrames
@@ -98,7 +101,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     }
 
     /// <summary>Total successful allocations since creation.</summary>
-    public long Allocations => Interlocked.Read(ref _allocations);
+    public long Allocations => Volatile.Read(ref _allocations);
 
     /// <summary>Metadata of frame <paramref name="pfn"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -126,6 +129,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
             }
 
             pfn = _freeStack[--_freeCount];
+            Volatile.Write(ref _framesInUse, _framesInUse + 1);
+            Volatile.Write(ref _allocations, _allocations + 1);
         }
 
         ref var f = ref Frame(pfn);
@@ -142,8 +147,6 @@ public sealed unsafe class PhysicalMemory : IDisposable
             NativeMemory.Clear(Data(pfn), PageBytes);
         }
 
-        Interlocked.Increment(ref _framesInUse);
-        Interlocked.Increment(ref _allocations);
         return pfn;
     }
 
@@ -196,9 +199,9 @@ public sealed unsafe class PhysicalMemory : IDisposable
             {
                 PushFreeLocked(pfn);
             }
-        }
 
-        Interlocked.Add(ref _framesInUse, -nfree);
+            Volatile.Write(ref _framesInUse, _framesInUse - nfree);
+        }
     }
 
     private void FreeFrame(int pfn)
@@ -207,9 +210,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
         using (_freeLock.EnterScope())
         {
             PushFreeLocked(pfn);
+            Volatile.Write(ref _framesInUse, _framesInUse - 1);
         }
-
-        Interlocked.Decrement(ref _framesInUse);
     }
 
     private void PrepareFree(int pfn)
