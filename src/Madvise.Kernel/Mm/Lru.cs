@@ -87,6 +87,27 @@ internal sealed class Lru
     }
 
     /// <summary>
+    /// Takes every frame of <paramref name="pfns"/> that is on a list off it, under one acquisition
+    /// of the lock (Linux: folios_put_refs() keeps the lruvec lock across a batch of folios whose
+    /// last reference it drops). Precondition: no frame of the batch can be added to a list
+    /// meanwhile (their last reference is gone).
+    /// </summary>
+    public void RemoveBatch(ReadOnlySpan<int> pfns)
+    {
+        using (_lock.EnterScope())
+        {
+            foreach (var pfn in pfns)
+            {
+                ref var f = ref _memory.Frame(pfn);
+                if ((f.Flags & (int)PageFlags.Lru) != 0)
+                {
+                    UnlinkLocked(pfn, ref f);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Atomically changes a frame's LRU-relevant flags and moves it to the list they select
     /// (folio_deactivate, folio_mark_lazyfree, mlock/munlock). A frame that is on no list only
     /// gets its flags changed.

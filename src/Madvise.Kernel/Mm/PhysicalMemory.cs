@@ -173,13 +173,14 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         Span<int> freed = pfns.Length <= 512 ? stackalloc int[pfns.Length] : new int[pfns.Length];
         var nfree = 0;
+        var onLru = false;
         foreach (var pfn in pfns)
         {
             ref var f = ref Frame(pfn);
             var n = Interlocked.Decrement(ref f.RefCount);
             if (n == 0)
             {
-                PrepareFree(pfn);
+                onLru |= (Volatile.Read(ref f.Flags) & (int)PageFlags.Lru) != 0;
                 freed[nfree++] = pfn;
             }
             else if (n < 0)
@@ -191,6 +192,17 @@ public sealed unsafe class PhysicalMemory : IDisposable
         if (nfree == 0)
         {
             return;
+        }
+
+        // One LRU lock acquisition for the whole batch instead of one per frame.
+        if (onLru)
+        {
+            Lru?.RemoveBatch(freed[..nfree]);
+        }
+
+        foreach (var pfn in freed[..nfree])
+        {
+            PrepareFree(pfn);
         }
 
         using (_freeLock.EnterScope())
@@ -226,7 +238,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
         if ((flags & PageFlags.Lru) != 0)
         {
             // The last reference is gone: the LRU does not hold one, so take the frame off
-            // its list here (Linux: __folio_put → lruvec_del_folio).
+            // its list here (Linux: __folio_put → lruvec_del_folio). PutBatch has already done
+            // this for its whole batch under one lock acquisition.
             Lru?.Remove(pfn);
         }
 
