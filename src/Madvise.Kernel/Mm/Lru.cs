@@ -58,6 +58,45 @@ internal sealed class Lru
         return file ? (active ? LruList.ActiveFile : LruList.InactiveFile) : (active ? LruList.ActiveAnon : LruList.InactiveAnon);
     }
 
+    /// <summary>
+    /// Walks every list and throws at the first broken rule: links agree in both directions and
+    /// with the heads, tails and counts; every frame on a list has <see cref="PageFlags.Lru"/>,
+    /// records that list, and is not free (tests; takes the lock).
+    /// </summary>
+    internal void AssertConsistent()
+    {
+        using (_lock.EnterScope())
+        {
+            for (var l = 0; l < ListCount; l++)
+            {
+                long n = 0;
+                var prev = -1;
+                for (var pfn = _head[l]; pfn >= 0; pfn = _memory.Frame(pfn).LruNext)
+                {
+                    ref var f = ref _memory.Frame(pfn);
+                    var flags = Volatile.Read(ref f.Flags);
+                    if ((flags & (int)PageFlags.Lru) == 0 || (flags & (int)PageFlags.Free) != 0
+                        || ((flags & ListBitsMask) >> ListBitsShift) != l || f.LruPrev != prev)
+                    {
+                        throw new InvalidOperationException($"LRU list {(LruList)l}: frame {pfn} (flags {(PageFlags)(flags & ~ListBitsMask)}, prev {f.LruPrev}, expected {prev}) does not belong there");
+                    }
+
+                    if (++n > _count[l])
+                    {
+                        throw new InvalidOperationException($"LRU list {(LruList)l}: more frames linked than its count {_count[l]} (a cycle?)");
+                    }
+
+                    prev = pfn;
+                }
+
+                if (n != _count[l] || prev != _tail[l])
+                {
+                    throw new InvalidOperationException($"LRU list {(LruList)l}: {n} frames linked, count {_count[l]}, last {prev}, tail {_tail[l]}");
+                }
+            }
+        }
+    }
+
     /// <summary>Puts a frame that is on no list onto the list its flags select (folio_add_lru).</summary>
     public void Add(int pfn)
     {

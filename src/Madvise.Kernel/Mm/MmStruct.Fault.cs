@@ -116,7 +116,6 @@ public sealed partial class MmStruct
             MapNewAnonFrameLocked(vma, table, index, pfn);
         }
 
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -165,7 +164,6 @@ public sealed partial class MmStruct
             }
 
             Kernel.Stats.RecordCow();
-            Kernel.Lru.Add(copy);
             return FaultResult.Ok;
         }
 
@@ -291,7 +289,6 @@ public sealed partial class MmStruct
         }
 
         Kernel.Stats.RecordCow();
-        Kernel.Lru.Add(copy);
         return FaultResult.Ok;
     }
 
@@ -346,11 +343,12 @@ public sealed partial class MmStruct
                 Kernel.Lru.Update(pfn, PageFlags.Mlocked, 0);
             }
 
+            // On the LRU before the PTE lock is dropped, as in MapNewAnonFrameLocked.
+            Kernel.Lru.Add(pfn);
             swap.Free(slot);
         }
 
         Kernel.Stats.RecordSwapIn();
-        Kernel.Lru.Add(pfn);
         return FaultResult.Ok;
     }
 
@@ -409,7 +407,16 @@ public sealed partial class MmStruct
     /// <summary>Frees a frame from <see cref="NewAnonFrame"/> that lost a race before being mapped.</summary>
     private void DiscardNewFrame(int pfn) => Kernel.Memory.Put(pfn);
 
-    /// <summary>Maps a new anonymous frame writable and dirty. Precondition: the PTE lock is held and the entry may be replaced.</summary>
+    /// <summary>
+    /// Maps a new anonymous frame writable and dirty, and puts it on the LRU first. Precondition:
+    /// the PTE lock is held and the entry may be replaced.
+    /// </summary>
+    /// <remarks>
+    /// The frame goes on the LRU before the PTE lock is dropped (Linux: folio_add_lru_vma() before
+    /// set_pte_at(), under the PTL): once the lock is dropped a concurrent zap (MADV_DONTNEED holds
+    /// only the mmap read lock) may free the frame, and freeing takes a frame off the LRU only if
+    /// it is on it — adding it afterwards would link a free frame into a list.
+    /// </remarks>
     private void MapNewAnonFrameLocked(Vma vma, PteTable table, int index, int pfn)
     {
         ref var f = ref Kernel.Memory.Frame(pfn);
@@ -419,6 +426,7 @@ public sealed partial class MmStruct
             Interlocked.Or(ref f.Flags, (int)PageFlags.Mlocked);
         }
 
+        Kernel.Lru.Add(pfn);
         table.Set(index, Pte.Make(pfn, writable: true, dirty: true, young: true));
         AddRss(pfn, 1);
     }
