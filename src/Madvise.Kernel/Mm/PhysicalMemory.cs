@@ -35,7 +35,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Metadata of each chunk, indexed by pfn &gt;&gt; 9; null until the chunk exists.</summary>
     private readonly PageFrame[]?[] _chunkMeta;
 
-    /// <summary>Frames not in use, as a stack of pfns. Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Frames not in use, as a stack of pfns; its capacity never exceeds the frames created (4 B per frame at most). Protected by <see cref="_freeLock"/>.</summary>
     private int[] _freeStack;
 
     /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_freeLock"/>.</summary>
@@ -256,7 +256,9 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         if (_freeCount == _freeStack.Length)
         {
-            Array.Resize(ref _freeStack, _freeStack.Length * 2);
+            // The stack never holds more than every created frame: doubling past that would be
+            // 4 B per frame of pure waste (a third of the allocator's metadata per page).
+            Array.Resize(ref _freeStack, Math.Min(_freeStack.Length * 2, _createdFrames));
         }
 
         _freeStack[_freeCount++] = pfn;
@@ -283,7 +285,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         Volatile.Write(ref _chunkData[chunk], data);
         if (_freeStack.Length < _freeCount + FramesPerChunk)
         {
-            Array.Resize(ref _freeStack, Math.Max(_freeStack.Length * 2, _freeCount + FramesPerChunk));
+            Array.Resize(ref _freeStack, Math.Min(Math.Max(_freeStack.Length * 2, _freeCount + FramesPerChunk), _createdFrames + FramesPerChunk));
         }
 
         // Push in reverse so that the lowest pfn is allocated first.
