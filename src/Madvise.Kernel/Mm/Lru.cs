@@ -7,7 +7,7 @@ namespace Madvise.Kernel.Mm;
 /// <remarks>
 /// Intrusive doubly-linked lists through <see cref="PageFrame.LruPrev"/>/<see cref="PageFrame.LruNext"/>,
 /// so adding, removing and moving a frame is O(1). Membership does not hold a reference:
-/// freeing a frame takes it off its list. <see cref="_lock"/> (lru_lock) protects the links,
+/// freeing a frame takes it off its list. <see cref="_lruLock"/> (lru_lock) protects the links,
 /// heads, counts and the Lru/Active/Unevictable flags; it is a leaf lock taken inside
 /// page-table locks.
 /// </remarks>
@@ -23,7 +23,7 @@ internal sealed class Lru
     private readonly PhysicalMemory _memory;
 
     /// <summary>Protects every list (Linux: lruvec-&gt;lru_lock, a spinlock). Leaf lock.</summary>
-    private readonly Spinlock _lock = new();
+    private readonly Spinlock _lruLock = new();
 
     /// <summary>First (most recently added) frame of each list, or -1.</summary>
     private readonly int[] _head = [-1, -1, -1, -1, -1];
@@ -39,7 +39,7 @@ internal sealed class Lru
     /// <summary>Length of <paramref name="list"/>.</summary>
     public long Count(LruList list)
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             return _count[(int)list];
         }
@@ -65,7 +65,7 @@ internal sealed class Lru
     /// </summary>
     internal void AssertConsistent()
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             for (var l = 0; l < ListCount; l++)
             {
@@ -100,7 +100,7 @@ internal sealed class Lru
     /// <summary>Puts a frame that is on no list onto the list its flags select (folio_add_lru).</summary>
     public void Add(int pfn)
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
@@ -115,7 +115,7 @@ internal sealed class Lru
     /// <summary>Takes a frame off its list, if it is on one.</summary>
     public void Remove(int pfn)
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
@@ -133,7 +133,7 @@ internal sealed class Lru
     /// </summary>
     public void RemoveBatch(ReadOnlySpan<int> pfns)
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             foreach (var pfn in pfns)
             {
@@ -153,7 +153,7 @@ internal sealed class Lru
     /// </summary>
     public void Update(int pfn, PageFlags set, PageFlags clear)
     {
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             var onLru = (f.Flags & (int)PageFlags.Lru) != 0;
@@ -179,7 +179,7 @@ internal sealed class Lru
     public int Isolate(LruList list, Span<int> into)
     {
         var n = 0;
-        using (_lock.EnterScope())
+        using (_lruLock.EnterScope())
         {
             var pfn = _tail[(int)list];
             while (pfn >= 0 && n < into.Length)

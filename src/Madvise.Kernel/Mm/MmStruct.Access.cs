@@ -84,7 +84,7 @@ public sealed partial class MmStruct
             var copied = false;
             if (!remote)
             {
-                using (cpu.TlbLock.EnterScope())
+                using (cpu.TlbSpinlock.EnterScope())
                 {
                     if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn))
                     {
@@ -141,7 +141,7 @@ public sealed partial class MmStruct
                 // that can is re-checked under the lock, which the access then holds.
                 if (table is not null && table.Peek(index) is { IsPresent: true } seen && (!write || seen.Writable))
                 {
-                    using (table.Lock.EnterScope())
+                    using (table.Ptl.EnterScope())
                     {
                         var pte = table.Get(index);
                         if (pte.IsPresent && (!write || pte.Writable))
@@ -162,7 +162,7 @@ public sealed partial class MmStruct
                             Copy(Kernel.Memory.Data(pte.Pfn) + offset, buffer, chunk, value, kind);
                             if (cpu is not null)
                             {
-                                using (cpu.TlbLock.EnterScope())
+                                using (cpu.TlbSpinlock.EnterScope())
                                 {
                                     cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pte.Pfn, aged.Writable && aged.Dirty);
                                 }

@@ -31,7 +31,7 @@ public sealed partial class MmStruct
             var pte = table.Peek(index);
             if (pte.IsPresent && (!write || pte.Writable))
             {
-                using (table.Lock.EnterScope())
+                using (table.Ptl.EnterScope())
                 {
                     if (table.Get(index) != pte)
                     {
@@ -85,7 +85,7 @@ public sealed partial class MmStruct
     {
         if (!write)
         {
-            using (table.Lock.EnterScope())
+            using (table.Ptl.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -105,7 +105,7 @@ public sealed partial class MmStruct
             return FaultResult.Oom;
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -152,7 +152,7 @@ public sealed partial class MmStruct
             }
 
             memory.Put(cached);
-            using (table.Lock.EnterScope())
+            using (table.Ptl.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -167,7 +167,7 @@ public sealed partial class MmStruct
             return FaultResult.Ok;
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -201,7 +201,7 @@ public sealed partial class MmStruct
         if ((vma.Flags & VmFlags.VM_SHARED) != 0)
         {
             // wp_page_shared(): the page cache page itself becomes writable.
-            using (table.Lock.EnterScope())
+            using (table.Ptl.EnterScope())
             {
                 if (table.Get(index) != seen)
                 {
@@ -214,7 +214,7 @@ public sealed partial class MmStruct
             }
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -257,7 +257,7 @@ public sealed partial class MmStruct
             }
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -311,7 +311,7 @@ public sealed partial class MmStruct
             swap.ReadIn(slot, pfn);
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {

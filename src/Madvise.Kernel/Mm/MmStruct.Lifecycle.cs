@@ -72,9 +72,9 @@ public sealed partial class MmStruct
             }
 
             var childTable = child.PageTable.LookupOrCreate(addr);
-            using (table.Lock.EnterScope())
+            using (table.Ptl.EnterScope())
             {
-                using (childTable.Lock.EnterScope())
+                using (childTable.Ptl.EnterScope())
                 {
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {

@@ -122,7 +122,7 @@ public sealed partial class MmStruct
             var table = PageTable.Lookup(addr);
             if (table is not null)
             {
-                using (table.Lock.EnterScope())
+                using (table.Ptl.EnterScope())
                 {
                     for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
                     {

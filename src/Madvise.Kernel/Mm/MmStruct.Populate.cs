@@ -49,7 +49,7 @@ public sealed partial class MmStruct
             return false;
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             var pte = table.Get(PageTable.PteIndex(addr));
             return pte.IsPresent && (!write || pte.Writable);

@@ -34,7 +34,7 @@ public sealed partial class MmStruct
             return Pte.None;
         }
 
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             return table.Get(PageTable.PteIndex(addr));
         }

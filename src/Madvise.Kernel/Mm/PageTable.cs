@@ -110,7 +110,7 @@ internal sealed class PageTable
             ref var slot = ref pmd[(int)((a >> 21) & (Fanout - 1))];
             if (Volatile.Read(ref slot) is PteTable table)
             {
-                using (table.Lock.EnterScope())
+                using (table.Ptl.EnterScope())
                 {
                     if (table.Used != 0)
                     {

@@ -13,7 +13,7 @@ namespace Madvise.Kernel.Mm;
 /// up to the configured size; a chunk is never moved or returned to the OS before
 /// <see cref="Dispose"/>, so a pfn's data pointer and metadata slot are stable for the life of
 /// the kernel. pfn 0 is the shared zero page (<see cref="ZeroPfn"/>).</para>
-/// <para>Locking: <see cref="_freeLock"/> protects the free stack and chunk creation. It is a
+/// <para>Locking: <see cref="_zoneLock"/> protects the free stack and chunk creation. It is a
 /// leaf lock: nothing is taken while holding it. Frame counts and flags are atomics.</para>
 /// </remarks>
 public sealed unsafe class PhysicalMemory : IDisposable
@@ -35,22 +35,22 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Metadata of each chunk, indexed by pfn &gt;&gt; 9; null until the chunk exists.</summary>
     private readonly PageFrame[]?[] _chunkMeta;
 
-    /// <summary>Frames not in use, as a stack of pfns; its capacity never exceeds the frames created (4 B per frame at most). Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Frames not in use, as a stack of pfns; its capacity never exceeds the frames created (4 B per frame at most). Protected by <see cref="_zoneLock"/>.</summary>
     private int[] _freeStack;
 
-    /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_zoneLock"/>.</summary>
     private int _freeCount;
 
-    /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_zoneLock"/>.</summary>
     private int _createdFrames;
 
     /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
-    private readonly Spinlock _freeLock = new();
+    private readonly Spinlock _zoneLock = new();
 
-    /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_freeLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
+    /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;
 
-    /// <summary>Total allocations ever made (statistics). Written under <see cref="_freeLock"/>; read with no lock.</summary>
+    /// <summary>Total allocations ever made (statistics). Written under <see cref="_zoneLock"/>; read with no lock.</summary>
     private long _allocations;
 
     private bool _disposed;
@@ -63,7 +63,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         _chunkData = new nint[chunks];
         _chunkMeta = new PageFrame[chunks][];
         _freeStack = new int[FramesPerChunk];
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             GrowLocked();
         }
@@ -73,7 +73,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         Debug.Assert(zero == ZeroPfn, "the first allocated frame is the zero page");
         ref var z = ref Frame(ZeroPfn);
         z.Flags = (int)PageFlags.Reserved;
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             _framesInUse--;
         }
@@ -93,7 +93,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         get
         {
-            using (_freeLock.EnterScope())
+            using (_zoneLock.EnterScope())
             {
                 return _createdFrames;
             }
@@ -121,7 +121,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     internal int Allocate(bool zero)
     {
         int pfn;
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             if (_freeCount == 0 && !GrowLocked())
             {
@@ -205,7 +205,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
             PrepareFree(pfn);
         }
 
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             foreach (var pfn in freed[..nfree])
             {
@@ -219,7 +219,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     private void FreeFrame(int pfn)
     {
         PrepareFree(pfn);
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             PushFreeLocked(pfn);
             Volatile.Write(ref _framesInUse, _framesInUse - 1);
@@ -264,7 +264,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         _freeStack[_freeCount++] = pfn;
     }
 
-    /// <summary>Creates the next chunk of frames. Precondition: <see cref="_freeLock"/> is held.</summary>
+    /// <summary>Creates the next chunk of frames. Precondition: <see cref="_zoneLock"/> is held.</summary>
     private bool GrowLocked()
     {
         var chunk = _createdFrames >> ChunkShift;
@@ -304,7 +304,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         long n = 0;
         int created;
-        using (_freeLock.EnterScope())
+        using (_zoneLock.EnterScope())
         {
             created = _createdFrames;
         }

@@ -182,7 +182,7 @@ internal static class Vmscan
         }
 
         var memory = mm.Kernel.Memory;
-        using (table.Lock.EnterScope())
+        using (table.Ptl.EnterScope())
         {
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);

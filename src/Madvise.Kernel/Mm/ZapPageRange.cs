@@ -31,7 +31,7 @@ internal static class ZapPageRange
                 continue;
             }
 
-            using (table.Lock.EnterScope())
+            using (table.Ptl.EnterScope())
             {
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {

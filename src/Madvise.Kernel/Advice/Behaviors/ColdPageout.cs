@@ -85,7 +85,7 @@ internal static class ColdPageout
                 }
 
                 var count = 0;
-                using (table.Lock.EnterScope())
+                using (table.Ptl.EnterScope())
                 {
                     for (; addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
                     {

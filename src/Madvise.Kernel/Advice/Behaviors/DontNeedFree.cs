@@ -87,7 +87,7 @@ internal static class DontNeedFree
                     continue;
                 }
 
-                using (table.Lock.EnterScope())
+                using (table.Ptl.EnterScope())
                 {
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {
