@@ -50,11 +50,25 @@ internal sealed class MadviseBehavior
     /// <summary>True when the target is not the caller's own address space.</summary>
     public bool IsRemote => !ReferenceEquals(Current.Mm, Mm);
 
+    /// <summary>True between <see cref="Rent"/> and <see cref="Return"/>.</summary>
+    private bool _inUse;
+
     /// <summary>Takes the calling thread's instance, initialised for one call.</summary>
+    /// <remarks>The instance stays in the thread-local slot while in use (one thread-local read per
+    /// call instead of three accesses); a nested rent gets a new instance.</remarks>
     public static MadviseBehavior Rent(MmStruct mm, TaskStruct current, int behavior)
     {
-        var b = t_pool ?? new MadviseBehavior();
-        t_pool = null;
+        var b = t_pool;
+        if (b is null || b._inUse)
+        {
+            b = new MadviseBehavior();
+            if (t_pool is null)
+            {
+                t_pool = b;
+            }
+        }
+
+        b._inUse = true;
         b.Mm = mm;
         b.Current = current;
         b.Behavior = behavior;
@@ -73,6 +87,6 @@ internal sealed class MadviseBehavior
         b.Mm = null!;
         b.Current = null!;
         b.Vma = null;
-        t_pool = b;
+        b._inUse = false;
     }
 }

@@ -7,7 +7,7 @@ namespace Madvise.Kernel.Mm;
 /// <remarks>
 /// Intrusive doubly-linked lists through <see cref="PageFrame.LruPrev"/>/<see cref="PageFrame.LruNext"/>,
 /// so adding, removing and moving a frame is O(1). Membership does not hold a reference:
-/// freeing a frame takes it off its list. <see cref="_lock"/> (lru_lock) protects the links,
+/// freeing a frame takes it off its list. <see cref="_lruLock"/> (lru_lock) protects the links,
 /// heads, counts and the Lru/Active/Unevictable flags; it is a leaf lock taken inside
 /// page-table locks.
 /// </remarks>
@@ -22,8 +22,8 @@ internal sealed class Lru
 
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Protects every list.</summary>
-    private readonly Lock _lock = new();
+    /// <summary>Protects every list (Linux: lruvec-&gt;lru_lock, a spinlock). Leaf lock.</summary>
+    private readonly Spinlock _lruLock = new();
 
     /// <summary>First (most recently added) frame of each list, or -1.</summary>
     private readonly int[] _head = [-1, -1, -1, -1, -1];
@@ -39,7 +39,7 @@ internal sealed class Lru
     /// <summary>Length of <paramref name="list"/>.</summary>
     public long Count(LruList list)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             return _count[(int)list];
         }
@@ -58,10 +58,49 @@ internal sealed class Lru
         return file ? (active ? LruList.ActiveFile : LruList.InactiveFile) : (active ? LruList.ActiveAnon : LruList.InactiveAnon);
     }
 
+    /// <summary>
+    /// Walks every list and throws at the first broken rule: links agree in both directions and
+    /// with the heads, tails and counts; every frame on a list has <see cref="PageFlags.Lru"/>,
+    /// records that list, and is not free (tests; takes the lock).
+    /// </summary>
+    internal void AssertConsistent()
+    {
+        using (_lruLock.EnterScope())
+        {
+            for (var l = 0; l < ListCount; l++)
+            {
+                long n = 0;
+                var prev = -1;
+                for (var pfn = _head[l]; pfn >= 0; pfn = _memory.Frame(pfn).LruNext)
+                {
+                    ref var f = ref _memory.Frame(pfn);
+                    var flags = Volatile.Read(ref f.Flags);
+                    if ((flags & (int)PageFlags.Lru) == 0 || (flags & (int)PageFlags.Free) != 0
+                        || ((flags & ListBitsMask) >> ListBitsShift) != l || f.LruPrev != prev)
+                    {
+                        throw new InvalidOperationException($"LRU list {(LruList)l}: frame {pfn} (flags {(PageFlags)(flags & ~ListBitsMask)}, prev {f.LruPrev}, expected {prev}) does not belong there");
+                    }
+
+                    if (++n > _count[l])
+                    {
+                        throw new InvalidOperationException($"LRU list {(LruList)l}: more frames linked than its count {_count[l]} (a cycle?)");
+                    }
+
+                    prev = pfn;
+                }
+
+                if (n != _count[l] || prev != _tail[l])
+                {
+                    throw new InvalidOperationException($"LRU list {(LruList)l}: {n} frames linked, count {_count[l]}, last {prev}, tail {_tail[l]}");
+                }
+            }
+        }
+    }
+
     /// <summary>Puts a frame that is on no list onto the list its flags select (folio_add_lru).</summary>
     public void Add(int pfn)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
@@ -76,12 +115,33 @@ internal sealed class Lru
     /// <summary>Takes a frame off its list, if it is on one.</summary>
     public void Remove(int pfn)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if ((f.Flags & (int)PageFlags.Lru) != 0)
             {
                 UnlinkLocked(pfn, ref f);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes every frame of <paramref name="pfns"/> that is on a list off it, under one acquisition
+    /// of the lock (Linux: folios_put_refs() keeps the lruvec lock across a batch of folios whose
+    /// last reference it drops). Precondition: no frame of the batch can be added to a list
+    /// meanwhile (their last reference is gone).
+    /// </summary>
+    public void RemoveBatch(ReadOnlySpan<int> pfns)
+    {
+        using (_lruLock.EnterScope())
+        {
+            foreach (var pfn in pfns)
+            {
+                ref var f = ref _memory.Frame(pfn);
+                if ((f.Flags & (int)PageFlags.Lru) != 0)
+                {
+                    UnlinkLocked(pfn, ref f);
+                }
             }
         }
     }
@@ -93,7 +153,7 @@ internal sealed class Lru
     /// </summary>
     public void Update(int pfn, PageFlags set, PageFlags clear)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             UpdateLocked(pfn, set, clear);
         }
@@ -105,7 +165,7 @@ internal sealed class Lru
     /// </summary>
     public void Mlock(int pfn)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             if (_memory.Frame(pfn).MlockCount++ == 0)
             {
@@ -121,7 +181,7 @@ internal sealed class Lru
     /// </summary>
     public void Munlock(int pfn)
     {
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             ref var f = ref _memory.Frame(pfn);
             if (f.MlockCount <= 0)
@@ -161,7 +221,7 @@ internal sealed class Lru
     public int Isolate(LruList list, Span<int> into)
     {
         var n = 0;
-        lock (_lock)
+        using (_lruLock.EnterScope())
         {
             var pfn = _tail[(int)list];
             while (pfn >= 0 && n < into.Length)

@@ -84,7 +84,7 @@ public sealed partial class MmStruct
             var copied = false;
             if (!remote)
             {
-                lock (cpu.TlbLock)
+                using (cpu.TlbSpinlock.EnterScope())
                 {
                     if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn))
                     {
@@ -134,11 +134,15 @@ public sealed partial class MmStruct
             while (true)
             {
                 var table = PageTable.Lookup(page);
-                if (table is not null)
+                var index = PageTable.PteIndex(page);
+
+                // Like the hardware walker, look without the lock first: an entry that cannot
+                // satisfy the access goes straight to the fault handler (which re-reads it); one
+                // that can is re-checked under the lock, which the access then holds.
+                if (table is not null && table.Peek(index) is { IsPresent: true } seen && (!write || seen.Writable))
                 {
-                    lock (table.Lock)
+                    using (table.Ptl.EnterScope())
                     {
-                        var index = PageTable.PteIndex(page);
                         var pte = table.Get(index);
                         if (pte.IsPresent && (!write || pte.Writable))
                         {
@@ -158,7 +162,7 @@ public sealed partial class MmStruct
                             Copy(Kernel.Memory.Data(pte.Pfn) + offset, buffer, chunk, value, kind);
                             if (cpu is not null)
                             {
-                                lock (cpu.TlbLock)
+                                using (cpu.TlbSpinlock.EnterScope())
                                 {
                                     cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pte.Pfn, aged.Writable && aged.Dirty);
                                 }

@@ -12,9 +12,10 @@ public sealed partial class MmStruct
     /// </summary>
     /// <remarks>
     /// Preconditions: the mmap_lock is held for reading (or writing); vma contains addr; the
-    /// access is allowed by vma's flags (access_error() already passed). Frames are allocated and
-    /// copied with no page-table lock held; every installation re-checks the PTE under the lock
-    /// and retries if it changed.
+    /// access is allowed by vma's flags (access_error() already passed). The entry is first read
+    /// without the lock; frames are allocated and copied with no page-table lock held; every
+    /// installation re-checks the PTE under the lock and retries if it changed. Guard and poison
+    /// markers are answered from the lockless read, as Linux's handle_pte_marker() does.
     /// </remarks>
     internal FaultResult HandleFault(Vma vma, ulong addr, bool write)
     {
@@ -24,12 +25,19 @@ public sealed partial class MmStruct
         var index = PageTable.PteIndex(addr);
         while (true)
         {
-            Pte pte;
-            lock (table.Lock)
+            // Dispatch on a lockless read of the entry (Linux: vmf->orig_pte = ptep_get_lockless()):
+            // every handler below re-reads it under the PTE lock and retries if it changed, so a
+            // stale value costs a retry, never a wrong result, and the common fault takes the lock once.
+            var pte = table.Peek(index);
+            if (pte.IsPresent && (!write || pte.Writable))
             {
-                pte = table.Get(index);
-                if (pte.IsPresent && (!write || pte.Writable))
+                using (table.Ptl.EnterScope())
                 {
+                    if (table.Get(index) != pte)
+                    {
+                        continue;
+                    }
+
                     // Spurious: someone else resolved it; just age it (hardware sets A/D).
                     var aged = pte.WithYoung(true);
                     if (write)
@@ -77,7 +85,7 @@ public sealed partial class MmStruct
     {
         if (!write)
         {
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -97,7 +105,7 @@ public sealed partial class MmStruct
             return FaultResult.Oom;
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -144,7 +152,7 @@ public sealed partial class MmStruct
             }
 
             memory.Put(cached);
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 if (!table.Get(index).IsNone)
                 {
@@ -159,7 +167,7 @@ public sealed partial class MmStruct
             return FaultResult.Ok;
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             if (!table.Get(index).IsNone)
             {
@@ -193,7 +201,7 @@ public sealed partial class MmStruct
         if ((vma.Flags & VmFlags.VM_SHARED) != 0)
         {
             // wp_page_shared(): the page cache page itself becomes writable.
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 if (table.Get(index) != seen)
                 {
@@ -206,7 +214,7 @@ public sealed partial class MmStruct
             }
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -249,7 +257,7 @@ public sealed partial class MmStruct
             }
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -313,7 +321,7 @@ public sealed partial class MmStruct
             Kernel.Lru.Add(pfn);
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)
             {
@@ -345,6 +353,8 @@ public sealed partial class MmStruct
                 Kernel.Lru.Mlock(pfn);
             }
 
+            // On the LRU before the PTE lock is dropped, as in MapNewAnonFrameLocked.
+            Kernel.Lru.Add(pfn);
             swap.Free(slot);
         }
 

@@ -59,7 +59,7 @@ public sealed partial class MmStruct
         var memory = Kernel.Memory;
         PageTable.ForEachTable((tableAddr, table) =>
         {
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 var used = 0;
                 for (var i = 0; i < PteTable.EntryCount; i++)

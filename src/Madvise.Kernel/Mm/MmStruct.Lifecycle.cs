@@ -72,9 +72,9 @@ public sealed partial class MmStruct
             }
 
             var childTable = child.PageTable.LookupOrCreate(addr);
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
-                lock (childTable.Lock)
+                using (childTable.Ptl.EnterScope())
                 {
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {

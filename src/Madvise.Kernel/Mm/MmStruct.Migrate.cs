@@ -17,7 +17,7 @@ public sealed partial class MmStruct
             return;
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
@@ -50,7 +50,7 @@ public sealed partial class MmStruct
         }
 
         var memory = Kernel.Memory;
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);

@@ -60,7 +60,7 @@ public sealed partial class MmStruct
         Pte pte = default;
         if (table is not null)
         {
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 pte = table.Get(PageTable.PteIndex(addr));
             }

@@ -125,7 +125,7 @@ public sealed partial class MmStruct
             var table = PageTable.Lookup(addr);
             if (table is not null)
             {
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
                     {

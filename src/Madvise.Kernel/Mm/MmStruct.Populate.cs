@@ -49,7 +49,7 @@ public sealed partial class MmStruct
             return false;
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             var pte = table.Get(PageTable.PteIndex(addr));
             return pte.IsPresent && (!write || pte.Writable);

@@ -34,7 +34,7 @@ public sealed partial class MmStruct
             return Pte.None;
         }
 
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             return table.Get(PageTable.PteIndex(addr));
         }

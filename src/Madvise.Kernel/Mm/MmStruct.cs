@@ -14,11 +14,24 @@ namespace Madvise.Kernel.Mm;
 ///     VmaLock (per VMA; read side without the    — one VMA's contents while the mmap_lock is not held
 ///              mmap_lock in PerVmaLock)
 ///       PageCache.Lock (per inode)               — page cache and disk store of a file
-///         PteTable.Lock (per 2 MiB of PTEs)      — those 512 PTEs
-///           Lru lock, SwapArea lock,             — leaf locks: frame lists, swap slots,
-///           PhysicalMemory free lock,              free frames,
-///           SimCpu.TlbLock (per CPU)              — one CPU's TLB entries
+///         PteTable.Ptl (per 2 MiB of PTEs)       — those 512 PTEs
+///           Lru._lruLock, SwapArea lock,         — leaf locks: frame lists, swap slots,
+///           PhysicalMemory._zoneLock,              free frames,
+///           SimCpu.TlbSpinlock (per CPU)           — one CPU's TLB entries
 /// </code>
+/// <para>The PTE lock and the leaf locks except the swap lock are <see cref="Spinlock"/>s (as
+/// in Linux): never re-entered, never held while waiting for anything; the locks above them may
+/// sleep. Take them with <c>using (x.EnterScope())</c>: C#'s <c>lock (x)</c> on a Spinlock would
+/// compile to a Monitor on the object and exclude nothing — the fields were renamed (Ptl,
+/// TlbSpinlock, _lruLock, _zoneLock) when they became spinlocks so that older code written
+/// as <c>lock (table.Lock)</c> fails to compile instead.
+/// A PTE may be read without its lock (<see cref="PteTable.Peek"/>, Linux's
+/// ptep_get_lockless) to choose a path — the fault handler and the access path do — but is
+/// re-read under the lock before anything is changed or copied through it. A new anonymous
+/// frame is put on the LRU under the PTE lock, before its PTE is set: once the PTE is visible
+/// a zap may free the frame, and freeing takes a frame off the LRU only if it is already on it.
+/// A batch of frames freed together leaves the LRU under one LRU-lock acquisition
+/// (<see cref="Lru.RemoveBatch"/>); the allocator's in-use counters change under its own lock.</para>
 /// <para>Every path that drops and re-takes the mmap_lock revalidates the VMA afterwards.
 /// Frames' counts and flags are atomics and need no lock. A TLB shootdown
 /// (<see cref="TlbGather.Flush"/>) runs with no page-table lock held, except the single-page

@@ -115,7 +115,7 @@ internal sealed class PageTable
             ref var slot = ref pmd[(int)((a >> 21) & (Fanout - 1))];
             if (a >= floor && a + span <= ceiling && a + span > a && Volatile.Read(ref slot) is PteTable table)
             {
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     if (table.Used != 0)
                     {

@@ -13,7 +13,7 @@ namespace Madvise.Kernel.Mm;
 /// up to the configured size; a chunk is never moved or returned to the OS before
 /// <see cref="Dispose"/>, so a pfn's data pointer and metadata slot are stable for the life of
 /// the kernel. pfn 0 is the shared zero page (<see cref="ZeroPfn"/>).</para>
-/// <para>Locking: <see cref="_freeLock"/> protects the free stack and chunk creation. It is a
+/// <para>Locking: <see cref="_zoneLock"/> protects the free stack and chunk creation. It is a
 /// leaf lock: nothing is taken while holding it. Frame counts and flags are atomics.</para>
 /// </remarks>
 public sealed unsafe class PhysicalMemory : IDisposable
@@ -35,22 +35,22 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Metadata of each chunk, indexed by pfn &gt;&gt; 9; null until the chunk exists.</summary>
     private readonly PageFrame[]?[] _chunkMeta;
 
-    /// <summary>Frames not in use, as a stack of pfns. Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Frames not in use, as a stack of pfns; its capacity never exceeds the frames created (4 B per frame at most). Protected by <see cref="_zoneLock"/>.</summary>
     private int[] _freeStack;
 
-    /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_zoneLock"/>.</summary>
     private int _freeCount;
 
-    /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_freeLock"/>.</summary>
+    /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_zoneLock"/>.</summary>
     private int _createdFrames;
 
-    /// <summary>Leaf lock: the free stack and chunk creation.</summary>
-    private readonly Lock _freeLock = new();
+    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
+    private readonly Spinlock _zoneLock = new();
 
-    /// <summary>Frames currently allocated, the zero page excluded.</summary>
+    /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;
 
-    /// <summary>Total allocations ever made (statistics).</summary>
+    /// <summary>Total allocations ever made (statistics). Written under <see cref="_zoneLock"/>; read with no lock.</summary>
     private long _allocations;
 
     private bool _disposed;
@@ -63,7 +63,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         _chunkData = new nint[chunks];
         _chunkMeta = new PageFrame[chunks][];
         _freeStack = new int[FramesPerChunk];
-        lock (_freeLock)
+        using (_zoneLock.EnterScope())
         {
             GrowLocked();
         }
@@ -73,7 +73,10 @@ public sealed unsafe class PhysicalMemory : IDisposable
         Debug.Assert(zero == ZeroPfn, "the first allocated frame is the zero page");
         ref var z = ref Frame(ZeroPfn);
         z.Flags = (int)PageFlags.Reserved;
-        Interlocked.Decrement(ref _framesInUse);
+        using (_zoneLock.EnterScope())
+        {
+            _framesInUse--;
+        }
     }
 
     /// <summary>The LRU lists frames are taken off when freed; set once by the kernel.</summary>
@@ -83,14 +86,14 @@ public sealed unsafe class PhysicalMemory : IDisposable
     public int TotalFrames { get; }
 
     /// <summary>Frames in use (allocated and not yet freed), not counting the zero page.</summary>
-    public long FramesInUse => Interlocked.Read(ref _framesInUse);
+    public long FramesInUse => Volatile.Read(ref _framesInUse);
 
     /// <summary>Frames created so far (the high-water mark of native memory committed).</summary>
     public int CreatedFrames
     {
         get
         {
-            lock (_freeLock)
+            using (_zoneLock.EnterScope())
             {
                 return _createdFrames;
             }
@@ -98,7 +101,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     }
 
     /// <summary>Total successful allocations since creation.</summary>
-    public long Allocations => Interlocked.Read(ref _allocations);
+    public long Allocations => Volatile.Read(ref _allocations);
 
     /// <summary>Metadata of frame <paramref name="pfn"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -118,7 +121,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     internal int Allocate(bool zero)
     {
         int pfn;
-        lock (_freeLock)
+        using (_zoneLock.EnterScope())
         {
             if (_freeCount == 0 && !GrowLocked())
             {
@@ -126,6 +129,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
             }
 
             pfn = _freeStack[--_freeCount];
+            Volatile.Write(ref _framesInUse, _framesInUse + 1);
+            Volatile.Write(ref _allocations, _allocations + 1);
         }
 
         ref var f = ref Frame(pfn);
@@ -143,8 +148,6 @@ public sealed unsafe class PhysicalMemory : IDisposable
             NativeMemory.Clear(Data(pfn), PageBytes);
         }
 
-        Interlocked.Increment(ref _framesInUse);
-        Interlocked.Increment(ref _allocations);
         return pfn;
     }
 
@@ -171,13 +174,14 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         Span<int> freed = pfns.Length <= 512 ? stackalloc int[pfns.Length] : new int[pfns.Length];
         var nfree = 0;
+        var onLru = false;
         foreach (var pfn in pfns)
         {
             ref var f = ref Frame(pfn);
             var n = Interlocked.Decrement(ref f.RefCount);
             if (n == 0)
             {
-                PrepareFree(pfn);
+                onLru |= (Volatile.Read(ref f.Flags) & (int)PageFlags.Lru) != 0;
                 freed[nfree++] = pfn;
             }
             else if (n < 0)
@@ -191,26 +195,36 @@ public sealed unsafe class PhysicalMemory : IDisposable
             return;
         }
 
-        lock (_freeLock)
+        // One LRU lock acquisition for the whole batch instead of one per frame.
+        if (onLru)
+        {
+            Lru?.RemoveBatch(freed[..nfree]);
+        }
+
+        foreach (var pfn in freed[..nfree])
+        {
+            PrepareFree(pfn);
+        }
+
+        using (_zoneLock.EnterScope())
         {
             foreach (var pfn in freed[..nfree])
             {
                 PushFreeLocked(pfn);
             }
-        }
 
-        Interlocked.Add(ref _framesInUse, -nfree);
+            Volatile.Write(ref _framesInUse, _framesInUse - nfree);
+        }
     }
 
     private void FreeFrame(int pfn)
     {
         PrepareFree(pfn);
-        lock (_freeLock)
+        using (_zoneLock.EnterScope())
         {
             PushFreeLocked(pfn);
+            Volatile.Write(ref _framesInUse, _framesInUse - 1);
         }
-
-        Interlocked.Decrement(ref _framesInUse);
     }
 
     private void PrepareFree(int pfn)
@@ -225,7 +239,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
         if ((flags & PageFlags.Lru) != 0)
         {
             // The last reference is gone: the LRU does not hold one, so take the frame off
-            // its list here (Linux: __folio_put → lruvec_del_folio).
+            // its list here (Linux: __folio_put → lruvec_del_folio). PutBatch has already done
+            // this for its whole batch under one lock acquisition.
             Lru?.Remove(pfn);
         }
 
@@ -242,13 +257,15 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         if (_freeCount == _freeStack.Length)
         {
-            Array.Resize(ref _freeStack, _freeStack.Length * 2);
+            // The stack never holds more than every created frame: doubling past that would be
+            // 4 B per frame of pure waste (a third of the allocator's metadata per page).
+            Array.Resize(ref _freeStack, Math.Min(_freeStack.Length * 2, _createdFrames));
         }
 
         _freeStack[_freeCount++] = pfn;
     }
 
-    /// <summary>Creates the next chunk of frames. Precondition: <see cref="_freeLock"/> is held.</summary>
+    /// <summary>Creates the next chunk of frames. Precondition: <see cref="_zoneLock"/> is held.</summary>
     private bool GrowLocked()
     {
         var chunk = _createdFrames >> ChunkShift;
@@ -269,7 +286,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         Volatile.Write(ref _chunkData[chunk], data);
         if (_freeStack.Length < _freeCount + FramesPerChunk)
         {
-            Array.Resize(ref _freeStack, Math.Max(_freeStack.Length * 2, _freeCount + FramesPerChunk));
+            Array.Resize(ref _freeStack, Math.Min(Math.Max(_freeStack.Length * 2, _freeCount + FramesPerChunk), _createdFrames + FramesPerChunk));
         }
 
         // Push in reverse so that the lowest pfn is allocated first.
@@ -288,7 +305,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
     {
         long n = 0;
         int created;
-        lock (_freeLock)
+        using (_zoneLock.EnterScope())
         {
             created = _createdFrames;
         }

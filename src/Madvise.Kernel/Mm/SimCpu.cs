@@ -13,7 +13,7 @@ namespace Madvise.Kernel.Mm;
 /// cleared can be freed, every CPU that may cache the translation must drop it
 /// (<see cref="Invalidate"/>), or it could keep writing into a frame that now belongs to
 /// someone else.</para>
-/// <para><see cref="TlbLock"/> protects the entries. The owning thread holds it for the
+/// <para><see cref="TlbSpinlock"/> protects the entries. The owning thread holds it for the
 /// duration of one access through a cached translation; a remote flush takes it to
 /// invalidate, which waits for an access in progress to finish (the model's IPI
 /// acknowledgement). It is a leaf lock: taken inside page-table locks, nothing inside it.</para>
@@ -38,13 +38,13 @@ public sealed class SimCpu
     [ThreadStatic]
     private static SimCpu? t_current;
 
-    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock.</summary>
-    internal readonly Lock TlbLock = new();
+    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock (a <see cref="Spinlock"/>: held for one access or one invalidation).</summary>
+    internal readonly Spinlock TlbSpinlock = new();
 
-    /// <summary>The translation cache. Protected by <see cref="TlbLock"/>.</summary>
+    /// <summary>The translation cache. Protected by <see cref="TlbSpinlock"/>.</summary>
     private readonly TlbEntry[] _entries = new TlbEntry[TlbEntries];
 
-    /// <summary>Invalidation requests this CPU received. Protected by <see cref="TlbLock"/>.</summary>
+    /// <summary>Invalidation requests this CPU received. Protected by <see cref="TlbSpinlock"/>.</summary>
     private long _flushesReceived;
 
     private SimCpu(int id) => Id = id;
@@ -67,7 +67,7 @@ public sealed class SimCpu
     {
         get
         {
-            lock (TlbLock)
+            using (TlbSpinlock.EnterScope())
             {
                 return _flushesReceived;
             }
@@ -97,7 +97,7 @@ public sealed class SimCpu
         }
     }
 
-    /// <summary>Looks a translation up. Precondition: <see cref="TlbLock"/> is held by the owning thread.</summary>
+    /// <summary>Looks a translation up. Precondition: <see cref="TlbSpinlock"/> is held by the owning thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryTranslate(long mmId, ulong vpn, bool write, out int pfn)
     {
@@ -112,7 +112,7 @@ public sealed class SimCpu
         return false;
     }
 
-    /// <summary>Caches a translation. Precondition: the PTE lock of the page and <see cref="TlbLock"/> are held.</summary>
+    /// <summary>Caches a translation. Precondition: the PTE lock of the page and <see cref="TlbSpinlock"/> are held.</summary>
     internal void Fill(long mmId, ulong vpn, int pfn, bool writable)
     {
         ref var e = ref _entries[(int)(vpn & (TlbEntries - 1))];
@@ -125,7 +125,7 @@ public sealed class SimCpu
     /// <summary>Drops every cached translation of <paramref name="mmId"/> for pages [firstVpn, endVpn).</summary>
     internal void Invalidate(long mmId, ulong firstVpn, ulong endVpn)
     {
-        lock (TlbLock)
+        using (TlbSpinlock.EnterScope())
         {
             _flushesReceived++;
             if (endVpn - firstVpn <= RangeFlushCeiling)

@@ -184,7 +184,7 @@ internal static class Vmscan
         }
 
         var memory = mm.Kernel.Memory;
-        lock (table.Lock)
+        using (table.Ptl.EnterScope())
         {
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);

@@ -32,7 +32,7 @@ internal static class ZapPageRange
                 continue;
             }
 
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {

@@ -127,7 +127,7 @@ public sealed class PageTableTests
     {
         var pt = new PageTable();
         var t = pt.LookupOrCreate(Base);
-        lock (t.Lock)
+        using (t.Ptl.EnterScope())
         {
             t.Set(7, Pte.GuardMarker);
         }
@@ -140,7 +140,7 @@ public sealed class PageTableTests
     public void UsedCountsNonEmptyEntries()
     {
         var t = new PteTable();
-        lock (t.Lock)
+        using (t.Ptl.EnterScope())
         {
             t.Set(0, Pte.Make(5, writable: true, dirty: true, young: true));
             t.Set(1, Pte.GuardMarker);

@@ -30,7 +30,7 @@ internal static class FrameAudit
         {
             mm.PageTable.ForEachTable((tableAddr, table) =>
             {
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     for (var i = 0; i < PteTable.EntryCount; i++)
                     {

@@ -85,7 +85,7 @@ internal static class ColdPageout
                 }
 
                 var count = 0;
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     for (; addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
                     {

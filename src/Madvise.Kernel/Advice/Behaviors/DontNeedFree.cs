@@ -87,7 +87,7 @@ internal static class DontNeedFree
                     continue;
                 }
 
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {

@@ -65,7 +65,7 @@ internal static class Guard
             var table = mm.PageTable.Lookup(addr);
             if (table is not null)
             {
-                lock (table.Lock)
+                using (table.Ptl.EnterScope())
                 {
                     for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
                     {
@@ -104,7 +104,7 @@ internal static class Guard
             var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
             var stop = Math.Min(end, tableEnd);
             var table = mm.PageTable.LookupOrCreate(addr);
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {

@@ -92,7 +92,7 @@ internal static class WillNeed
             }
 
             var table = mm.PageTable.Lookup(addr)!;
-            lock (table.Lock)
+            using (table.Ptl.EnterScope())
             {
                 if (table.Get(PageTable.PteIndex(addr)) != pte)
                 {
