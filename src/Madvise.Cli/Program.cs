@@ -64,6 +64,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
+        root.Subcommands.Add(ContentionCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

@@ -210,10 +210,11 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public void RootHelp_ListsEval()
+    public void RootHelp_ListsEvalAndContention()
     {
         var (_, output, _) = Madv("--help");
         Assert.Contains("eval", output, StringComparison.Ordinal);
+        Assert.Contains("contention", output, StringComparison.Ordinal);
     }
 
     private static JsonElement Record(List<JsonElement> records, string profile, int batch) =>
