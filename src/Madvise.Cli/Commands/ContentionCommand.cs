@@ -31,6 +31,7 @@ internal static class ContentionCommand
     /// <summary>Slices each configuration's time is cut into.</summary>
     public const int Slices = 4;
 
+    /// <summary>Help text after the options: the workload, the output, exit codes, examples.</summary>
     private const string Details = """
         Workload: the advisor (this thread) writes every page of the buffer, then applies the hint
         to it in units of --unit: madvise() per unit (batch 0) or process_madvise() with vectors

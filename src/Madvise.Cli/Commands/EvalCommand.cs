@@ -20,11 +20,12 @@ internal static class EvalCommand
     public const ulong QuickMem = 64UL << 20;
 
     /// <summary>Default time budget: the whole default run ends within 3 minutes on a 2-core machine.</summary>
-    public const double DefaultSeconds = 150;
+    public const double DefaultSeconds = 140;
 
     /// <summary>Time budget of <c>--quick</c> (the run ends within 30 s).</summary>
     public const double QuickSeconds = 15;
 
+    /// <summary>Help text after the options: the workload, the output, exit codes, examples.</summary>
     private const string Details = """
         Workload (the series' evaluation): map a private anonymous buffer, write every page, then
         apply the hint to the whole buffer in units of --unit, either by madvise() per unit

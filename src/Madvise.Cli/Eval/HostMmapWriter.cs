@@ -9,6 +9,7 @@ namespace Madvise.Cli.Eval;
 /// </summary>
 internal sealed class HostMmapWriter : IMmapWriter
 {
+    /// <summary>Bytes per page.</summary>
     private const int PageBytes = (int)PageSize.PAGE_SIZE;
 
     /// <summary>What the writer does.</summary>

@@ -14,6 +14,7 @@ namespace Madvise.Cli.Eval;
 /// </summary>
 internal sealed unsafe class HostWorkload : IAdviceWorkload
 {
+    /// <summary>Bytes per page.</summary>
     private const int PageBytes = (int)PageSize.PAGE_SIZE;
 
     /// <summary>Start of the advised buffer.</summary>

@@ -11,6 +11,7 @@ namespace Madvise.Cli.Eval;
 /// </summary>
 internal sealed class SimMmapWriter : IMmapWriter
 {
+    /// <summary>Bytes per page.</summary>
     private const ulong PageBytes = PageSize.PAGE_SIZE;
 
     /// <summary>The task whose mmap_lock the writer takes.</summary>

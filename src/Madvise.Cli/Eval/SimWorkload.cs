@@ -17,6 +17,7 @@ namespace Madvise.Cli.Eval;
 /// </summary>
 internal sealed class SimWorkload : IAdviceWorkload
 {
+    /// <summary>Bytes per page.</summary>
     private const ulong PageBytes = PageSize.PAGE_SIZE;
 
     /// <summary>Byte every populating store writes.</summary>

@@ -6,16 +6,24 @@ using ScottPlot;
 namespace Madvise.Cli.Report;
 
 /// <summary>
-/// <c>madv contention --plot</c>: the trade-off, one line per profile or target — advisor
-/// throughput (x) against the writer's p99 latency (y, log scale), a point per batch size,
-/// capped configurations as stars, each kernel's idle writer p99 as a dotted line.
+/// <c>madv contention --plot</c>: the writer's p99 latency (log scale) against the advisor's batch
+/// size (log₂ axis, the madvise() loop at the left), one line per profile or target; each kernel's
+/// idle writer as a dotted line; capped configurations as diamonds beside the largest batch,
+/// labelled with their throughput against the uncapped one.
 /// </summary>
 internal static class ContentionPlot
 {
-    /// <summary>Builds the plot; null when no row has both a throughput and writer samples.</summary>
+    /// <summary>Where the madvise() loop sits on the x axis (left of batch 1 at 0).</summary>
+    private const double MadviseX = -1.5;
+
+    /// <summary>How far right of the largest batch the capped points sit (their labels need the room up to the axis' end).</summary>
+    private const double CapOffset = 0.5;
+
+    /// <summary>Builds the plot; null when no row has writer samples under an advisor.</summary>
     public static Plot? Build(ContentionReport report)
     {
         var rows = report.Measurement.Rows;
+        var batches = report.Settings.Batches;
         var plot = new Plot();
         PlotFile.Style(plot);
         var palette = new ScottPlot.Palettes.Category10();
@@ -29,52 +37,53 @@ internal static class ContentionPlot
         }
 
         var drawn = 0;
+        var low = double.MaxValue;
+        var high = double.MinValue;
         for (var w = 0; w < workloads.Count; w++)
         {
             var color = palette.GetColor(w);
             var xs = new List<double>();
             var ys = new List<double>();
-            var capXs = new List<double>();
-            var capYs = new List<double>();
+            ContentionRow? largest = null;
             foreach (var row in rows)
             {
-                if (row.Workload != workloads[w])
+                if (row.Workload != workloads[w] || !Sampled(row))
                 {
                     continue;
                 }
 
-                if (row.IsIdle && row.Error is null && row.WriterLatency.TotalCount > 0)
+                var p99 = Log10Microseconds(row.WriterLatency.GetValueAtPercentile(99));
+                low = Math.Min(low, p99);
+                high = Math.Max(high, p99);
+                if (row.IsIdle)
                 {
-                    var idle = plot.Add.HorizontalLine(Log10Microseconds(row.WriterLatency.GetValueAtPercentile(99)));
-                    idle.Color = color;
-                    idle.LinePattern = LinePattern.Dotted;
-                    idle.LineWidth = 1;
+                    var idle = plot.Add.HorizontalLine(p99, 1, color, LinePattern.Dotted);
+                    idle.LineColor = color.WithAlpha(0.6);
                 }
-
-                if (!Point(row, out var x, out var y))
+                else if (row.Cap == 0)
                 {
-                    continue;
-                }
-
-                if (row.Cap > 0)
-                {
-                    capXs.Add(x);
-                    capYs.Add(y);
+                    xs.Add(X(row.Batch!.Value));
+                    ys.Add(p99);
+                    if (row.Batch == batches[^1])
+                    {
+                        largest = row;
+                    }
                 }
                 else
                 {
-                    xs.Add(x);
-                    ys.Add(y);
+                    var x = X(row.Batch!.Value) + CapOffset;
+                    var point = plot.Add.ScatterPoints(new[] { x }, new[] { p99 }, color);
+                    point.MarkerShape = MarkerShape.FilledDiamond;
+                    point.MarkerSize = 11;
+                    var label = plot.Add.Text(CapLabel(row, largest), x, p99);
+                    label.LabelFontSize = 11;
+                    label.LabelFontColor = color;
+                    label.OffsetX = 8;
+                    label.LabelAlignment = Alignment.MiddleLeft;
                 }
-
-                var label = plot.Add.Text(row.AdvisorLabel, x, y);
-                label.LabelFontSize = 10;
-                label.LabelFontColor = color;
-                label.OffsetX = 4;
-                label.OffsetY = -4;
             }
 
-            if (xs.Count == 0 && capXs.Count == 0)
+            if (xs.Count == 0)
             {
                 continue;
             }
@@ -85,12 +94,6 @@ internal static class ContentionPlot
             line.LineWidth = 2;
             line.MarkerSize = 6;
             line.LinePattern = workloads[w].Target == "sim" ? LinePattern.Solid : LinePattern.Dashed;
-            if (capXs.Count > 0)
-            {
-                var caps = plot.Add.ScatterPoints(capXs.ToArray(), capYs.ToArray(), color);
-                caps.MarkerShape = MarkerShape.FilledDiamond;
-                caps.MarkerSize = 11;
-            }
         }
 
         if (drawn == 0)
@@ -98,17 +101,21 @@ internal static class ContentionPlot
             return null;
         }
 
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        var ticks = new List<double>();
+        var labels = new List<string>();
+        foreach (var batch in batches)
         {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = y => Math.Pow(10, y).ToString("0.###", CultureInfo.InvariantCulture),
-        };
+            ticks.Add(X(batch));
+            labels.Add(batch == 0 ? "madvise" : batch.ToString(CultureInfo.InvariantCulture));
+        }
+
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray(), labels.ToArray());
+        plot.Axes.Left.TickGenerator = LogTicks(low, high);
+        plot.Axes.SetLimits(MadviseX - 0.8, X(batches[^1]) + 4.5, low - 0.15, high + 0.15);
         var spec = report.Settings.Common.Spec;
-        plot.Title($"writer ({report.WriterName}) p99 vs advisor throughput, MADV_{spec.HintName} over {ByteSize.Format(spec.Mem)}" + (report.Measurement.Partial ? " (partial)" : string.Empty));
-        plot.XLabel("advisor throughput (GiB/s advised); labels: batch size, 'cap C' = at most C ranges per call (diamonds)");
+        plot.Title($"mmap_lock writer ({report.WriterName}) p99 while MADV_{spec.HintName} is applied over {ByteSize.Format(spec.Mem)}" + (report.Measurement.Partial ? " (partial)" : string.Empty));
+        plot.XLabel("advisor: madvise() loop or process_madvise() batch size; diamonds: largest batch with a per-call cap");
         plot.YLabel("writer p99 latency (µs, log scale); dotted: writer alone");
-        plot.Axes.Margins(0.08, 0.1);
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }
@@ -126,19 +133,48 @@ internal static class ContentionPlot
         return true;
     }
 
-    /// <summary>A row's point: throughput and log10 of the p99 in µs; false for idle, failed or unsampled rows.</summary>
-    private static bool Point(ContentionRow row, out double x, out double y)
+    /// <summary>"cap 32: 5.80 vs 6.10 GiB/s": the cap, and its throughput against the uncapped largest batch.</summary>
+    private static string CapLabel(ContentionRow capped, ContentionRow? uncapped)
     {
-        x = y = 0;
-        if (row.IsIdle || row.Error is not null || row.AdvisorGibPerSecond is not { } rate || row.WriterLatency.TotalCount == 0)
+        var text = string.Create(CultureInfo.InvariantCulture, $"cap {capped.Cap}");
+        if (capped.AdvisorGibPerSecond is { } rate)
         {
-            return false;
+            text += ": " + Numbers.Rate(rate);
+            if (uncapped?.AdvisorGibPerSecond is { } full)
+            {
+                text += " vs " + Numbers.Rate(full);
+            }
+
+            text += " GiB/s";
         }
 
-        x = rate;
-        y = Log10Microseconds(row.WriterLatency.GetValueAtPercentile(99));
-        return true;
+        return text;
     }
+
+    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and 10^<paramref name="high"/> µs.</summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var decade = Math.Floor(low) - 1; decade <= Math.Ceiling(high); decade++)
+        {
+            foreach (var step in (ReadOnlySpan<double>)[1, 2, 5])
+            {
+                var y = decade + Math.Log10(step);
+                if (y >= low - 0.2 && y <= high + 0.2)
+                {
+                    ticks.AddMajor(y, Math.Pow(10, y).ToString("0.###", CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        return ticks;
+    }
+
+    /// <summary>True for a row whose writer latency can be drawn.</summary>
+    private static bool Sampled(ContentionRow row) => row.Error is null && row.WriterLatency.TotalCount > 0;
+
+    /// <summary>The x coordinate of a batch size.</summary>
+    private static double X(int batch) => batch == 0 ? MadviseX : Math.Log2(batch);
 
     /// <summary>The plot's y coordinate of a latency: log10 of microseconds (ScottPlot draws log axes on transformed data).</summary>
     private static double Log10Microseconds(long nanoseconds) => Math.Log10(Math.Max(nanoseconds, 1) / 1e3);
