@@ -2,7 +2,6 @@ using System.Globalization;
 using HdrHistogram;
 using Madvise.Cli.Eval;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Madvise.Cli.Report;
 
@@ -13,17 +12,26 @@ namespace Madvise.Cli.Report;
 /// </summary>
 internal static class ContentionTable
 {
-    /// <summary>Writes the header lines and the table.</summary>
+    /// <summary>Writes the header lines and the table (Markdown when <paramref name="markdown"/>).</summary>
     public static void Write(IAnsiConsole console, ContentionReport report, bool markdown)
     {
+        // Straight to the writer: Spectre would wrap long lines at the console's width.
+        var writer = console.Profile.Out.Writer;
         foreach (var line in HeaderLines(report))
         {
-            // Straight to the writer: Spectre would wrap long lines at the console's width.
-            console.Profile.Out.Writer.WriteLine(line);
+            writer.WriteLine(line);
         }
 
-        console.Profile.Out.Writer.WriteLine();
-        console.Write(Build(report, markdown));
+        writer.WriteLine();
+        var grid = Build(report);
+        if (markdown)
+        {
+            grid.WriteMarkdown(writer);
+        }
+        else
+        {
+            console.Write(grid.ToSpectre());
+        }
     }
 
     /// <summary>The lines above the table.</summary>
@@ -53,49 +61,40 @@ internal static class ContentionTable
     }
 
     /// <summary>The table.</summary>
-    public static Table Build(ContentionReport report, bool markdown)
+    public static TextGrid Build(ContentionReport report)
     {
-        var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
-        table.AddColumn("kernel");
-        table.AddColumn(new TableColumn("advisor batch").RightAligned());
-        table.AddColumn(new TableColumn("advisor GiB/s").RightAligned());
-        table.AddColumn(new TableColumn("passes").RightAligned());
-        table.AddColumn(new TableColumn("writer samples").RightAligned());
-        table.AddColumn(new TableColumn("p50 µs").RightAligned());
-        table.AddColumn(new TableColumn("p99 µs").RightAligned());
-        table.AddColumn(new TableColumn("p99.9 µs").RightAligned());
-        table.AddColumn(new TableColumn("max µs").RightAligned());
+        var grid = new TextGrid()
+            .Column("kernel", rightAligned: false)
+            .Column("advisor batch")
+            .Column("advisor GiB/s")
+            .Column("passes")
+            .Column("writer samples")
+            .Column("p50 µs")
+            .Column("p99 µs")
+            .Column("p99.9 µs")
+            .Column("max µs");
         foreach (var row in report.Measurement.Rows)
         {
-            var cells = new List<IRenderable>
-            {
-                new Text(row.Workload.Label),
-                new Text(row.AdvisorLabel),
-            };
             if (row.Error is not null)
             {
-                cells.Add(markdown ? new Text(row.Error) : new Markup("[red]" + Markup.Escape(row.Error) + "[/]"));
-                while (cells.Count < 9)
-                {
-                    cells.Add(new Text(string.Empty));
-                }
-            }
-            else
-            {
-                var h = row.WriterLatency;
-                var sampled = h.TotalCount > 0;
-                cells.Add(new Text(row.AdvisorGibPerSecond is { } rate ? Numbers.Rate(rate) : "-"));
-                cells.Add(new Text(row.IsIdle ? "-" : row.AdvisorPasses.ToString(CultureInfo.InvariantCulture)));
-                cells.Add(new Text(Numbers.Count(h.TotalCount)));
-                cells.Add(new Text(sampled ? Numbers.Microseconds(h.GetValueAtPercentile(50)) : "-"));
-                cells.Add(new Text(sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99)) : "-"));
-                cells.Add(new Text(sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99.9)) : "-"));
-                cells.Add(new Text(sampled ? Numbers.Microseconds(h.GetMaxValue()) : "-"));
+                grid.Row(row.Workload.Label, row.AdvisorLabel, new TextGrid.Cell(row.Error, Error: true), "", "", "", "", "", "");
+                continue;
             }
 
-            table.AddRow(cells);
+            var h = row.WriterLatency;
+            var sampled = h.TotalCount > 0;
+            grid.Row(
+                row.Workload.Label,
+                row.AdvisorLabel,
+                row.AdvisorGibPerSecond is { } rate ? Numbers.Rate(rate) : "-",
+                row.IsIdle ? "-" : row.AdvisorPasses.ToString(CultureInfo.InvariantCulture),
+                Numbers.Count(h.TotalCount),
+                sampled ? Numbers.Microseconds(h.GetValueAtPercentile(50)) : "-",
+                sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99)) : "-",
+                sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99.9)) : "-",
+                sampled ? Numbers.Microseconds(h.GetMaxValue()) : "-");
         }
 
-        return table;
+        return grid;
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Madvise.Cli.Eval;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace Madvise.Cli.Report;
 
@@ -19,14 +18,23 @@ internal static class EvalTable
     /// <param name="markdown">A Markdown table without colours (for READMEs) instead of a boxed one.</param>
     public static void Write(IAnsiConsole console, EvalReport report, bool details, bool markdown)
     {
+        // Straight to the writer: Spectre would wrap long lines at the console's width.
+        var writer = console.Profile.Out.Writer;
         foreach (var line in HeaderLines(report, details))
         {
-            // Straight to the writer: Spectre would wrap long lines at the console's width.
-            console.Profile.Out.Writer.WriteLine(line);
+            writer.WriteLine(line);
         }
 
-        console.Profile.Out.Writer.WriteLine();
-        console.Write(Build(report, details, markdown));
+        writer.WriteLine();
+        var grid = Build(report, details);
+        if (markdown)
+        {
+            grid.WriteMarkdown(writer);
+        }
+        else
+        {
+            console.Write(grid.ToSpectre());
+        }
     }
 
     /// <summary>The lines above the table: workload, machine, method, units, notes, and a partial-run warning.</summary>
@@ -60,30 +68,29 @@ internal static class EvalTable
     }
 
     /// <summary>The table itself.</summary>
-    public static Table Build(EvalReport report, bool details, bool markdown)
+    public static TextGrid Build(EvalReport report, bool details)
     {
         var m = report.Measurement;
-        var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
-        table.AddColumn(new TableColumn("batch").RightAligned());
+        var grid = new TextGrid().Column("batch");
         foreach (var workload in m.Workloads)
         {
-            table.AddColumn(new TableColumn(Header(workload)).RightAligned());
+            grid.Column(Header(workload));
         }
 
         var baseline = report.BaselineIndex;
         var ratios = report.RatioIndices;
         foreach (var index in ratios)
         {
-            table.AddColumn(new TableColumn($"{m.Workloads[index].Label}/{EvalReport.BaselineProfile}").RightAligned());
+            grid.Column($"{m.Workloads[index].Label}/{EvalReport.BaselineProfile}");
         }
 
         var typicalPasses = m.TypicalPasses;
         for (var b = 0; b < m.Batches.Count; b++)
         {
-            var row = new List<IRenderable> { new Text(m.Batches[b].ToString(CultureInfo.InvariantCulture)) };
+            var row = new List<TextGrid.Cell> { m.Batches[b].ToString(CultureInfo.InvariantCulture) };
             for (var w = 0; w < m.Workloads.Count; w++)
             {
-                row.Add(TimeCell(m.Cell(w, b), typicalPasses, details, markdown));
+                row.Add(TimeCell(m.Cell(w, b), typicalPasses, details));
             }
 
             foreach (var index in ratios)
@@ -91,10 +98,10 @@ internal static class EvalTable
                 row.Add(RatioCell(m.Cell(index, b), m.Cell(baseline, b)));
             }
 
-            table.AddRow(row);
+            grid.Row([.. row]);
         }
 
-        return table;
+        return grid;
     }
 
     /// <summary>The column title: the simulated profile, or <c>host</c>.</summary>
@@ -104,16 +111,16 @@ internal static class EvalTable
     /// "121.28 ±4.6%", with "(n=3)" when this cell has another number of passes than most
     /// (a configuration that failed later, or an interrupted round), or the error.
     /// </summary>
-    private static IRenderable TimeCell(EvalCell cell, int typicalPasses, bool details, bool markdown)
+    private static TextGrid.Cell TimeCell(EvalCell cell, int typicalPasses, bool details)
     {
         if (cell.Error is not null)
         {
-            return markdown ? new Text(cell.Error) : new Markup("[red]" + Markup.Escape(cell.Error) + "[/]");
+            return new TextGrid.Cell(cell.Error, Error: true);
         }
 
         if (cell.Passes == 0)
         {
-            return new Text("-");
+            return "-";
         }
 
         var text = Numbers.Milliseconds(cell.Time.Mean) + " ±" + Numbers.Percent(cell.Time.RelativeStandardDeviation);
@@ -124,17 +131,17 @@ internal static class EvalTable
 
         if (details && DetailText(cell) is { } counters)
         {
-            text += (markdown ? "<br>" : "\n") + counters;
+            text += "\n" + counters;
         }
 
-        return new Text(text);
+        return text;
     }
 
     /// <summary>"0.829 ±0.041", or "-" when either side has no measurement.</summary>
-    private static IRenderable RatioCell(EvalCell numerator, EvalCell denominator) =>
+    private static TextGrid.Cell RatioCell(EvalCell numerator, EvalCell denominator) =>
         Ratio.Of(numerator, denominator) is { } r
-            ? new Text(Numbers.Ratio(r.Value) + " ±" + Numbers.Ratio(r.StandardDeviation))
-            : new Text("-");
+            ? Numbers.Ratio(r.Value) + " ±" + Numbers.Ratio(r.StandardDeviation)
+            : "-";
 
     /// <summary>"L 65,792 T 65,536": mmap_lock acquisitions and TLB shootdowns per pass; null where not observable (host).</summary>
     private static string? DetailText(EvalCell cell) =>
