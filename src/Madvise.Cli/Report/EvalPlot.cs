@@ -6,7 +6,8 @@ namespace Madvise.Cli.Report;
 /// <summary>
 /// <c>madv eval --plot</c>: time per pass against batch size (log₂ axis), one line per profile or
 /// target, each normalised to its own madvise() loop (batch 0 = 1), with ±1 standard deviation
-/// bars. Lines below 1 are cheaper than advising unit by unit.
+/// bars. Lines below 1 are cheaper than advising unit by unit. For the seed's own workload the
+/// series' published before/after lines are drawn in grey for comparison.
 /// </summary>
 internal static class EvalPlot
 {
@@ -64,6 +65,11 @@ internal static class EvalPlot
             return null;
         }
 
+        if (SeedEvaluation.Matches(report.Spec) && m.Batches[baseRow] == 0)
+        {
+            AddSeedLines(plot, m.Batches);
+        }
+
         var reference = plot.Add.HorizontalLine(1);
         reference.Color = Colors.Gray;
         reference.LinePattern = LinePattern.Dotted;
@@ -85,8 +91,35 @@ internal static class EvalPlot
         plot.XLabel("process_madvise() batch size (ranges per call)");
         plot.YLabel(m.Batches[baseRow] == 0 ? "time per pass / madvise() loop" : $"time per pass / batch {m.Batches[baseRow]}");
         plot.Axes.Margins(0.05, 0.1);
-        plot.ShowLegend(Alignment.LowerLeft);
+        plot.ShowLegend(Alignment.UpperRight);
         return plot;
+    }
+
+    /// <summary>The series' published before and after times, each normalised to its own madvise() loop, in grey.</summary>
+    private static void AddSeedLines(Plot plot, IReadOnlyList<int> batches)
+    {
+        SeedEvaluation.TryGet(0, out var before0, out var after0);
+        var xs = new List<double>();
+        var before = new List<double>();
+        var after = new List<double>();
+        foreach (var batch in batches)
+        {
+            if (batch > 0 && SeedEvaluation.TryGet(batch, out var b, out var a))
+            {
+                xs.Add(Math.Log2(batch));
+                before.Add(b / before0);
+                after.Add(a / after0);
+            }
+        }
+
+        foreach (var (ys, name, pattern) in new[] { (before, "seed before (published)", LinePattern.Dashed), (after, "seed after (published)", LinePattern.Solid) })
+        {
+            var line = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), Colors.Gray);
+            line.LegendText = name;
+            line.LinePattern = pattern;
+            line.LineWidth = 1.5f;
+            line.MarkerSize = 4;
+        }
     }
 
     /// <summary>Renders the plot into <paramref name="path"/>; false when there is nothing to draw.</summary>

@@ -47,7 +47,8 @@ internal static class EvalTable
             $"madv eval: MADV_{spec.HintName} over {ByteSize.Format(spec.Mem)} in {ByteSize.Format(spec.Unit)} units; batch 0 = madvise() per unit, batch N = process_madvise() on the own pidfd with N units per call",
             "machine: " + report.Machine.Describe(),
             string.Create(CultureInfo.InvariantCulture, $"method: {EvalRunner.Method}; {m.Rounds} rounds ({m.TypicalPasses} passes per configuration) in {Numbers.Duration(m.Elapsed)}"),
-            "columns: simulated kernel profiles, then host (the running kernel); cells: mean ms per pass ± standard deviation (% of mean); ratios: profile/PerRangeLock ± propagated standard deviation",
+            "columns: simulated kernel profiles, then host (the running kernel); cells: mean ms per pass ± standard deviation (% of mean); ratios: profile/PerRangeLock ± propagated standard deviation"
+                + (SeedEvaluation.Matches(report.Spec) ? "; seed after/before: the series' published ratio (Feb 2025, its own machine)" : string.Empty),
         };
         if (details)
         {
@@ -84,6 +85,12 @@ internal static class EvalTable
             grid.Column($"{m.Workloads[index].Label}/{EvalReport.BaselineProfile}");
         }
 
+        var seed = SeedEvaluation.Matches(report.Spec) && ratios.Count > 0;
+        if (seed)
+        {
+            grid.Column("seed after/before");
+        }
+
         var typicalPasses = m.TypicalPasses;
         for (var b = 0; b < m.Batches.Count; b++)
         {
@@ -96,6 +103,11 @@ internal static class EvalTable
             foreach (var index in ratios)
             {
                 row.Add(RatioCell(m.Cell(index, b), m.Cell(baseline, b)));
+            }
+
+            if (seed)
+            {
+                row.Add(SeedEvaluation.TryGet(m.Batches[b], out var before, out var after) ? Numbers.Ratio(after / before) : "-");
             }
 
             grid.Row([.. row]);

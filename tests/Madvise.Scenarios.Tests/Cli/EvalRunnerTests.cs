@@ -177,6 +177,31 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void Table_SeedWorkload_ShowsThePublishedRatio()
+    {
+        var spec = new WorkloadSpec(256UL << 20, 4096, Madvise.Kernel.Abi.MadviseBehavior.MADV_DONTNEED);
+        var before = new FakeWorkload { Profile = "PerRangeLock", Spec = spec };
+        var after = new FakeWorkload { Profile = "BatchedLock", Spec = spec };
+        var m = EvalRunner.Run([before, after], [0, 3, 512], new EvalStopRule(1, null), warmUp: false, null, CancellationToken.None);
+        var lines = Render(new EvalReport(TestMachine, spec, m, DateTimeOffset.UnixEpoch, []), details: false, markdown: true).Split('\n');
+        Assert.EndsWith("| seed after/before |", lines.First(l => l.StartsWith("| batch", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("| 0.829 |", lines.First(l => l.StartsWith("| 0 |", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("| - |", lines.First(l => l.StartsWith("| 3 |", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.EndsWith("| 0.716 |", lines.First(l => l.StartsWith("| 512 |", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Markdown_EscapesPipesAndBreaksLines()
+    {
+        var grid = new TextGrid().Column("a", rightAligned: false).Column("b");
+        grid.Row("x|y", "1\n2");
+        var output = new StringWriter();
+        grid.WriteMarkdown(output);
+        Assert.Equal("| a | b |\n| :--- | ---: |\n| x\\|y | 1<br>2 |\n", output.ToString().ReplaceLineEndings("\n"));
+        Assert.Throws<ArgumentException>(() => grid.Row("only one"));
+    }
+
+    [Fact]
     public void Table_Partial_IsMarked()
     {
         var m = new EvalMeasurement([new FakeWorkload()], Batches, Batches.Select(b => new EvalCell(new FakeWorkload(), b)).ToList(), 0, true, TimeSpan.Zero);
