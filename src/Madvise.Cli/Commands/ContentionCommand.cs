@@ -26,7 +26,7 @@ internal static class ContentionCommand
     public const double DefaultSeconds = 2;
 
     /// <summary>Default writer pacing in microseconds.</summary>
-    public const double DefaultIntervalMicroseconds = 20;
+    public const double DefaultIntervalMicroseconds = 50;
 
     /// <summary>Slices each configuration's time is cut into.</summary>
     public const int Slices = 4;
@@ -39,11 +39,13 @@ internal static class ContentionCommand
         batcher's MaxRangesPerCall). Meanwhile the writer (a second thread of the same process;
         on the simulated kernel a second simulated thread of the same task) repeatedly takes
         the mmap_lock for writing: mmap(MAP_FIXED)+munmap of one page of its own (--writer mmap)
-        or mprotect toggling (--writer mprotect), one call every --interval µs, each call timed
-        into an HdrHistogram. Pacing spreads the calls evenly over time, so the share that
-        waits is the share of time the lock is taken (a back-to-back writer mostly measures its
-        own uncontended calls). Only writer calls that start while the advisor is inside a
-        timed pass are kept; the 'idle' row is the writer alone. Each configuration runs --seconds in 4 slices, the slices of
+        or mprotect toggling (--writer mprotect), each call timed into an HdrHistogram. It
+        sleeps between calls (a call starts at most every --interval µs; the kernel's timer
+        slack adds up to ~50 µs), so its calls land at moments spread over the advisor's pass
+        and wait as often as the lock is taken; a back-to-back writer (--interval 0) competes
+        for the CPUs and mostly measures its own uncontended calls. Only writer calls that
+        start while the advisor is inside a timed pass are kept; the 'idle' row is the writer
+        alone. Each configuration runs --seconds in 4 slices, the slices of
         all configurations interleaved in a shuffled order.
 
         Output:
@@ -85,7 +87,7 @@ internal static class ContentionCommand
         };
         var interval = new Option<double?>("--interval")
         {
-            Description = $"The writer starts one call every US microseconds; 0 = back to back [default: {DefaultIntervalMicroseconds}].",
+            Description = $"The writer sleeps so that calls start at most every US microseconds; 0 = back to back [default: {DefaultIntervalMicroseconds}].",
             HelpName = "US",
         };
         var command = new Command("contention", "Measure how long mmap_lock writers wait while the advisor runs process_madvise() batches, with and without a per-call cap.").WithHelpDetails(Details);

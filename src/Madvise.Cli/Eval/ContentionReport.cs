@@ -12,7 +12,7 @@ internal sealed record ContentionReport(MachineInfo Machine, ContentionSettings 
         ? "mmap(MAP_FIXED)+munmap of one page (each call one sample)"
         : "mprotect of one page, toggling PROT_READ and PROT_READ|PROT_WRITE")
         + (Settings.Interval > TimeSpan.Zero
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", one call every {Settings.Interval.TotalMicroseconds:0.##} µs")
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", sleeping between calls (at most one per {Settings.Interval.TotalMicroseconds:0.##} µs)")
             : ", calls back to back");
 
     /// <summary>The writer kind as JSON and the command line spell it.</summary>

@@ -15,7 +15,7 @@ internal static class ContentionRunner
 {
     /// <summary>How the output headers describe the method.</summary>
     public const string Method =
-        "interleaved: each configuration's time is cut into slices run round-robin in a shuffled order; the writer starts one call per interval; its samples are kept only while the advisor is inside a timed pass (always for idle)";
+        "interleaved: each configuration's time is cut into slices run round-robin in a shuffled order; the writer sleeps between calls; its samples are kept only while the advisor is inside a timed pass (always for idle)";
 
     /// <summary>Seed of the per-round shuffles.</summary>
     private const int ShuffleSeed = 0xC0DE;

@@ -7,7 +7,7 @@ namespace Madvise.Cli.Eval;
 /// <param name="Batches">The advisor's batch sizes, ascending (0 = the madvise() loop).</param>
 /// <param name="Caps">Per-call caps (MaxRangesPerCall) tried with the largest batch, ascending.</param>
 /// <param name="Writer">What the writer does.</param>
-/// <param name="Interval">The writer starts one operation per interval (zero: back to back).</param>
+/// <param name="Interval">The writer sleeps so that operations start at most once per interval (zero: back to back).</param>
 /// <param name="PerConfiguration">Wall time each configuration is measured, in all.</param>
 /// <param name="Slices">Into how many interleaved slices each configuration's time is cut.</param>
 /// <param name="WarmUp">Whether each code path runs once unrecorded first.</param>

@@ -6,17 +6,19 @@ namespace Madvise.Cli.Eval;
 
 /// <summary>
 /// The contention writer: one long-lived thread (one simulated CPU for the sim) that, during a
-/// slice, runs a workload's <see cref="IMmapWriter"/> once per interval and records how long each
-/// operation took.
+/// slice, runs a workload's <see cref="IMmapWriter"/> about once per interval, sleeping between
+/// calls, and records how long each operation took.
 /// </summary>
 /// <remarks>
-/// <para>Pacing matters: a writer that runs back to back samples its own speed, not the lock — it
-/// completes thousands of uncontended calls for every one that waits, and while it waits it
-/// issues none (coordinated omission), so its p99 hides the wait entirely. Started once per
-/// interval, its calls land at moments spread evenly over the advisor's pass, and the share of
-/// calls that wait is the share of time the lock is unavailable. The pacing spins (this is the
-/// harness, not the simulated kernel); a call that overruns its interval is followed at once,
-/// with no catch-up burst.</para>
+/// <para>Pacing matters. A writer that runs back to back competes with the advisor for the
+/// CPUs and mostly measures its own uncontended calls: on a busy machine the two threads seldom
+/// run at the same moment, each blocked call is one sample while each unblocked time slice is
+/// hundreds, and while it waits it issues nothing (coordinated omission). A writer that sleeps
+/// between calls needs little CPU, wakes at moments spread over the advisor's pass, and its
+/// calls wait in proportion to the time the lock is taken — what another thread of a real
+/// program needing mmap() now and then would see. (Measured here under load: a back-to-back
+/// writer showed a p50 of 0.3 µs against 1024-range BatchedLock vectors, a sleeping one 170 µs.)
+/// A call that overruns its interval is followed at once, with no catch-up burst.</para>
 /// <para>Handshake: <see cref="Start"/> publishes a job under <see cref="_gate"/> and pulses; the thread
 /// runs it until <see cref="_stop"/> is set, then publishes the outcome and pulses back. The
 /// histogram is written only by this thread between those two points, so the advising thread
@@ -148,14 +150,10 @@ internal sealed class WriterThread : IDisposable
         var next = Stopwatch.GetTimestamp();
         while (!_stop)
         {
-            while (Stopwatch.GetTimestamp() < next)
+            NanoSleep.For(Timing.Nanoseconds(Stopwatch.GetTimestamp(), next));
+            if (_stop)
             {
-                if (_stop)
-                {
-                    return null;
-                }
-
-                Thread.SpinWait(16);
+                return null;
             }
 
             var record = job.RecordAlways || _advising;

@@ -23,7 +23,7 @@ public sealed class EvalContentionTests : IDisposable
         Assert.Equal(0, code);
         Assert.Empty(error);
         Assert.Contains("mmap(MAP_FIXED)+munmap of one page", output, StringComparison.Ordinal);
-        Assert.Contains("one call every 20 µs", output, StringComparison.Ordinal);
+        Assert.Contains("sleeping between calls (at most one per 50 µs)", output, StringComparison.Ordinal);
         foreach (var label in new[] { "idle", "madvise", "16 cap 4", "p99.9 µs", "advisor GiB/s" })
         {
             Assert.Contains(label, output, StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class EvalContentionTests : IDisposable
         var root = doc.RootElement;
         Assert.Equal("madv-contention/1", root.GetProperty("schema").GetString());
         Assert.Equal("mmap", root.GetProperty("writer").GetString());
-        Assert.Equal(20, root.GetProperty("writer_interval_us").GetDouble());
+        Assert.Equal(50, root.GetProperty("writer_interval_us").GetDouble());
         Assert.Equal(4, root.GetProperty("slices").GetInt32());
         var records = root.GetProperty("records").EnumerateArray().ToList();
 
@@ -142,6 +142,18 @@ public sealed class EvalContentionTests : IDisposable
         WaitFor(() => writer.Steps > before + 100);
         Assert.Null(thread.Stop());
         Assert.Equal(0, quiet.TotalCount);
+    }
+
+    [Fact]
+    public void WriterThread_Paced_SleepsBetweenCallsAndRecordsEach()
+    {
+        using var thread = new WriterThread();
+        var writer = new FakeWriter();
+        var latency = new HdrHistogram.LongHistogram(ContentionRow.HighestTrackableNanoseconds, 3);
+        thread.Start(writer, latency, recordAlways: true, TimeSpan.FromMicroseconds(100));
+        WaitFor(() => writer.Steps > 20);
+        Assert.Null(thread.Stop());
+        Assert.Equal(writer.Steps, latency.TotalCount);
     }
 
     [Fact]
