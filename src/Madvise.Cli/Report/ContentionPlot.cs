@@ -116,7 +116,7 @@ internal static class ContentionPlot
         plot.Title($"mmap_lock writer ({report.WriterName}) p99 while MADV_{spec.HintName} is applied over {ByteSize.Format(spec.Mem)}" + (report.Measurement.Partial ? " (partial)" : string.Empty));
         plot.XLabel("advisor: madvise() loop or process_madvise() batch size; diamonds: largest batch with a per-call cap");
         plot.YLabel("writer p99 latency (µs, log scale); dotted: writer alone");
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
