@@ -19,6 +19,9 @@ internal static class ContentionPlot
     /// <summary>How far right of the largest batch the capped points sit (their labels need the room up to the axis' end).</summary>
     private const double CapOffset = 0.5;
 
+    /// <summary>Pixels one cap label is moved up per label already placed at about the same height.</summary>
+    private const float LabelLineHeight = 14;
+
     /// <summary>Builds the plot; null when no row has writer samples under an advisor.</summary>
     public static Plot? Build(ContentionReport report)
     {
@@ -37,6 +40,7 @@ internal static class ContentionPlot
         }
 
         var drawn = 0;
+        var capLabelYs = new List<double>();
         var low = double.MaxValue;
         var high = double.MinValue;
         for (var w = 0; w < workloads.Count; w++)
@@ -79,7 +83,9 @@ internal static class ContentionPlot
                     label.LabelFontSize = 11;
                     label.LabelFontColor = color;
                     label.OffsetX = 8;
+                    label.OffsetY = -LabelLineHeight * NearbyLabels(capLabelYs, p99);
                     label.LabelAlignment = Alignment.MiddleLeft;
+                    capLabelYs.Add(p99);
                 }
             }
 
@@ -168,6 +174,21 @@ internal static class ContentionPlot
         }
 
         return ticks;
+    }
+
+    /// <summary>How many labels in <paramref name="placed"/> sit within a tenth of a decade of <paramref name="y"/> (they would overlap).</summary>
+    private static int NearbyLabels(List<double> placed, double y)
+    {
+        var count = 0;
+        foreach (var other in placed)
+        {
+            if (Math.Abs(other - y) < 0.1)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>True for a row whose writer latency can be drawn.</summary>
