@@ -63,6 +63,8 @@ public static class Program
         var root = new RootCommand("madv: Linux madvise(2) and process_madvise(2) on a simulated kernel and on the running kernel.").WithHelpDetails(Details);
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(EvalCommand.Create(context));
+        root.Subcommands.Add(ContentionCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using Madvise.Cli.Eval;
+using Madvise.Cli.Report;
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Cli.Commands;
+
+/// <summary>The options <c>madv eval</c> and <c>madv contention</c> share, and their resolution into settings.</summary>
+internal sealed class MeasureOptions
+{
+    /// <summary>--mem SIZE.</summary>
+    public Option<string?> Mem { get; } = new("--mem")
+    {
+        Description = "Buffer size, with a K, M or G suffix (powers of 1024).",
+        HelpName = "SIZE",
+    };
+
+    /// <summary>--unit SIZE.</summary>
+    public Option<string?> Unit { get; } = new("--unit")
+    {
+        Description = "Bytes per advised range (a multiple of 4K) [default: 4K].",
+        HelpName = "SIZE",
+    };
+
+    /// <summary>--hint NAME.</summary>
+    public Option<string?> Hint { get; } = new("--hint")
+    {
+        Description = "The behaviour, by name (DONTNEED, FREE, COLD, PAGEOUT, ...) [default: DONTNEED].",
+        HelpName = "NAME",
+    };
+
+    /// <summary>--target sim|host|both.</summary>
+    public Option<string?> Target { get; } = new("--target", "-t")
+    {
+        Description = "The kernels: sim (simulated profiles), host (this Linux kernel) or both [default: both].",
+        HelpName = "sim|host|both",
+    };
+
+    /// <summary>--profiles LIST.</summary>
+    public Option<string?> Profiles { get; } = new("--profiles")
+    {
+        Description = "Simulated kernel profiles, comma-separated: PerRangeLock, BatchedLock, BatchedTlb, PerVmaLock [default: all].",
+        HelpName = "LIST",
+    };
+
+    /// <summary>--seconds S.</summary>
+    public Option<double?> Seconds { get; } = new("--seconds")
+    {
+        HelpName = "S",
+    };
+
+    /// <summary>--json FILE.</summary>
+    public Option<string?> Json { get; } = new("--json")
+    {
+        Description = "Also write the results as JSON (schema in the README).",
+        HelpName = "FILE",
+    };
+
+    /// <summary>--plot FILE.</summary>
+    public Option<string?> Plot { get; } = new("--plot")
+    {
+        Description = "Also draw the results into FILE.png or FILE.svg.",
+        HelpName = "FILE",
+    };
+
+    /// <summary>--no-progress.</summary>
+    public Option<bool> NoProgress { get; } = new("--no-progress")
+    {
+        Description = "No progress bar (there is none either when the output is not a terminal).",
+    };
+
+    /// <summary>--markdown.</summary>
+    public Option<bool> Markdown { get; } = new("--markdown")
+    {
+        Description = "Print the table in Markdown, without colours (for a README).",
+    };
+
+    /// <summary>Adds every shared option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Mem);
+        command.Options.Add(Unit);
+        command.Options.Add(Hint);
+        command.Options.Add(Target);
+        command.Options.Add(Profiles);
+        command.Options.Add(Seconds);
+        command.Options.Add(Json);
+        command.Options.Add(Plot);
+        command.Options.Add(NoProgress);
+        command.Options.Add(Markdown);
+    }
+
+    /// <summary>
+    /// Resolves the workload, the targets and the output files; on a usage error prints it on
+    /// <paramref name="error"/> and returns null.
+    /// </summary>
+    public MeasureSettings? Resolve(ParseResult parse, ulong defaultMem, TextWriter error)
+    {
+        if (!ResolveSize(parse.GetValue(Mem), defaultMem, "--mem", error, out var mem)
+            || !ResolveSize(parse.GetValue(Unit), PageSize.PAGE_SIZE, "--unit", error, out var unit))
+        {
+            return null;
+        }
+
+        if (WorkloadSpec.Validate(mem, unit) is { } sizeError)
+        {
+            return Fail(error, sizeError);
+        }
+
+        var hintName = parse.GetValue(Hint) ?? "DONTNEED";
+        if (!MadviseBehavior.TryParse(hintName, out var hint))
+        {
+            return Fail(error, $"unknown behaviour '{hintName}'");
+        }
+
+        if (parse.GetValue(Seconds) is { } seconds && !(seconds > 0 && seconds <= 86400))
+        {
+            return Fail(error, "--seconds must be more than 0 and at most 86400");
+        }
+
+        var plot = parse.GetValue(Plot);
+        if (plot is not null && !PlotFile.IsSupported(plot))
+        {
+            return Fail(error, "--plot FILE must end in .png or .svg");
+        }
+
+        var targets = TargetSelection.Resolve(parse.GetValue(Target) ?? "both", parse.GetValue(Profiles), hint, out var targetError);
+        if (targets is null)
+        {
+            return Fail(error, targetError);
+        }
+
+        return new MeasureSettings(new WorkloadSpec(mem, unit, hint), targets, parse.GetValue(Json), plot, !parse.GetValue(NoProgress), parse.GetValue(Markdown));
+    }
+
+    private static bool ResolveSize(string? text, ulong fallback, string option, TextWriter error, out ulong bytes)
+    {
+        if (text is null)
+        {
+            bytes = fallback;
+            return true;
+        }
+
+        if (ByteSize.TryParse(text, out bytes))
+        {
+            return true;
+        }
+
+        error.WriteLine($"madv: {option}: '{text}' is not a size (e.g. 4K, 256M, 1G)");
+        return false;
+    }
+
+    private static MeasureSettings? Fail(TextWriter error, string message)
+    {
+        error.WriteLine("madv: " + message);
+        return null;
+    }
+}

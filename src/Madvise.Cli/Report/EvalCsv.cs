@@ -1,0 +1,49 @@
+using System.Globalization;
+using Madvise.Cli.Eval;
+
+namespace Madvise.Cli.Report;
+
+/// <summary><c>madv eval --csv</c>: the JSON records as comma-separated values with a header row (RFC 4180 quoting).</summary>
+internal static class EvalCsv
+{
+    /// <summary>The header row.</summary>
+    public const string Header = "target,profile,hint,mem,unit,batch,mean_ns,stddev_ns,passes,mmap_lock_per_pass,tlb_flushes_per_pass,error";
+
+    /// <summary>Writes <paramref name="report"/>; empty fields stand for null.</summary>
+    public static void Write(TextWriter writer, EvalReport report)
+    {
+        writer.WriteLine(Header);
+        var spec = report.Spec;
+        foreach (var cell in report.Measurement.Cells)
+        {
+            var measured = cell.Error is null && cell.Passes > 0;
+            writer.WriteLine(string.Join(
+                ',',
+                cell.Workload.Target,
+                cell.Workload.Profile ?? string.Empty,
+                spec.HintName,
+                spec.Mem.ToString(CultureInfo.InvariantCulture),
+                spec.Unit.ToString(CultureInfo.InvariantCulture),
+                cell.Batch.ToString(CultureInfo.InvariantCulture),
+                measured ? Number(cell.Time.Mean) : string.Empty,
+                measured ? Number(cell.Time.StandardDeviation) : string.Empty,
+                (cell.Error is null ? cell.Passes : 0).ToString(CultureInfo.InvariantCulture),
+                cell.LocksPerPass is { } locks ? Number(locks) : string.Empty,
+                cell.TlbFlushesPerPass is { } flushes ? Number(flushes) : string.Empty,
+                Quote(cell.Error)));
+        }
+    }
+
+    private static string Number(double value) => Math.Round(value, 1).ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A field quoted when it holds a comma, a quote or a line break.</summary>
+    internal static string Quote(string? field)
+    {
+        if (string.IsNullOrEmpty(field))
+        {
+            return string.Empty;
+        }
+
+        return field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+}
