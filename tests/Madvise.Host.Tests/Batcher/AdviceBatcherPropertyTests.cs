@@ -24,9 +24,11 @@ public sealed class AdviceBatcherPropertyTests
     {
         var add = Gen.Select(Gen.Int[0, Pages - 1], Gen.Int[0, 6 * P]);
         var gen = Gen.Select(add.Array[0, 24], Gen.Int[1, 6], Gen.Int[1, 12], Gen.Bool, Gen.Bool);
-        using var region = Create(Pages);
+
+        // CsCheck runs samples on several threads at once: each gets a region of its own.
         gen.Sample((adds, maxRanges, maxPages, capped, fallBack) =>
         {
+            using var region = Create(Pages);
             Fill(region);
             var syscalls = new ScriptedSyscalls { ProcessMadviseAlwaysErrno = fallBack ? Errno.ENOSYS : 0 };
             var options = new AdviceBatcherOptions
