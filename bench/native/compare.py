@@ -20,6 +20,9 @@ run); medians and minima of the times are printed too. The batcher gets a run of
 which each pair runs back to back (--pairs times), since its cost is about 1 % and a single
 pass on a busy machine varies by tens of percent.
 
+The fixed cost per call is measured more precisely (BenchmarkDotNet, same C loops in process) by
+  dotnet run -c Release --project bench/Madvise.Bench -- --filter '*BindingOverhead*' --launchCount 3
+
 Usage: python3 bench/native/compare.py [--rounds N] [--runs K] [--no-build] [--quick]
 Paths are relative to this file; the C builds go to a temporary directory.
 """

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Madvise.Kernel.Abi;
 
@@ -10,7 +11,8 @@ namespace Madvise.Bench.Host;
 /// </summary>
 /// <remarks>
 /// The library's path comes from the <c>MADV_DONTNEED_LIB</c> environment variable
-/// (<c>bench/native/compare.py</c> builds it and sets it); nothing is loaded otherwise.
+/// (<c>bench/native/compare.py</c> builds it and sets it); without it the library is built with
+/// gcc on first use.
 /// </remarks>
 internal sealed unsafe class NativeDontNeed
 {
@@ -33,18 +35,58 @@ internal sealed unsafe class NativeDontNeed
         _vectors = (delegate* unmanaged<int, IoVec*, nuint, nint, int>)NativeLibrary.GetExport(library, "dontneed_vectors");
     }
 
-    /// <summary>Loads the library named by <see cref="PathVariable"/>, or returns null with the reason.</summary>
+    /// <summary>
+    /// Loads the library named by <see cref="PathVariable"/>; without it, builds one with gcc from
+    /// <c>bench/native/dontneed.c</c>, found by walking up from the bench binary. Null with the
+    /// reason when neither works.
+    /// </summary>
     public static NativeDontNeed? Load(out string? reason)
     {
         var path = Environment.GetEnvironmentVariable(PathVariable);
-        if (string.IsNullOrEmpty(path))
+        if (string.IsNullOrEmpty(path) && (path = Build(out reason)) is null)
         {
-            reason = $"{PathVariable} is not set (bench/native/compare.py builds the library and sets it)";
             return null;
         }
 
         reason = null;
         return new NativeDontNeed(NativeLibrary.Load(path));
+    }
+
+    /// <summary>gcc -O2 -shared of dontneed.c into a temporary directory; the library's path, or null.</summary>
+    private static string? Build(out string? reason)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "bench", "native", "dontneed.c")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            reason = $"{PathVariable} is not set and bench/native/dontneed.c is not above {AppContext.BaseDirectory}";
+            return null;
+        }
+
+        var output = Path.Combine(Directory.CreateTempSubdirectory("madv-dontneed-").FullName, "libdontneed.so");
+        var gcc = new ProcessStartInfo("gcc") { RedirectStandardError = true };
+        foreach (var arg in new[] { "-O2", "-shared", "-fPIC", "-DDONTNEED_LIBRARY", "-o", output, Path.Combine(dir.FullName, "bench", "native", "dontneed.c") })
+        {
+            gcc.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            using var process = Process.Start(gcc)!;
+            var errors = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            reason = process.ExitCode == 0 ? null : $"gcc failed: {errors}";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            reason = $"gcc not found: {e.Message}";
+        }
+
+        return reason is null ? output : null;
     }
 
     /// <summary>madvise(DONTNEED) page by page, in C; 0 or an errno.</summary>
