@@ -43,13 +43,21 @@ internal sealed unsafe class NativeDontNeed
     public static NativeDontNeed? Load(out string? reason)
     {
         var path = Environment.GetEnvironmentVariable(PathVariable);
-        if (string.IsNullOrEmpty(path) && (path = Build(out reason)) is null)
+        if (!string.IsNullOrEmpty(path))
+        {
+            reason = null;
+            return new NativeDontNeed(NativeLibrary.Load(path));
+        }
+
+        if ((path = Build(out reason)) is null)
         {
             return null;
         }
 
-        reason = null;
-        return new NativeDontNeed(NativeLibrary.Load(path));
+        // A loaded library stays mapped after its file is gone: leave no temporary files behind.
+        var loaded = new NativeDontNeed(NativeLibrary.Load(path));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        return loaded;
     }
 
     /// <summary>gcc -O2 -shared of dontneed.c into a temporary directory; the library's path, or null.</summary>
