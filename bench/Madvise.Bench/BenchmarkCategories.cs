@@ -9,6 +9,9 @@ public static class BenchmarkCategories
     /// <summary>The madvise / process_madvise paths.</summary>
     public const string Advice = "Advice";
 
+    /// <summary>Calls into the host kernel (real system calls on this machine).</summary>
+    public const string Host = "Host";
+
     /// <summary>Locks of the simulated kernel (mmap_lock, VMA locks).</summary>
     public const string Locking = "Locking";
 

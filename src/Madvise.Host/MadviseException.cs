@@ -17,11 +17,24 @@ public sealed class MadviseException : IOException
         Errno = errno;
     }
 
+    /// <summary>
+    /// Creates the exception for <paramref name="operation"/> failing with <paramref name="errno"/>
+    /// on <paramref name="range"/>: a call that advises several ranges names the one that failed.
+    /// </summary>
+    public MadviseException(string operation, int errno, IoVec range)
+        : this(operation, errno)
+    {
+        Range = range;
+    }
+
     /// <summary>The Linux errno value, e.g. 22 for EINVAL.</summary>
     public int Errno { get; }
 
     /// <summary>The failed call as text, e.g. <c>madvise(0x7f0000000000, 4096, 4)</c>.</summary>
     public string Operation { get; }
+
+    /// <summary>The range the failure belongs to (base and length), or null when the call had no single range.</summary>
+    public IoVec? Range { get; }
 
     /// <summary>The symbolic errno name, e.g. <c>EINVAL</c>.</summary>
     public string ErrnoName => Kernel.Abi.Errno.Name(Errno);

@@ -1,0 +1,22 @@
+using Madvise.Kernel.Abi;
+
+namespace Madvise.Host;
+
+/// <summary>The <see cref="IAdviceSyscalls"/> of the running kernel: straight to <see cref="HostSyscalls"/>.</summary>
+internal sealed class HostAdviceSyscalls : IAdviceSyscalls
+{
+    /// <summary>The one instance; it has no state.</summary>
+    internal static readonly HostAdviceSyscalls Instance = new();
+
+    private HostAdviceSyscalls()
+    {
+    }
+
+    /// <inheritdoc/>
+    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, int behaviour) =>
+        HostSyscalls.ProcessMadvise(pidfd, vector, behaviour, 0);
+
+    /// <inheritdoc/>
+    public long Madvise(ulong address, ulong length, int behaviour) =>
+        HostSyscalls.Madvise(address, length, behaviour);
+}
