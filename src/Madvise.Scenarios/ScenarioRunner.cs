@@ -7,8 +7,11 @@
 //     same holds for file and pidfd names.
 //  2. A step that uses an unbound mapping name prints SKIP(unbound NAME), checked in argument
 //     order (mmap: fd=, then at=). An mmap whose fd= names a file whose step failed prints
-//     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed prints -EBADF
-//     (it is a bad descriptor), both as scnhost.py.
+//     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed with -ERRNO
+//     prints -EBADF (it is a bad descriptor), both as scnhost.py. A pmadvise whose PIDFD names
+//     a pidfd whose step printed SKIP(...) (its task's creation was skipped: fork on the host)
+//     prints that same SKIP: the descriptor would exist on a target that ran the step, so
+//     -EBADF would be a result the scenario never meant.
 //  3. Order of checks for a step: config SKIP; then, for a step run "in" a task, that task's
 //     creation SKIP or -ESRCH (creation failed or task exited; the prefix has no effect on
 //     task, exit, setuid and dropcap); then unbound names; then the target.
@@ -53,6 +56,9 @@ public sealed class ScenarioRunner
 
     /// <summary>Pidfd name → pidfd, for names whose latest pidfd step succeeded.</summary>
     private readonly Dictionary<string, ITargetPidfd> _pidfds = new(StringComparer.Ordinal);
+
+    /// <summary>Pidfd name → the <c>SKIP(...)</c> its latest pidfd step printed; uses of the name print it too.</summary>
+    private readonly Dictionary<string, string> _skippedPidfds = new(StringComparer.Ordinal);
 
     /// <summary>Task name → task or creation failure; holds <c>self</c> from the start.</summary>
     private readonly Dictionary<string, RunnerTask> _tasks = new(StringComparer.Ordinal);
@@ -126,6 +132,11 @@ public sealed class ScenarioRunner
             _tasks.TryAdd(created, new RunnerTask(null, result));
         }
 
+        if (step is PidfdStep pidfdStep && verdict == StepVerdict.Skipped)
+        {
+            _skippedPidfds[pidfdStep.Name] = result;
+        }
+
         _output.WriteLine(step.Text + " = " + result);
         return new StepReport(step, result, verdict);
     }
@@ -161,6 +172,7 @@ public sealed class ScenarioRunner
                 break;
             case PidfdStep p:
                 _pidfds.Remove(p.Name);
+                _skippedPidfds.Remove(p.Name);
                 break;
         }
 
@@ -342,7 +354,7 @@ public sealed class ScenarioRunner
             case PidfdExpression.Named named:
                 if (!_pidfds.TryGetValue(named.Name, out var bound))
                 {
-                    return ScenarioResults.Errno(-Errno.EBADF);
+                    return _skippedPidfds.TryGetValue(named.Name, out var skip) ? skip : ScenarioResults.Errno(-Errno.EBADF);
                 }
 
                 pidfd = new PidfdArgument.Named(bound);
