@@ -28,6 +28,15 @@
 //     pages prints SKIP(mincore range too large) on every target.
 //  8. A target that throws is a bug in the target: the step prints ERROR(Type: message),
 //     the exception goes to the diagnostics writer and the run goes on with the next step.
+//  9. Host-divergent files (tests/scenarios/README.md). On the host target, a file marked
+//     "# @host-divergent: REASON" is compared up to its divergence point: the first step that
+//     prints SKIP(...), or the first step whose own line carries the marker, whichever comes
+//     first. That step and every later one still run and print, but a result that is not
+//     SKIP or ERROR gets the verdict Divergent: its expectation is not checked, and madv check
+//     does not compare it with the simulated kernel. Why from the first SKIP on: the step
+//     that was skipped (a fork on the C# host target) may have changed what every later step
+//     sees (a child writing shared memory, COW state), and the runner cannot tell which later
+//     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
 using Madvise.Kernel.Abi;
 using Madvise.Scenarios.Steps;
 
@@ -66,8 +75,18 @@ public sealed class ScenarioRunner
     /// <summary>Set when a config step could not be matched: every later step prints <c>SKIP(config)</c>.</summary>
     private bool _configSkip;
 
-    private ScenarioRunner(IScenarioTarget target, TextWriter output, TextWriter diagnostics)
+    /// <summary>True when the file is marked host-divergent and runs on the host target (rule 9).</summary>
+    private readonly bool _hostDivergentFile;
+
+    /// <summary>Set at the divergence point of a host-divergent file: later results are not compared (rule 9).</summary>
+    private bool _diverged;
+
+    /// <summary>The step where <see cref="_diverged"/> was set, or null.</summary>
+    private StepReport? _divergencePoint;
+
+    private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
+        _hostDivergentFile = scenario.HostDivergent is not null && target.Name == ScenarioTargets.Host;
         _target = target;
         _output = output;
         _diagnostics = diagnostics;
@@ -87,14 +106,14 @@ public sealed class ScenarioRunner
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(output);
-        var runner = new ScenarioRunner(target, output, diagnostics ?? TextWriter.Null);
+        var runner = new ScenarioRunner(scenario, target, output, diagnostics ?? TextWriter.Null);
         var reports = new List<StepReport>(scenario.Steps.Count);
         foreach (var step in scenario.Steps)
         {
             reports.Add(runner.RunStep(scenario, step));
         }
 
-        return new ScenarioReport(scenario, target.Name, reports);
+        return new ScenarioReport(scenario, target.Name, reports) { DivergencePoint = runner._divergencePoint };
     }
 
     private StepReport RunStep(Scenario scenario, Step step)
@@ -132,13 +151,31 @@ public sealed class ScenarioRunner
             _tasks.TryAdd(created, new RunnerTask(null, result));
         }
 
+        var divergesHere = false;
+        if (_hostDivergentFile && !_diverged && (step.HostDivergent is not null || verdict == StepVerdict.Skipped))
+        {
+            _diverged = true;
+            divergesHere = true;
+        }
+
+        if (_diverged && verdict is StepVerdict.Held or StepVerdict.Mismatch or StepVerdict.NotChecked)
+        {
+            verdict = StepVerdict.Divergent;
+        }
+
         if (step is PidfdStep pidfdStep && verdict == StepVerdict.Skipped)
         {
             _skippedPidfds[pidfdStep.Name] = result;
         }
 
         _output.WriteLine(step.Text + " = " + result);
-        return new StepReport(step, result, verdict);
+        var report = new StepReport(step, result, verdict);
+        if (divergesHere)
+        {
+            _divergencePoint = report;
+        }
+
+        return report;
     }
 
     private string Execute(Scenario scenario, Step step)
