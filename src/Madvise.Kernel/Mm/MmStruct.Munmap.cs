@@ -60,7 +60,9 @@ public sealed partial class MmStruct
             first = upper!;
         }
 
-        var last = Vmas.FindIntersection(end - 1, end)!;
+        // The last VMA that starts below end; the range may end in a hole, and then it ends
+        // at or before end and needs no split.
+        var last = Vmas.Prev(end)!;
         if (last.End > end)
         {
             var err = SplitVma(last, end, out _);
