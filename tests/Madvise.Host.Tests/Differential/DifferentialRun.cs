@@ -1,3 +1,4 @@
+using Madvise.Kernel;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Host;
 using Madvise.Scenarios.Sim;
@@ -6,18 +7,18 @@ using Madvise.Scenarios.Steps;
 namespace Madvise.Host.Tests.Differential;
 
 /// <summary>One scenario run on a fresh simulated kernel and a fresh host target, compared step by step.</summary>
-/// <param name="Sim">The run on the simulated kernel (default profile, as <c>madv check</c>).</param>
+/// <param name="Sim">The run on the simulated kernel.</param>
 /// <param name="Host">The run on the host kernel.</param>
 /// <param name="Comparison">The steps compared and those that differ (<see cref="ScenarioComparison"/>'s rule).</param>
 /// <param name="Diagnostics">What both runners reported besides results (config mismatches, target exceptions).</param>
 internal sealed record DifferentialRun(ScenarioReport Sim, ScenarioReport Host, ScenarioComparison Comparison, string Diagnostics)
 {
-    /// <summary>Runs <paramref name="scenario"/> on both targets.</summary>
-    public static DifferentialRun Of(Scenario scenario)
+    /// <summary>Runs <paramref name="scenario"/> on both targets; the sim runs <paramref name="profile"/> (<c>madv check</c>'s is PerVmaLock).</summary>
+    public static DifferentialRun Of(Scenario scenario, KernelProfile profile = KernelProfile.PerVmaLock)
     {
         var diagnostics = new StringWriter();
         ScenarioReport sim, host;
-        using (var target = new SimTarget())
+        using (var target = new SimTarget(profile))
         {
             sim = ScenarioRunner.Run(scenario, target, TextWriter.Null, diagnostics);
         }
