@@ -65,7 +65,15 @@ internal static class ZapPageRange
                             Interlocked.Or(ref frame.Flags, (int)PageFlags.Referenced);
                         }
 
+                        // munlock_vma_folio(): the page stays mlocked only while a VM_LOCKED mapping
+                        // keeps it (Linux counts them in folio->mlock_count); an unlocked mapping
+                        // left behind may then reclaim it.
                         if (Interlocked.Decrement(ref frame.MapCount) == 0 && (frame.Flags & (int)PageFlags.Mlocked) != 0)
+                        {
+                            mm.Kernel.Lru.Update(pfn, 0, PageFlags.Mlocked);
+                        }
+                        else if ((vma.Flags & VmFlags.VM_LOCKED) != 0 && (frame.Flags & (int)PageFlags.Mlocked) != 0
+                            && !MappedByAnotherLockedVma(mm, vma, ref frame))
                         {
                             mm.Kernel.Lru.Update(pfn, 0, PageFlags.Mlocked);
                         }
@@ -87,5 +95,40 @@ internal static class ZapPageRange
 
         mm.Kernel.Stats.RecordZapped(zapped);
         return zapped;
+    }
+
+    /// <summary>
+    /// True when a VM_LOCKED VMA other than <paramref name="vma"/> covers the frame's page: a VMA
+    /// of the file at the page's index, or, for an anonymous page, the VMA at the page's address in
+    /// another address space of its anon_vma family. (Linux keeps a count per folio instead; a
+    /// locked VMA covers the pages it maps, so the two agree but for a locked VMA that holds its
+    /// own copy-on-write copy, where the page stays mlocked until unmapped.)
+    /// </summary>
+    /// <remarks>Precondition: a page-table lock is held; the i_mmap lock taken here is a leaf lock and VMA trees are read lock-free.</remarks>
+    private static bool MappedByAnotherLockedVma(MmStruct mm, Vma vma, ref PageFrame frame)
+    {
+        if (frame.Mapping is Fs.PageCache cache)
+        {
+            foreach (var other in cache.Inode.MappingsSnapshot())
+            {
+                if (other != vma && (other.Flags & VmFlags.VM_LOCKED) != 0 && frame.Index >= other.PgOff && frame.Index < other.PgOff + other.Pages)
+                {
+                    return true;
+                }
+            }
+        }
+        else if (frame.Mapping is AnonVma anon)
+        {
+            var addr = frame.Index << PageSize.PAGE_SHIFT;
+            foreach (var other in anon.Family)
+            {
+                if (other != mm && other.Vmas.FindContaining(addr) is { } v && (v.Flags & VmFlags.VM_LOCKED) != 0)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 }
