@@ -45,8 +45,9 @@ internal static class Vmscan
         {
             if ((flags & PageFlags.SwapBacked) == 0)
             {
-                // Lazy-free: discard unless some mapping dirtied it again.
-                if (!TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.LazyFree))
+                // Lazy-free: discard unless some mapping, or the kernel writing through GUP,
+                // dirtied it again (try_to_unmap_one() checks the PTE and the folio).
+                if ((flags & PageFlags.Dirty) != 0 || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.LazyFree))
                 {
                     kernel.Lru.Update(pfn, PageFlags.SwapBacked, 0);
                     return PutBack(kernel, pfn);
