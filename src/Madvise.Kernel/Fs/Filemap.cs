@@ -62,6 +62,25 @@ internal static class Filemap
         return pfn;
     }
 
+    /// <summary>
+    /// The frame caching page <paramref name="index"/> with a new reference for the caller, or -1
+    /// when it is not cached (nothing is read or allocated) or is hardware-poisoned.
+    /// </summary>
+    public static int TryGetCached(Kernel kernel, Inode inode, ulong index)
+    {
+        var cache = inode.Cache;
+        lock (cache.Lock)
+        {
+            if (!cache.TryGetLocked(index, out var pfn) || kernel.Memory.Frame(pfn).Has(PageFlags.HwPoison))
+            {
+                return -1;
+            }
+
+            kernel.Memory.Get(pfn);
+            return pfn;
+        }
+    }
+
     /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
     public static long Populate(Kernel kernel, Inode inode, byte fill)
     {
