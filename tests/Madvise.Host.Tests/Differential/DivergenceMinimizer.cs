@@ -10,10 +10,10 @@ internal static class DivergenceMinimizer
 {
     /// <summary>The smallest scenario found that still fails, with its run.</summary>
     /// <param name="scenario">A scenario whose run fails.</param>
-    /// <param name="run">Runs a scenario on both targets.</param>
+    /// <param name="run">Runs a scenario (on both targets, in the tests).</param>
     /// <param name="fails">True when a run still shows the failure.</param>
-    public static (RandomScenario Scenario, DifferentialRun Run) Minimize(
-        RandomScenario scenario, Func<RandomScenario, DifferentialRun> run, Func<DifferentialRun, bool> fails)
+    public static (RandomScenario Scenario, TRun Run) Minimize<TRun>(
+        RandomScenario scenario, Func<RandomScenario, TRun> run, Func<TRun, bool> fails)
     {
         var best = scenario;
         var bestRun = run(best);

@@ -25,8 +25,9 @@ namespace Madvise.Host.Tests.Differential;
 /// PAGEOUT drops its page, WILLNEED starts readahead that completes asynchronously, so a later
 /// mincore depends on I/O timing); MERGEABLE when ksmd runs on this host (merging happens when
 /// ksmd gets to it); regular files longer than a page (ext4 may cache them in large folios,
-/// which PAGEOUT of part of a folio does not drop); mappings large enough for a THP (the
-/// reservation is 160 KiB). Memfd (shmem) mappings have none of these problems.</para>
+/// which PAGEOUT of part of a folio does not drop); mappings large enough for a THP (steps
+/// stay in the first 160 KiB of the 2 MiB reservation, whose own VMA pieces are all smaller than
+/// 2 MiB once its edge pages are mapped). Memfd (shmem) mappings have none of these problems.</para>
 /// </remarks>
 internal static class RandomScenarioGen
 {
@@ -43,10 +44,10 @@ internal static class RandomScenarioGen
     /// <summary>Write fill bytes; 0x5a is also the regular file's byte.</summary>
     private static readonly Gen<string> s_byte = Gen.OneOfConst("0x00", "0x11", "0x5a", "0xff");
 
-    /// <summary>A whole scenario: the two preamble switches and the sim's profile, then 1 to 30 steps.</summary>
+    /// <summary>A whole scenario: the two preamble switches and the sim's profile, then 1 to 60 steps.</summary>
     public static readonly Gen<RandomScenario> Scenario =
         Gen.Select(Gen.Bool, Gen.Int[0, 4], Gen.Enum<KernelProfile>())
-            .SelectMany((file, t, profile) => Step(file, t == 0).List[1, 30].Select(steps => new RandomScenario(file, t == 0, steps, profile)));
+            .SelectMany((file, t, profile) => Step(file, t == 0).List[1, 60].Select(steps => new RandomScenario(file, t == 0, steps, profile)));
 
     /// <summary>One step of a sequence with the given preamble.</summary>
     public static Gen<GenStep> Step(bool regularFile, bool task)
