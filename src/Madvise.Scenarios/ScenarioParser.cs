@@ -41,6 +41,14 @@
 // 12. dropcap CAP: a CAP_* name in any case (echoed upper case) or a number 0..63 (as
 //     written). "file ... memfd": the keyword in any case, echoed "memfd".
 // 13. An argument-count error names the keyword as written.
+// 14. Markers (comments the tools read; scnhost.py ignores them, they are comments):
+//     "# @host-divergent: REASON" on a comment line before the first step marks the file
+//     (Scenario.HostDivergent); as the comment of a step line it marks that step as the
+//     place where the host starts to diverge (Step.HostDivergent; it marks the file too).
+//     On a comment line after the first step it is an error: the rule needs a header or a
+//     step. "# sim-only: REASON" on a comment line before the first step sets
+//     Scenario.SimOnly. Both need a non-empty reason; the markers are case-sensitive and
+//     must start the comment (after blanks), so prose that mentions them is no marker.
 using System.Globalization;
 using Madvise.Scenarios.Steps;
 
@@ -50,6 +58,12 @@ namespace Madvise.Scenarios;
 /// <remarks>The whole file is parsed before anything runs: a file either parses completely or not at all.</remarks>
 public sealed partial class ScenarioParser
 {
+    /// <summary>The marker of a file (or step) whose results on the host cannot agree with the simulated kernel.</summary>
+    public const string HostDivergentMarker = "@host-divergent:";
+
+    /// <summary>The marker of a file that needs a configuration the reference host does not have.</summary>
+    public const string SimOnlyMarker = "sim-only:";
+
     /// <summary>The file name used in errors and in the result.</summary>
     private readonly string _file;
 
@@ -89,14 +103,44 @@ public sealed partial class ScenarioParser
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
         var steps = new List<Step>();
         var seenOtherStep = false;
+        string? hostDivergent = null;
+        string? simOnly = null;
         for (var i = 0; i < lines.Length; i++)
         {
             _line = i + 1;
             var line = lines[i];
             var hash = line.IndexOf('#', StringComparison.Ordinal);
+            string? stepMarker = null;
             if (hash >= 0)
             {
+                var (marker, reason) = ParseMarker(line, hash);
                 line = line[..hash];
+                if (marker is not null)
+                {
+                    var commentOnly = line.Trim().Length == 0;
+                    if (marker == SimOnlyMarker)
+                    {
+                        if (!commentOnly || steps.Count > 0)
+                        {
+                            throw Error(hash + 1, $"'{SimOnlyMarker}' belongs in the header, before the first step");
+                        }
+
+                        simOnly = reason;
+                    }
+                    else if (commentOnly)
+                    {
+                        if (steps.Count > 0)
+                        {
+                            throw Error(hash + 1, $"'{HostDivergentMarker}' after the first step must be the comment of the step where the host diverges");
+                        }
+
+                        hostDivergent ??= reason;
+                    }
+                    else
+                    {
+                        stepMarker = reason;
+                    }
+                }
             }
 
             string? expected = null;
@@ -123,7 +167,8 @@ public sealed partial class ScenarioParser
                 continue;
             }
 
-            var step = ParseStep(tokens) with { Line = _line, Expected = expected };
+            var step = ParseStep(tokens) with { Line = _line, Expected = expected, HostDivergent = stepMarker };
+            hostDivergent ??= stepMarker;
             if (step is ConfigStep)
             {
                 if (seenOtherStep)
@@ -139,7 +184,28 @@ public sealed partial class ScenarioParser
             steps.Add(step);
         }
 
-        return new Scenario(_file, steps);
+        return new Scenario(_file, steps) { HostDivergent = hostDivergent, SimOnly = simOnly };
+    }
+
+    /// <summary>The marker that starts the comment at <paramref name="hash"/>, with its reason, or (null, null).</summary>
+    private (string? Marker, string? Reason) ParseMarker(string line, int hash)
+    {
+        var comment = line.AsSpan(hash + 1).TrimStart(" \t");
+        foreach (var marker in (ReadOnlySpan<string>)[HostDivergentMarker, SimOnlyMarker])
+        {
+            if (comment.StartsWith(marker, StringComparison.Ordinal))
+            {
+                var reason = comment[marker.Length..].Trim(" \t").ToString();
+                if (reason.Length == 0)
+                {
+                    throw Error(hash + 1, $"'{marker}' needs a reason");
+                }
+
+                return (marker, reason);
+            }
+        }
+
+        return (null, null);
     }
 
     /// <summary>A step with its optional <c>in TASK:</c> prefix.</summary>

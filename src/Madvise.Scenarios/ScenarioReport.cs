@@ -28,6 +28,9 @@ public sealed class ScenarioReport
                 case StepVerdict.Error:
                     Errors++;
                     break;
+                case StepVerdict.Divergent:
+                    Divergent++;
+                    break;
                 case StepVerdict.NotChecked:
                     break;
             }
@@ -51,6 +54,15 @@ public sealed class ScenarioReport
 
     /// <summary>Steps that printed <c>SKIP(...)</c>.</summary>
     public int Skipped { get; }
+
+    /// <summary>Steps of a host-divergent file that ran past its divergence point on the host and were not compared.</summary>
+    public int Divergent { get; }
+
+    /// <summary>
+    /// On the host, the step of a host-divergent file from which results are not compared
+    /// (its first SKIP, or the step that carries the marker; ScenarioRunner.cs rule 9); else null.
+    /// </summary>
+    public StepReport? DivergencePoint { get; init; }
 
     /// <summary>Steps whose target threw (a target bug).</summary>
     public int Errors { get; }

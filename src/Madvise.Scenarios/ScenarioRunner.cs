@@ -7,8 +7,11 @@
 //     same holds for file and pidfd names.
 //  2. A step that uses an unbound mapping name prints SKIP(unbound NAME), checked in argument
 //     order (mmap: fd=, then at=). An mmap whose fd= names a file whose step failed prints
-//     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed prints -EBADF
-//     (it is a bad descriptor), both as scnhost.py.
+//     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed with -ERRNO
+//     prints -EBADF (it is a bad descriptor), both as scnhost.py. A pmadvise whose PIDFD names
+//     a pidfd whose step printed SKIP(...) (its task's creation was skipped: fork on the host)
+//     prints that same SKIP: the descriptor would exist on a target that ran the step, so
+//     -EBADF would be a result the scenario never meant.
 //  3. Order of checks for a step: config SKIP; then, for a step run "in" a task, that task's
 //     creation SKIP or -ESRCH (creation failed or task exited; the prefix has no effect on
 //     task, exit, setuid and dropcap); then unbound names; then the target.
@@ -25,6 +28,15 @@
 //     pages prints SKIP(mincore range too large) on every target.
 //  8. A target that throws is a bug in the target: the step prints ERROR(Type: message),
 //     the exception goes to the diagnostics writer and the run goes on with the next step.
+//  9. Host-divergent files (tests/scenarios/README.md). On the host target, a file marked
+//     "# @host-divergent: REASON" is compared up to its divergence point: the first step that
+//     prints SKIP(...), or the first step whose own line carries the marker, whichever comes
+//     first. That step and every later one still run and print, but a result that is not
+//     SKIP or ERROR gets the verdict Divergent: its expectation is not checked, and madv check
+//     does not compare it with the simulated kernel. Why from the first SKIP on: the step
+//     that was skipped (a fork on the C# host target) may have changed what every later step
+//     sees (a child writing shared memory, COW state), and the runner cannot tell which later
+//     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
 using Madvise.Kernel.Abi;
 using Madvise.Scenarios.Steps;
 
@@ -54,14 +66,27 @@ public sealed class ScenarioRunner
     /// <summary>Pidfd name → pidfd, for names whose latest pidfd step succeeded.</summary>
     private readonly Dictionary<string, ITargetPidfd> _pidfds = new(StringComparer.Ordinal);
 
+    /// <summary>Pidfd name → the <c>SKIP(...)</c> its latest pidfd step printed; uses of the name print it too.</summary>
+    private readonly Dictionary<string, string> _skippedPidfds = new(StringComparer.Ordinal);
+
     /// <summary>Task name → task or creation failure; holds <c>self</c> from the start.</summary>
     private readonly Dictionary<string, RunnerTask> _tasks = new(StringComparer.Ordinal);
 
     /// <summary>Set when a config step could not be matched: every later step prints <c>SKIP(config)</c>.</summary>
     private bool _configSkip;
 
-    private ScenarioRunner(IScenarioTarget target, TextWriter output, TextWriter diagnostics)
+    /// <summary>True when the file is marked host-divergent and runs on the host target (rule 9).</summary>
+    private readonly bool _hostDivergentFile;
+
+    /// <summary>Set at the divergence point of a host-divergent file: later results are not compared (rule 9).</summary>
+    private bool _diverged;
+
+    /// <summary>The step where <see cref="_diverged"/> was set, or null.</summary>
+    private StepReport? _divergencePoint;
+
+    private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
+        _hostDivergentFile = scenario.HostDivergent is not null && target.Name == ScenarioTargets.Host;
         _target = target;
         _output = output;
         _diagnostics = diagnostics;
@@ -81,14 +106,14 @@ public sealed class ScenarioRunner
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(output);
-        var runner = new ScenarioRunner(target, output, diagnostics ?? TextWriter.Null);
+        var runner = new ScenarioRunner(scenario, target, output, diagnostics ?? TextWriter.Null);
         var reports = new List<StepReport>(scenario.Steps.Count);
         foreach (var step in scenario.Steps)
         {
             reports.Add(runner.RunStep(scenario, step));
         }
 
-        return new ScenarioReport(scenario, target.Name, reports);
+        return new ScenarioReport(scenario, target.Name, reports) { DivergencePoint = runner._divergencePoint };
     }
 
     private StepReport RunStep(Scenario scenario, Step step)
@@ -126,8 +151,31 @@ public sealed class ScenarioRunner
             _tasks.TryAdd(created, new RunnerTask(null, result));
         }
 
+        var divergesHere = false;
+        if (_hostDivergentFile && !_diverged && (step.HostDivergent is not null || verdict == StepVerdict.Skipped))
+        {
+            _diverged = true;
+            divergesHere = true;
+        }
+
+        if (_diverged && verdict is StepVerdict.Held or StepVerdict.Mismatch or StepVerdict.NotChecked)
+        {
+            verdict = StepVerdict.Divergent;
+        }
+
+        if (step is PidfdStep pidfdStep && verdict == StepVerdict.Skipped)
+        {
+            _skippedPidfds[pidfdStep.Name] = result;
+        }
+
         _output.WriteLine(step.Text + " = " + result);
-        return new StepReport(step, result, verdict);
+        var report = new StepReport(step, result, verdict);
+        if (divergesHere)
+        {
+            _divergencePoint = report;
+        }
+
+        return report;
     }
 
     private string Execute(Scenario scenario, Step step)
@@ -161,6 +209,7 @@ public sealed class ScenarioRunner
                 break;
             case PidfdStep p:
                 _pidfds.Remove(p.Name);
+                _skippedPidfds.Remove(p.Name);
                 break;
         }
 
@@ -342,7 +391,7 @@ public sealed class ScenarioRunner
             case PidfdExpression.Named named:
                 if (!_pidfds.TryGetValue(named.Name, out var bound))
                 {
-                    return ScenarioResults.Errno(-Errno.EBADF);
+                    return _skippedPidfds.TryGetValue(named.Name, out var skip) ? skip : ScenarioResults.Errno(-Errno.EBADF);
                 }
 
                 pidfd = new PidfdArgument.Named(bound);

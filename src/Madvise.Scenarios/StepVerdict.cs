@@ -15,6 +15,13 @@ public enum StepVerdict
     /// <summary>The result is <c>SKIP(...)</c>; it is never compared with the expectation.</summary>
     Skipped,
 
+    /// <summary>
+    /// The step ran on the host at or after the divergence point of a file marked
+    /// <c>@host-divergent</c> (ScenarioRunner.cs rule 9): its result is printed but neither
+    /// checked against its expectation nor compared with another target.
+    /// </summary>
+    Divergent,
+
     /// <summary>The target threw: a bug in the target. The result is <c>ERROR(...)</c>.</summary>
     Error,
 }

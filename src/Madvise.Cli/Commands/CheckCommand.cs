@@ -13,7 +13,10 @@ internal static class CheckCommand
           Each file runs on a fresh sim target and a fresh host target. Every step whose
           results differ is printed as 'FILE:LINE: STEP: sim 'X', host 'Y''; a step that
           prints SKIP(...) on either side is not compared, and '=> EXPECTED' parts are
-          ignored. A summary closes the output: files, steps compared, differing, skipped.
+          ignored. In a file marked '# @host-divergent: REASON', the steps from the first
+          one the host skips (or from the step whose line carries the marker) are not
+          compared either; they count as divergent. A summary closes the output: files,
+          steps compared, differing, skipped, and divergent when there are any.
 
         Exit codes:
           0  no step differs
@@ -43,7 +46,7 @@ internal static class CheckCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, compared = 0, differ = 0, skipped = 0;
+        int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0;
         foreach (var path in files)
         {
             var scenario = ScenarioFiles.TryLoad(path, context.Error);
@@ -60,30 +63,28 @@ internal static class CheckCommand
                 return ExitCodes.Usage;
             }
 
-            for (var i = 0; i < sim.Steps.Count; i++)
+            var comparison = ScenarioComparison.Compare(sim, host);
+            foreach (var d in comparison.Differences)
             {
-                var a = sim.Steps[i];
-                var b = host.Steps[i];
-                if (a.IsSkip || b.IsSkip)
-                {
-                    skipped++;
-                    continue;
-                }
-
-                compared++;
-                if (a.Result != b.Result)
-                {
-                    differ++;
-                    output.WriteLine($"{path}:{a.Step.Line}: {a.Text}: sim '{a.Result}', host '{b.Result}'");
-                }
+                output.WriteLine($"{path}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
             }
 
+            compared += comparison.Compared;
+            differ += comparison.Differences.Count;
+            skipped += comparison.Skipped;
+            divergent += comparison.Divergent;
             fileCount++;
         }
 
-        output.WriteLine(string.Create(
+        var summary = string.Create(
             CultureInfo.InvariantCulture,
-            $"{fileCount} files, {compared} steps compared, {differ} differ, {skipped} skipped"));
+            $"{fileCount} files, {compared} steps compared, {differ} differ, {skipped} skipped");
+        if (divergent > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture, $", {divergent} divergent (host-divergent files)");
+        }
+
+        output.WriteLine(summary);
         return unreadable ? ExitCodes.Usage : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 

@@ -13,8 +13,12 @@ internal static class RunCommand
           'STEP = RESULT' for every step of every file (STEP in normalised form), then each
           failed expectation as 'FILE:LINE: mismatch: STEP: expected 'X', got 'Y'', then a
           summary: files, steps, expectations held, mismatches, skipped. A step that prints
-          SKIP(...) is not compared. A file that cannot be parsed is reported on stderr as
-          'FILE:LINE:COL: parse error: MESSAGE'; the other files still run.
+          SKIP(...) is not compared. On the host, a file marked '# @host-divergent: REASON'
+          is compared only up to its first skipped step (or the step whose line carries the
+          marker): 'FILE:LINE: host-divergent from here: REASON' says where, and the later
+          steps count as divergent, not as mismatches. A file that cannot be parsed is
+          reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE'; the other files
+          still run.
 
         Exit codes:
           0  every expectation held
@@ -51,7 +55,7 @@ internal static class RunCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, errors = 0;
+        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0;
         foreach (var path in files)
         {
             var scenario = ScenarioFiles.TryLoad(path, context.Error);
@@ -75,6 +79,11 @@ internal static class RunCommand
 
             foreach (var step in report.Steps)
             {
+                if (ReferenceEquals(step, report.DivergencePoint))
+                {
+                    output.WriteLine($"{path}:{step.Step.Line}: host-divergent from here: {step.Step.HostDivergent ?? scenario.HostDivergent}");
+                }
+
                 if (step.Verdict == StepVerdict.Mismatch)
                 {
                     output.WriteLine($"{path}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
@@ -90,12 +99,18 @@ internal static class RunCommand
             held += report.Held;
             mismatches += report.Mismatches;
             skipped += report.Skipped;
+            divergent += report.Divergent;
             errors += report.Errors;
         }
 
         var summary = string.Create(
             CultureInfo.InvariantCulture,
             $"{fileCount} files, {steps} steps, {held} expectations held, {mismatches} mismatches, {skipped} skipped");
+        if (divergent > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture, $", {divergent} divergent (host-divergent files)");
+        }
+
         if (errors > 0)
         {
             summary += string.Create(CultureInfo.InvariantCulture, $", {errors} target errors");

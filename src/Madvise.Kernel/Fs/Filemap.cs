@@ -51,7 +51,7 @@ internal static class Filemap
             }
 
             inode.ReadStoreLocked(index, memory.Page(pfn));
-            InitCacheFrame(kernel, inode, index, pfn);
+            InitCacheFrame(kernel, inode, index, pfn, dirty: false);
             cache.AddLocked(index, pfn);
 
             // One reference for the cache (the allocation's) and one for the caller.
@@ -60,6 +60,25 @@ internal static class Filemap
 
         kernel.Lru.Add(pfn);
         return pfn;
+    }
+
+    /// <summary>
+    /// The frame caching page <paramref name="index"/> with a new reference for the caller, or -1
+    /// when it is not cached (nothing is read or allocated) or is hardware-poisoned.
+    /// </summary>
+    public static int TryGetCached(Kernel kernel, Inode inode, ulong index)
+    {
+        var cache = inode.Cache;
+        lock (cache.Lock)
+        {
+            if (!cache.TryGetLocked(index, out var pfn) || kernel.Memory.Frame(pfn).Has(PageFlags.HwPoison))
+            {
+                return -1;
+            }
+
+            kernel.Memory.Get(pfn);
+            return pfn;
+        }
     }
 
     /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
@@ -81,7 +100,9 @@ internal static class Filemap
             page[valid..].Clear();
             lock (inode.Cache.Lock)
             {
-                InitCacheFrame(kernel, inode, index, pfn);
+                // write() dirties every page; fsync cleans a regular file's, while shmem has
+                // no backing store to write to and stays dirty.
+                InitCacheFrame(kernel, inode, index, pfn, dirty: inode.IsShmem);
                 inode.Cache.AddLocked(index, pfn);
             }
 
@@ -91,13 +112,17 @@ internal static class Filemap
         return 0;
     }
 
-    private static void InitCacheFrame(Kernel kernel, Inode inode, ulong index, int pfn)
+    private static void InitCacheFrame(Kernel kernel, Inode inode, ulong index, int pfn, bool dirty)
     {
         ref var f = ref kernel.Memory.Frame(pfn);
         f.Index = index;
         f.Mapping = inode.Cache;
 
-        // shmem pages are swap-backed (anon LRU); regular file pages live on the file LRU.
-        f.Flags = inode.IsShmem ? (int)(PageFlags.Shmem | PageFlags.SwapBacked | PageFlags.Dirty) : 0;
+        // shmem pages are swap-backed (anon LRU); regular file pages live on the file LRU. A page
+        // read in from the file, or a shmem hole filled with zeros by a fault, is clean
+        // (mm/shmem.c shmem_get_folio_gfp() marks a new folio uptodate, not dirty): reclaim may
+        // drop it.
+        var flags = inode.IsShmem ? PageFlags.Shmem | PageFlags.SwapBacked : 0;
+        f.Flags = (int)(dirty ? flags | PageFlags.Dirty : flags);
     }
 }

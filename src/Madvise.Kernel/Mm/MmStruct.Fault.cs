@@ -22,6 +22,12 @@ public sealed partial class MmStruct
         Kernel.Stats.RecordFault();
         addr &= PageSize.PAGE_MASK;
         var table = PageTable.LookupOrCreate(addr);
+
+        // Whether the table held an entry before this fault (fault-around asks); read once, as
+        // retries see the entries this fault itself installed. A lockless read: a table that a
+        // racing fault populates just now may be taken for absent, as a racing Linux fault
+        // could find it not yet allocated.
+        var tableExisted = Volatile.Read(ref table.Populated);
         var index = PageTable.PteIndex(addr);
         while (true)
         {
@@ -54,7 +60,7 @@ public sealed partial class MmStruct
             FaultResult result;
             if (pte.IsNone)
             {
-                result = vma.File is null ? DoAnonymousPage(vma, addr, table, index, write) : DoFilePage(vma, addr, table, index, write);
+                result = vma.File is null ? DoAnonymousPage(vma, addr, table, index, write) : DoFilePage(vma, addr, table, index, write, tableExisted);
             }
             else if (pte.IsGuard)
             {
@@ -120,8 +126,15 @@ public sealed partial class MmStruct
     }
 
     /// <summary>do_read_fault() / do_cow_fault() / do_shared_fault(): map a page cache page, or a private copy of it.</summary>
-    private FaultResult DoFilePage(Vma vma, ulong addr, PteTable table, int index, bool write)
+    /// <param name="tableExisted">Whether the page table held an entry before this fault (see <see cref="FaultAround"/>).</param>
+    private FaultResult DoFilePage(Vma vma, ulong addr, PteTable table, int index, bool write, bool tableExisted)
     {
+        // do_read_fault(): fault-around first; the page itself may be among those it mapped.
+        if (!write && FaultAround(vma, addr, table, tableExisted))
+        {
+            return FaultResult.Ok;
+        }
+
         var memory = Kernel.Memory;
         var cached = Filemap.GetPage(Kernel, vma.File!.Inode, vma.PageIndex(addr));
         if (cached == Filemap.BeyondEof)

@@ -40,7 +40,11 @@ public sealed partial class MmStruct
         _ => -Errno.EFAULT,
     };
 
-    /// <summary>True when the page at <paramref name="addr"/> is present (and writable, for a write).</summary>
+    /// <summary>
+    /// True when the page at <paramref name="addr"/> is present (and writable, for a write). A
+    /// write through a clean PTE marks the page dirty, as follow_page_pte() does with FOLL_TOUCH
+    /// and FOLL_WRITE: a lazily freed page populated for writing is then kept by reclaim.
+    /// </summary>
     private bool PageSatisfies(ulong addr, bool write)
     {
         var table = PageTable.Lookup(addr);
@@ -52,7 +56,17 @@ public sealed partial class MmStruct
         using (table.Ptl.EnterScope())
         {
             var pte = table.Get(PageTable.PteIndex(addr));
-            return pte.IsPresent && (!write || pte.Writable);
+            if (!pte.IsPresent || (write && !pte.Writable))
+            {
+                return false;
+            }
+
+            if (write && !pte.Dirty && pte.Pfn != PhysicalMemory.ZeroPfn)
+            {
+                Interlocked.Or(ref Kernel.Memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+            }
+
+            return true;
         }
     }
 

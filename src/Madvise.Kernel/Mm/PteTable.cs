@@ -24,6 +24,14 @@ internal sealed class PteTable
     /// <summary>Number of non-empty entries. Protected by <see cref="Ptl"/>.</summary>
     public int Used;
 
+    /// <summary>
+    /// Set when an entry is installed for the first time. Linux allocates a PTE table only to
+    /// install an entry (a failed fault leaves none), while this model creates one at the start
+    /// of every fault, so a table that never held an entry stands for "no table" where that
+    /// matters (fault-around). Protected by <see cref="Ptl"/>.
+    /// </summary>
+    public bool Populated;
+
     /// <summary>Sets entry <paramref name="index"/>, keeping <see cref="Used"/> exact. Precondition: <see cref="Ptl"/> is held.</summary>
     public void Set(int index, Pte value)
     {
@@ -31,6 +39,7 @@ internal sealed class PteTable
         if (old == 0 && value.Raw != 0)
         {
             Used++;
+            Populated = true;
         }
         else if (old != 0 && value.Raw == 0)
         {

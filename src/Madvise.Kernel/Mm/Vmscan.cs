@@ -45,8 +45,9 @@ internal static class Vmscan
         {
             if ((flags & PageFlags.SwapBacked) == 0)
             {
-                // Lazy-free: discard unless some mapping dirtied it again.
-                if (!TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.LazyFree))
+                // Lazy-free: discard unless some mapping, or the kernel writing through GUP,
+                // dirtied it again (try_to_unmap_one() checks the PTE and the folio).
+                if ((flags & PageFlags.Dirty) != 0 || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.LazyFree))
                 {
                     kernel.Lru.Update(pfn, PageFlags.SwapBacked, 0);
                     return PutBack(kernel, pfn);
@@ -81,13 +82,15 @@ internal static class Vmscan
             return Release(kernel, pfn);
         }
 
-        if ((flags & PageFlags.Shmem) != 0 || (flags & PageFlags.Dirty) != 0)
+        if ((flags & PageFlags.Dirty) != 0)
         {
-            // shmem has no swap-out in the model; dirty file pages are not written back by
-            // this path (reclaim from madvise does not do writeback of file pages).
+            // Dirty file pages are not written back by this path (reclaim from madvise does not
+            // do writeback of file pages); dirty shmem would need swap-out, which the model lacks.
             return PutBack(kernel, pfn);
         }
 
+        // A clean page cache page, shmem included, can go once unmapped: a clean shmem page holds
+        // only the zeros a fault filled it with (Linux: shrink_folio_list() -> __remove_mapping()).
         if (frame.Mapping is not PageCache cache || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Reclaim))
         {
             return PutBack(kernel, pfn);

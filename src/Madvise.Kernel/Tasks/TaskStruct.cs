@@ -63,16 +63,49 @@ public sealed class TaskStruct
     public bool Dumpable { get; private set; } = true;
 
     /// <summary>
-    /// Changes every uid and gid to <paramref name="uid"/>, drops supplementary groups and all
-    /// capabilities; the task becomes non-dumpable (commit_creds with fs.suid_dumpable = 0).
+    /// The scenario's <c>setuid</c> as a process performs it: setgroups(0, NULL), setresgid() and
+    /// setresuid() to <paramref name="uid"/>, then every capability set emptied (capset). Each call
+    /// commits on its own, so a failure leaves the earlier ones done.
     /// </summary>
-    public void SetUid(uint uid)
+    /// <returns>0, or -EPERM: setgroups() needs CAP_SETGID whatever the list (kernel/groups.c
+    /// may_setgroups()), so a task that already dropped to a uid fails at once; setresuid() to a
+    /// uid that is none of the current ones needs CAP_SETUID (kernel/sys.c), and then the gid
+    /// change stays.</returns>
+    public long SetUid(uint uid)
     {
         lock (_stateLock)
         {
-            Volatile.Write(ref _cred, new Credentials(uid, uid, 0));
+            var old = _cred;
+            if (!old.Has(Capability.CAP_SETGID))
+            {
+                return -Errno.EPERM;
+            }
+
+            if (!old.Has(Capability.CAP_SETUID) && uid != old.Uid)
+            {
+                CommitLocked(old with { Gid = uid });
+                return -Errno.EPERM;
+            }
+
+            CommitLocked(new Credentials(uid, uid, 0));
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Installs <paramref name="cred"/>. Linux: kernel/cred.c commit_creds(): a change of the
+    /// effective (and fs) uid or gid, or a gain of capabilities, sets the mm's dumpable flag to
+    /// fs.suid_dumpable, 0 here; lowering capabilities leaves it alone. Precondition: _stateLock is held.
+    /// </summary>
+    private void CommitLocked(Credentials cred)
+    {
+        var old = _cred;
+        if (old.Uid != cred.Uid || old.Gid != cred.Gid || (cred.Capabilities & ~old.Capabilities) != 0)
+        {
             Dumpable = false;
         }
+
+        Volatile.Write(ref _cred, cred);
     }
 
     /// <summary>Clears one capability from every set.</summary>

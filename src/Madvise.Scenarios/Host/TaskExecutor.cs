@@ -42,6 +42,9 @@ internal sealed partial class TaskExecutor : IDisposable
     /// <summary>The ranges the scenario mapped in this process.</summary>
     internal RangeSet Owned => _guard.Owned;
 
+    /// <summary>Where unhinted mmaps are placed (tests).</summary>
+    internal MmapArena Arena => _arena;
+
     /// <summary>mmap(2); on success records the new range as scenario memory.</summary>
     /// <param name="descriptor">Descriptor id of a file (see <see cref="TryGetDescriptor"/>), or -1 for none.</param>
     public long Mmap(ulong addr, ulong length, int prot, int flags, int descriptor, ulong offset, out ulong mapped)

@@ -51,11 +51,7 @@ internal sealed class SimTask : ITargetTask
         return 0;
     }
 
-    public long SetUid(uint uid)
-    {
-        Task.SetUid(uid);
-        return 0;
-    }
+    public long SetUid(uint uid) => Task.SetUid(uid);
 
     public long DropCapability(int capability)
     {

@@ -18,6 +18,9 @@ public abstract record Step
     /// <summary>The task named by an <c>in TASK:</c> prefix (<c>self</c> spelt in lower case), or null without a prefix.</summary>
     public string? Task { get; init; }
 
+    /// <summary>The reason of a <c># @host-divergent: REASON</c> comment on this step's line: the host diverges from here on; else null.</summary>
+    public string? HostDivergent { get; init; }
+
     /// <summary>The step keyword in lower case (<c>mmap</c>, <c>pmadvise</c>, ...).</summary>
     public abstract string Keyword { get; }
 }

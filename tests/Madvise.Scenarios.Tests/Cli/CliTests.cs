@@ -131,6 +131,25 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Run_HostDivergentFile_ShowsWhereAndCountsDivergent_Exit0()
+    {
+        var file = Write("fork.scn", "# @host-divergent: fork prints SKIP", "mmap A 1p rw private,anon => ok", "fork C => ok", "read A 1p => 22*4096");
+        var (code, output, _) = Madv(ForkSkippingTargets(), "run", file, "--target", "host");
+        Assert.Equal(0, code);
+        Assert.Contains($"{file}:3: host-divergent from here: fork prints SKIP\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("1 files, 3 steps, 1 expectations held, 0 mismatches, 1 skipped, 1 divergent (host-divergent files)\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_HostDivergentFile_DivergentStepsNotCompared_Exit0()
+    {
+        var file = Write("fork.scn", "# @host-divergent: fork prints SKIP", "mmap A 1p rw private,anon", "fork C", "madvise A 1p PAGEOUT");
+        var (code, output, _) = Madv(ForkSkippingTargets(script: c => c.EndsWith(" 21", StringComparison.Ordinal) ? -22 : null), "check", file);
+        Assert.Equal(0, code);
+        Assert.Equal("1 files, 1 steps compared, 0 differ, 1 skipped, 1 divergent (host-divergent files)\n", output);
+    }
+
+    [Fact]
     public void Check_ParseError_Exit2()
     {
         var bad = Write("bad.scn", "read A 1p");
@@ -198,6 +217,25 @@ public sealed class CliTests : IDisposable
             if (script is not null && (!hostOnly || name == "host"))
             {
                 target.Script = script;
+            }
+
+            _created.Add(target);
+            return target;
+        }
+
+        return new ScenarioTargets().Register("sim", () => Make("sim")).Register("host", () => Make("host"));
+    }
+
+    /// <summary>Fake sim and host targets; the host's fork prints SKIP as the C# host target's does, and only it follows <paramref name="script"/>.</summary>
+    private ScenarioTargets ForkSkippingTargets(Func<string, long?>? script = null)
+    {
+        FakeTarget Make(string name)
+        {
+            var target = new FakeTarget(name);
+            if (name == "host")
+            {
+                target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+                target.Script = script ?? target.Script;
             }
 
             _created.Add(target);

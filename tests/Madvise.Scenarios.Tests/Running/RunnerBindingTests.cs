@@ -97,6 +97,38 @@ public class RunnerBindingTests
     }
 
     [Fact]
+    public void PidfdOfSkippedTaskMakesItsUsesSkip_UntilRebound()
+    {
+        var target = new FakeTarget();
+        target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+        var results = Scn.Results(
+            target,
+            "fork C",
+            "pidfd PC C",
+            "pmadvise PC [] COLD",
+            "pmadvise PC [0 1p] 999",
+            "task B",
+            "in B: pmadvise PC [] COLD",
+            "pidfd PC B",
+            "pmadvise PC [] COLD",
+            "exit B",
+            "pidfd PC B");
+        const string skip = "SKIP(fork from a managed process)";
+        Assert.Equal([skip, skip, skip, skip, "ok", skip, "ok", "0", "0", "ok"], results);
+        // Only the rebound pidfd reaches the target: the skipped uses never ask it.
+        Assert.Equal(["self fork", "task B", "self pidfd", "self pmadvise", "B exit", "self pidfd"], target.Calls.Select(c => string.Join(' ', c.Split(' ')[..2])));
+    }
+
+    [Fact]
+    public void PidfdThatFailedAfterASkipPrintsEbadfAgain()
+    {
+        var target = new FakeTarget { Script = c => c.Contains(" pidfd ", StringComparison.Ordinal) ? -3 : null };
+        target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+        var results = Scn.Results(target, "fork C", "task B", "pidfd P C", "pmadvise P [] COLD", "pidfd P B", "pmadvise P [] COLD");
+        Assert.Equal(["SKIP(fork from a managed process)", "ok", "SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "-ESRCH", "-EBADF"], results);
+    }
+
+    [Fact]
     public void BindingsAreGlobal_ANameBoundInOneTaskIsUsedByAnother()
     {
         var target = new FakeTarget();

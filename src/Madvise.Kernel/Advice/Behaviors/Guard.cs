@@ -24,7 +24,14 @@ internal static class Guard
             return -Errno.EINVAL;
         }
 
-        b.Mm.AnonVmaPrepare(vma);
+        // An anonymous VMA gets its anon_vma now, so that fork copies its page tables (markers
+        // included). A file-backed one gets none: VM_MAYBE_GUARD already makes fork copy them,
+        // and the reference host (6.18.44) leaves it without (madv-guard-file.scn shows it:
+        // the VMA keeps merging with neighbours that have an anon_vma of their own).
+        if (vma.IsAnonymous)
+        {
+            b.Mm.AnonVmaPrepare(vma);
+        }
 
         // VM_MAYBE_GUARD (smaps "gu"): sticky, set on the whole VMA without splitting it.
         vma.MarkGuardInstalled();

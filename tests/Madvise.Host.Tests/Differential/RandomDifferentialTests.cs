@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using Madvise.Scenarios;
+using Xunit.Abstractions;
+
+namespace Madvise.Host.Tests.Differential;
+
+/// <summary>
+/// Random differential testing: CsCheck generates step sequences (<see cref="RandomScenarioGen"/>),
+/// each runs as <c>.scn</c> text on the simulated kernel and on the host, and every step must
+/// print the same result on both. A failure is shrunk by CsCheck, then minimized step by step
+/// (<see cref="DivergenceMinimizer"/>), and written as a scenario file under TestResults/differential
+/// whose path, with CsCheck's seed, is in the failure message.
+/// </summary>
+/// <remarks>
+/// <para>A sequence also fails when a step prints SKIP or ERROR on either side: the generator
+/// must only produce steps both targets run (a SKIP is never compared, so it would hide a
+/// divergence rather than show one).</para>
+/// <para>Length of the run: 300 sequences by default (well under a minute here);
+/// MADV_DIFF_SEQUENCES=N runs N, MADV_STRESS=1 runs 5000; MADV_DIFF_SEED=SEED (or CsCheck_Seed)
+/// replays a run from CsCheck's seed. See README.md, "Differential testing".</para>
+/// </remarks>
+[Collection(DifferentialCollection.Name)]
+public sealed class RandomDifferentialTests(ITestOutputHelper output)
+{
+    /// <summary>Sequences in one run.</summary>
+    private static readonly int s_sequences = Sequences();
+
+    [RandomDifferentialFact]
+    public void RandomSequencesAgreeOnSimAndHost()
+    {
+        RandomScenario? smallest = null;
+        int sequences = 0, steps = 0, compared = 0;
+        var seed = Environment.GetEnvironmentVariable("MADV_DIFF_SEED");
+        try
+        {
+            RandomScenarioGen.Scenario.Sample(
+                scenario =>
+                {
+                    var run = Run(scenario);
+                    sequences++;
+                    steps += run.Sim.Steps.Count;
+                    compared += run.Comparison.Compared;
+                    if (!Fails(run))
+                    {
+                        return true;
+                    }
+
+                    if (smallest is null || scenario.Steps.Count < smallest.Steps.Count)
+                    {
+                        smallest = scenario;
+                    }
+
+                    return false;
+                },
+                writeLine: output.WriteLine,
+                seed: seed,
+                iter: s_sequences,
+                threads: 1,
+                print: s => s.ToString());
+        }
+        catch (Exception ex) when (smallest is not null)
+        {
+            var (minimal, run) = DivergenceMinimizer.Minimize(smallest, Run, Fails);
+            var path = FailingScenarioFile.Write(minimal, run, [
+                "Random differential sequence on which the simulated kernel and the host differ.",
+                $"Found by RandomDifferentialTests ({sequences} sequences run); CsCheck shrank it to {smallest.Steps.Count} steps, the minimizer to {minimal.Steps.Count}.",
+                $"Sim profile {minimal.Profile} (madv check runs PerVmaLock; if it does not reproduce there, the divergence is the profile's).",
+                "Expectations are the host's results; '# sim:' gives the simulated kernel's where they differ.",
+                "Replay: madv check FILE; python3 /work/shared/tools/scnhost.py FILE",
+            ]);
+            Assert.Fail($"sim profile {minimal.Profile}:\n{Describe(run)}\nMinimal scenario written to {path}\n\nCsCheck: {ex.Message}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sequences} sequences, {steps} steps, {compared} compared: no divergence"));
+    }
+
+    private static DifferentialRun Run(RandomScenario scenario) =>
+        DifferentialRun.Of(ScenarioParser.Parse(scenario.Render(), "random.scn"), scenario.Profile);
+
+    /// <summary>A divergence, or a step one side skipped or failed on.</summary>
+    private static bool Fails(DifferentialRun run) =>
+        run.Comparison.Differences.Count > 0 || Unusable(run.Sim) || Unusable(run.Host);
+
+    private static bool Unusable(ScenarioReport report) => report.Skipped > 0 || report.Errors > 0;
+
+    private static string Describe(DifferentialRun run)
+    {
+        var sb = new StringBuilder(run.DescribeDifferences());
+        foreach (var report in (ReadOnlySpan<ScenarioReport>)[run.Sim, run.Host])
+        {
+            foreach (var s in report.Steps)
+            {
+                if (s.IsSkip || s.Verdict == StepVerdict.Error)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"{report.TargetName} line {s.Step.Line}: {s.Text} = {s.Result} (the generator must not produce it)\n");
+                }
+            }
+        }
+
+        return sb.Append(run.Diagnostics).ToString();
+    }
+
+    private static int Sequences()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("MADV_DIFF_SEQUENCES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            return n;
+        }
+
+        return Environment.GetEnvironmentVariable("MADV_STRESS") == "1" ? 5000 : 300;
+    }
+}

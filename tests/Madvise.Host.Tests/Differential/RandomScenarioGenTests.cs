@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CsCheck;
+using Madvise.Scenarios;
+using Madvise.Scenarios.Steps;
+
+namespace Madvise.Host.Tests.Differential;
+
+/// <summary>The generator and the minimizer on their own, without running anything (no root needed).</summary>
+public sealed partial class RandomScenarioGenTests
+{
+    /// <summary>Every generated scenario parses, and every step's address that names a reservation starts in its interior.</summary>
+    [Fact]
+    public void GeneratedScenariosParseAndStayInTheInterior()
+    {
+        var checkedAddresses = 0;
+        RandomScenarioGen.Scenario.Sample(
+            s =>
+            {
+                var scenario = ScenarioParser.Parse(s.Render(), "random.scn");
+                var preamble = s.Preamble().Count;
+                Assert.Equal(preamble + s.Steps.Count, scenario.Steps.Count);
+                foreach (var step in scenario.Steps.Skip(preamble))
+                {
+                    Assert.IsNotType<ForkStep>(step);
+                    foreach (Match m in ReservationOffset().Matches(step.Text))
+                    {
+                        var offset = m.Groups["p"].Success
+                            ? long.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture) * 4096
+                            : long.Parse(m.Groups["b"].Value, CultureInfo.InvariantCulture);
+                        Assert.InRange(offset, RandomScenario.FirstPage * 4096L, (RandomScenario.EndPage * 4096L) - 1);
+                        checkedAddresses++;
+                    }
+                }
+            },
+            iter: 500,
+            threads: 1);
+        Assert.True(checkedAddresses > 1000, $"only {checkedAddresses} addresses checked");
+    }
+
+    /// <summary>The minimizer keeps exactly the steps the failure needs, in order.</summary>
+    [Fact]
+    public void MinimizerKeepsOnlyTheStepsTheFailureNeeds()
+    {
+        var steps = Enumerable.Range(0, 23).Select(i => new GenStep(false, "madvise", $"R+{i + 1}p 1p COLD")).ToArray();
+        var scenario = new RandomScenario(false, false, steps);
+        var needed = new[] { steps[3], steps[17], steps[18] };
+
+        // "Fails" while the three needed steps are all there; the run is the scenario itself.
+        var runs = 0;
+        var (minimal, _) = DivergenceMinimizer.Minimize(scenario, s => { runs++; return s; }, s => needed.All(s.Steps.Contains));
+        Assert.Equal(needed, minimal.Steps);
+        Assert.True(runs < 200, $"{runs} runs");
+    }
+
+    /// <summary>A failure that does not reproduce is reported as it was.</summary>
+    [Fact]
+    public void MinimizerLeavesAnUnreproducibleFailureAlone()
+    {
+        var scenario = new RandomScenario(true, false, [new GenStep(false, "munmap", "R+1p 1p"), new GenStep(false, "munmap", "R+2p 1p")]);
+        var (minimal, _) = DivergenceMinimizer.Minimize(scenario, s => s, _ => false);
+        Assert.Same(scenario, minimal);
+    }
+
+    /// <summary><c>R+Np</c>, <c>RB+Np</c> or <c>R+BYTES</c> at the start of an address token.</summary>
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])RB?\+(?:(?<p>\d+)p|(?<b>\d+))(?![\dpxX])")]
+    private static partial Regex ReservationOffset();
+}
