@@ -250,4 +250,34 @@ public sealed class AdviceBatcherTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    /// <summary>
+    /// The README's example, on the real kernel: every other page of 16 MiB, capped at 64 ranges
+    /// per call, is 32 process_madvise calls that drop exactly those pages. (The region comes from
+    /// <see cref="RegionPages.Create"/> rather than Allocate so that THP cannot make a 2 MiB unit.)
+    /// </summary>
+    [ProcessMadviseFact]
+    public void ReadmeExample()
+    {
+        using var region = Create(4096);
+        Fill(region);
+        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED,
+            new AdviceBatcherOptions { MaxRangesPerCall = 64 });
+        for (nint offset = 0; offset < 16 << 20; offset += 2 * 4096)
+        {
+            batcher.Add(region.Address + offset, 4096);
+        }
+
+        var advised = batcher.Flush();
+
+        Assert.Equal(8L << 20, advised);
+        Assert.Equal(32, batcher.SystemCalls);
+        var dropped = new bool[4096];
+        for (var page = 0; page < dropped.Length; page += 2)
+        {
+            dropped[page] = true;
+        }
+
+        AssertDropped(region, dropped);
+    }
 }
