@@ -16,7 +16,7 @@ public static class Program
           2  a usage error, a file that cannot be read or parsed, an unavailable target
 
         Example:
-          madv run tests/scenarios/dontneed.scn --target sim
+          madv run tests/scenarios/madv-dontneed-anon.scn --target sim
           madv run --help
         """;
 

@@ -26,7 +26,7 @@ internal static class RunCommand
           2  a file cannot be read or parsed, or the target is not available
 
         Example:
-          madv run tests/scenarios/dontneed.scn --target host
+          madv run tests/scenarios/madv-dontneed-anon.scn --target host
         """;
 
     /// <summary>Builds the command.</summary>

@@ -62,8 +62,7 @@ public sealed partial class MmStruct
         var cow = (vma.Flags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
         for (var addr = vma.Start; addr < vma.End;)
         {
-            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-            var stop = Math.Min(vma.End, tableEnd);
+            var stop = PageTable.PmdAddrEnd(addr, vma.End);
             var table = PageTable.Lookup(addr);
             if (table is null)
             {

@@ -124,8 +124,7 @@ public sealed partial class MmStruct
         var removeWrite = (newFlags & VmFlags.VM_WRITE) == 0;
         for (var addr = start; addr < end;)
         {
-            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-            var stop = Math.Min(end, tableEnd);
+            var stop = PageTable.PmdAddrEnd(addr, end);
             var table = PageTable.Lookup(addr);
             if (table is not null && removeWrite)
             {

@@ -34,6 +34,18 @@ internal sealed class PageTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PteIndex(ulong addr) => (int)((addr >> PageShift) & (Fanout - 1));
 
+    /// <summary>Bytes that one PTE table maps (2 MiB: 512 entries of 4 KiB).</summary>
+    public const ulong PteTableSpan = 1UL << (PageShift + Bits);
+
+    /// <summary>
+    /// pmd_addr_end(): the end of the PTE table that maps <paramref name="addr"/>, or
+    /// <paramref name="end"/> if that comes first — the next stop of a walk over [addr, end)
+    /// that visits one table (and takes its lock) at a time. Addresses are user addresses
+    /// (below 2^47), so the boundary cannot wrap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong PmdAddrEnd(ulong addr, ulong end) => Math.Min((addr | (PteTableSpan - 1)) + 1, end);
+
     /// <summary>Finds the PTE table covering <paramref name="addr"/>, or null when none exists.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PteTable? Lookup(ulong addr)
@@ -93,7 +105,7 @@ internal sealed class PageTable
     /// Every entry of a detached table must already be empty.</remarks>
     public void FreeEmptyTables(ulong start, ulong end, ulong floor, ulong ceiling)
     {
-        const ulong span = 1UL << 21;
+        const ulong span = PteTableSpan;
 
         // Missing upper levels are skipped whole: exit and large munmaps cover up to 2^47 bytes,
         // 2^26 PTE-table spans, of which a process populates a handful.

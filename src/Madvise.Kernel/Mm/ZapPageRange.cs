@@ -23,8 +23,7 @@ internal static class ZapPageRange
         var addr = start;
         while (addr < end)
         {
-            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-            var stop = Math.Min(end, tableEnd);
+            var stop = PageTable.PmdAddrEnd(addr, end);
             var table = mm.PageTable.Lookup(addr);
             if (table is null)
             {

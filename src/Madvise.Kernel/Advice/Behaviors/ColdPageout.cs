@@ -75,8 +75,7 @@ internal static class ColdPageout
                     return -Errno.EINTR;
                 }
 
-                var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-                var stop = Math.Min(b.End, tableEnd);
+                var stop = PageTable.PmdAddrEnd(addr, b.End);
                 var table = mm.PageTable.Lookup(addr);
                 if (table is null)
                 {

@@ -78,8 +78,7 @@ internal static class DontNeedFree
         {
             for (var addr = b.Start; addr < b.End;)
             {
-                var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-                var stop = Math.Min(b.End, tableEnd);
+                var stop = PageTable.PmdAddrEnd(addr, b.End);
                 var table = mm.PageTable.Lookup(addr);
                 if (table is null)
                 {

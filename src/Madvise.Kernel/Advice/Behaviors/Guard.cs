@@ -67,8 +67,7 @@ internal static class Guard
         var mm = b.Mm;
         for (var addr = b.Start; addr < b.End;)
         {
-            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-            var stop = Math.Min(b.End, tableEnd);
+            var stop = PageTable.PmdAddrEnd(addr, b.End);
             var table = mm.PageTable.Lookup(addr);
             if (table is not null)
             {
@@ -108,8 +107,7 @@ internal static class Guard
     {
         for (var addr = start; addr < end;)
         {
-            var tableEnd = (addr | ((1UL << 21) - 1)) + 1;
-            var stop = Math.Min(end, tableEnd);
+            var stop = PageTable.PmdAddrEnd(addr, end);
             var table = mm.PageTable.LookupOrCreate(addr);
             using (table.Ptl.EnterScope())
             {
