@@ -1,5 +1,6 @@
 using Madvise.Kernel.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Fs;
 
@@ -58,6 +59,16 @@ public sealed class Inode
         OwnerUid = ownerUid;
         Cache = new PageCache(this);
     }
+
+    /// <summary>
+    /// inode_owner_or_capable() || inode_permission(MAY_WRITE), the test that gates page-cache
+    /// information (mincore) and file pageout for a caller with <paramref name="cred"/>. A
+    /// regular file of the model has mode 0600 and belongs to its creator (as mkstemp makes it),
+    /// so its owner, CAP_FOWNER or CAP_DAC_OVERRIDE passes; shmem inodes (memfd, shared
+    /// anonymous memory) have mode 0777, so every caller passes.
+    /// </summary>
+    internal bool OwnerOrMayWrite(Credentials cred) =>
+        IsShmem || cred.Uid == OwnerUid || cred.Has(Capability.CAP_FOWNER) || cred.Has(Capability.CAP_DAC_OVERRIDE);
 
     /// <summary>Inode number.</summary>
     public long Ino { get; }

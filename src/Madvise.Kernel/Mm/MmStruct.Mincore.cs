@@ -1,5 +1,6 @@
 using Madvise.Kernel.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;
 
@@ -8,10 +9,12 @@ public sealed partial class MmStruct
 {
     /// <summary>
     /// mincore(2) after its argument checks: one byte per page of [start, start + pages*4096),
-    /// bit 0 set when the page is resident. Takes the mmap read lock.
+    /// bit 0 set when the page is resident. Takes the mmap read lock. A file mapping whose file
+    /// the caller (<paramref name="cred"/>) neither owns nor may write reports every page
+    /// resident, hiding the page cache's state (can_do_mincore()).
     /// </summary>
     /// <returns>0, or -ENOMEM when a page of the range is not mapped (earlier bytes are filled).</returns>
-    internal long Mincore(ulong start, Span<byte> vec)
+    internal long Mincore(ulong start, Span<byte> vec, Credentials cred)
     {
         var token = ReadLock();
         try
@@ -27,7 +30,7 @@ public sealed partial class MmStruct
                 }
 
                 var pages = (int)Math.Min((ulong)(vec.Length - i), (vma.End - addr) >> PageSize.PAGE_SHIFT);
-                if (!CanDoMincore(vma))
+                if (!CanDoMincore(vma, cred))
                 {
                     vec.Slice(i, pages).Fill(1);
                 }
@@ -51,8 +54,8 @@ public sealed partial class MmStruct
         }
     }
 
-    /// <summary>can_do_mincore(): anonymous memory, or a file the caller owns or may write (the model's files are writable by their creator).</summary>
-    private static bool CanDoMincore(Vma vma) => vma.File is null || vma.File.CanWrite || vma.File.Inode.IsShmem;
+    /// <summary>can_do_mincore(): anonymous memory, or a file the caller owns or may write.</summary>
+    private static bool CanDoMincore(Vma vma, Credentials cred) => vma.File is null || vma.File.Inode.OwnerOrMayWrite(cred);
 
     private byte MincorePage(Vma vma, ulong addr)
     {

@@ -33,6 +33,6 @@ public static partial class Sys
             return TaskGone;
         }
 
-        return pages == 0 ? 0 : mm.Mincore(addr, vec[..(int)pages]);
+        return pages == 0 ? 0 : mm.Mincore(addr, vec[..(int)pages], task.Cred);
     }
 }

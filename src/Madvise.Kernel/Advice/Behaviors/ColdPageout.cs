@@ -43,17 +43,8 @@ internal static class ColdPageout
     /// <summary>can_madv_lru_vma().</summary>
     private static bool CanMadvLru(Vma vma) => (vma.Flags & (VmFlags.VM_LOCKED | VmFlags.VM_PFNMAP | VmFlags.VM_HUGETLB)) == 0;
 
-    /// <summary>can_do_file_pageout(): the caller owns the file or may write it (files are 0600, owned by their creator).</summary>
-    private static bool CanDoFilePageout(Vma vma, TaskStruct current)
-    {
-        if (vma.File is not { } file)
-        {
-            return false;
-        }
-
-        var cred = current.Cred;
-        return cred.Uid == file.Inode.OwnerUid || cred.Has(Capability.CAP_FOWNER) || cred.Has(Capability.CAP_DAC_OVERRIDE);
-    }
+    /// <summary>can_do_file_pageout(): the caller owns the file or may write it.</summary>
+    private static bool CanDoFilePageout(Vma vma, TaskStruct current) => vma.File is { } file && file.Inode.OwnerOrMayWrite(current.Cred);
 
     private static long Walk(MadviseBehavior b, bool pageout)
     {
