@@ -320,13 +320,15 @@ public sealed partial class MmStruct
         var fromCache = pfn >= 0;
         if (!fromCache)
         {
+            // The slot is read under the PTE lock, below, not here: seen came from a lockless
+            // read, and reclaim publishes the swap entry before its final copy into the slot
+            // (which it makes under this lock, after the TLB flush); a slot read here could also
+            // have been freed and reused meanwhile.
             pfn = NewAnonFrame(AnonVmaPrepare(vma), addr, zero: false, mlocked: false);
             if (pfn < 0)
             {
                 return FaultResult.Oom;
             }
-
-            swap.ReadIn(slot, pfn);
         }
         else
         {
@@ -351,7 +353,12 @@ public sealed partial class MmStruct
             }
 
             ref var frame = ref memory.Frame(pfn);
-            if (fromCache)
+            if (!fromCache)
+            {
+                // While this PTE holds the slot, the slot is complete and cannot be reused.
+                swap.ReadIn(slot, pfn);
+            }
+            else
             {
                 frame.Mapping ??= AnonVmaPrepare(vma);
                 frame.Index = addr >> PageSize.PAGE_SHIFT;
