@@ -6,8 +6,12 @@ namespace Madvise.Kernel.Tests.Shared;
 /// </summary>
 internal static class TestThreads
 {
-    /// <summary>How long a test waits for something that must happen before declaring a hang.</summary>
-    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a test waits for something that must happen before declaring a hang: 30 s, and
+    /// proportionally longer for long runs (<see cref="StressFactor"/> above 10), whose quotas
+    /// grow with the factor while two cores stay two cores.
+    /// </summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30 * Math.Max(1, StressFactor / 10));
 
     /// <summary>Runs <paramref name="body"/> on its own thread (not the pool: it may block for long).</summary>
     public static Task<T> Start<T>(Func<T> body) =>
