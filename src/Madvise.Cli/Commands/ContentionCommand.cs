@@ -2,7 +2,6 @@ using System.CommandLine;
 using Madvise.Cli.Eval;
 using Madvise.Cli.Help;
 using Madvise.Cli.Report;
-using Madvise.Host;
 
 namespace Madvise.Cli.Commands;
 
@@ -149,52 +148,33 @@ internal static class ContentionCommand
     public static int Execute(CliContext context, ContentionSettings settings, CancellationToken cancel)
     {
         var common = settings.Common;
-        var console = ConsoleOutput.Create(context.Out);
-        var started = DateTimeOffset.UtcNow;
-        var machine = MachineInfo.Current();
-        List<IAdviceWorkload> workloads;
-        try
-        {
-            workloads = Workloads.Create(common.Targets, common.Spec);
-        }
-        catch (MadviseException ex)
-        {
-            context.Error.WriteLine("madv: cannot set up the host workload: " + ex.Message);
-            return ExitCodes.Failure;
-        }
-
-        try
-        {
-            var progress = common.Progress && ConsoleOutput.IsTerminal(context.Out);
-            var measurement = SpectreProgress.Run(
-                console,
-                progress,
-                "contention",
-                sink => ContentionRunner.Run(workloads, settings, sink, cancel));
-            var report = new ContentionReport(machine, settings, measurement, started);
-            ContentionTable.Write(console, report, common.Markdown);
-            var ok = true;
-            if (common.Json is { } json)
+        return MeasurementSession.Run(
+            context,
+            common,
+            "contention",
+            (workloads, sink) => ContentionRunner.Run(workloads, settings, sink, cancel),
+            (console, machine, started, measurement) =>
             {
-                ok &= OutputFiles.Try(context, json, () => AtomicFile.Write(json, s => ContentionJson.Write(s, report)));
-            }
-
-            if (common.Plot is { } plot)
-            {
-                ok &= OutputFiles.Try(context, plot, () =>
+                var report = new ContentionReport(machine, settings, measurement, started);
+                ContentionTable.Write(console, report, common.Markdown);
+                var ok = true;
+                if (common.Json is { } json)
                 {
-                    if (!ContentionPlot.Save(report, plot))
-                    {
-                        context.Error.WriteLine($"madv: {plot}: nothing to plot (no configuration has both throughput and writer samples)");
-                    }
-                });
-            }
+                    ok &= OutputFiles.Try(context, json, () => AtomicFile.Write(json, s => ContentionJson.Write(s, report)));
+                }
 
-            return measurement.Partial ? EvalCommand.Interrupted : ok ? ExitCodes.Success : ExitCodes.Failure;
-        }
-        finally
-        {
-            Workloads.DisposeAll(workloads);
-        }
+                if (common.Plot is { } plot)
+                {
+                    ok &= OutputFiles.Try(context, plot, () =>
+                    {
+                        if (!ContentionPlot.Save(report, plot))
+                        {
+                            context.Error.WriteLine($"madv: {plot}: nothing to plot (no configuration has both throughput and writer samples)");
+                        }
+                    });
+                }
+
+                return measurement.Partial ? EvalCommand.Interrupted : ok ? ExitCodes.Success : ExitCodes.Failure;
+            });
     }
 }

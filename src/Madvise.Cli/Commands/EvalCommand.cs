@@ -2,7 +2,6 @@ using System.CommandLine;
 using Madvise.Cli.Eval;
 using Madvise.Cli.Help;
 using Madvise.Cli.Report;
-using Madvise.Host;
 
 namespace Madvise.Cli.Commands;
 
@@ -128,37 +127,18 @@ internal static class EvalCommand
     public static int Execute(CliContext context, EvalSettings settings, CancellationToken cancel)
     {
         var common = settings.Common;
-        var console = ConsoleOutput.Create(context.Out);
-        var started = DateTimeOffset.UtcNow;
-        var machine = MachineInfo.Current();
-        List<IAdviceWorkload> workloads;
-        try
-        {
-            workloads = Workloads.Create(common.Targets, common.Spec);
-        }
-        catch (MadviseException ex)
-        {
-            context.Error.WriteLine("madv: cannot set up the host workload: " + ex.Message);
-            return ExitCodes.Failure;
-        }
-
-        try
-        {
-            var progress = common.Progress && ConsoleOutput.IsTerminal(context.Out);
-            var measurement = SpectreProgress.Run(
-                console,
-                progress,
-                "eval",
-                sink => EvalRunner.Run(workloads, settings.Batches, settings.Stop, settings.WarmUp, sink, cancel));
-            var report = new EvalReport(machine, common.Spec, measurement, started, common.Targets.Notes);
-            EvalTable.Write(console, report, settings.Details, common.Markdown);
-            var written = WriteFiles(context, report, settings);
-            return measurement.Partial ? Interrupted : written ? ExitCodes.Success : ExitCodes.Failure;
-        }
-        finally
-        {
-            Workloads.DisposeAll(workloads);
-        }
+        return MeasurementSession.Run(
+            context,
+            common,
+            "eval",
+            (workloads, sink) => EvalRunner.Run(workloads, settings.Batches, settings.Stop, settings.WarmUp, sink, cancel),
+            (console, machine, started, measurement) =>
+            {
+                var report = new EvalReport(machine, common.Spec, measurement, started, common.Targets.Notes);
+                EvalTable.Write(console, report, settings.Details, common.Markdown);
+                var written = WriteFiles(context, report, settings);
+                return measurement.Partial ? Interrupted : written ? ExitCodes.Success : ExitCodes.Failure;
+            });
     }
 
     /// <summary>Writes --json, --csv and --plot; false (after saying why) when one cannot be written.</summary>
