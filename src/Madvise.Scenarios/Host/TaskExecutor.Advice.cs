@@ -125,10 +125,14 @@ internal sealed partial class TaskExecutor
     /// W^X double mapping) took the page again before process_madvise read it, and the kernel read
     /// an iovec out of the runtime's memory: -EINVAL (a garbage length) instead of -EFAULT, found
     /// by the random differential tests. Nothing but the scenario maps in the arena.
+    /// The page is shared anonymous memory, which merges with no neighbour: the arena may place it
+    /// in a hole of the scenario's own mappings, and a private page there merged with both sides
+    /// and, unmapped, split them again with the merged flags (a neighbour's VM_MAYBE_GUARD spread
+    /// to the other side), also found by the random differential tests.
     /// </summary>
     internal long MapAndUnmapPage()
     {
-        var page = MmapInArena(PageSize.PAGE_SIZE, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);
+        var page = MmapInArena(PageSize.PAGE_SIZE, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_SHARED | MapFlags.MAP_ANONYMOUS, -1, 0);
         if (page >= 0)
         {
             HostSyscalls.Munmap((ulong)page, PageSize.PAGE_SIZE);
