@@ -18,7 +18,8 @@ namespace Madvise.Host.Tests.Differential;
 /// must only produce steps both targets run (a SKIP is never compared, so it would hide a
 /// divergence rather than show one).</para>
 /// <para>Length of the run: 300 sequences by default (well under a minute here);
-/// MADV_DIFF_SEQUENCES=N runs N, MADV_STRESS=1 runs 5000; MADV_DIFF_SEED=SEED (or CsCheck_Seed)
+/// MADV_DIFF_SEQUENCES=N runs N, MADV_STRESS=1 runs 5000, MADV_DIFF_STEPS=MIN-MAX sets the
+/// sequence length (1-60 by default); MADV_DIFF_SEED=SEED (or CsCheck_Seed)
 /// replays a run from CsCheck's seed. See README.md, "Differential testing".</para>
 /// </remarks>
 [Collection(DifferentialCollection.Name)]

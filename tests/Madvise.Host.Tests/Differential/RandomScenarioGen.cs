@@ -44,10 +44,34 @@ internal static class RandomScenarioGen
     /// <summary>Write fill bytes; 0x5a is also the regular file's byte.</summary>
     private static readonly Gen<string> s_byte = Gen.OneOfConst("0x00", "0x11", "0x5a", "0xff");
 
-    /// <summary>A whole scenario: the two preamble switches and the sim's profile, then 1 to 60 steps.</summary>
+    /// <summary>Steps per sequence: 1 to 60, or MADV_DIFF_STEPS=MIN-MAX (e.g. 40-120 for long sequences).</summary>
+    private static readonly (int Min, int Max) s_steps = StepRange(Environment.GetEnvironmentVariable("MADV_DIFF_STEPS"));
+
+    /// <summary>A whole scenario: the two preamble switches and the sim's profile, then the steps.</summary>
     public static readonly Gen<RandomScenario> Scenario =
         Gen.Select(Gen.Bool, Gen.Int[0, 4], Gen.Enum<KernelProfile>())
-            .SelectMany((file, t, profile) => Step(file, t == 0).List[1, 60].Select(steps => new RandomScenario(file, t == 0, steps, profile)));
+            .SelectMany((file, t, profile) => Step(file, t == 0).List[s_steps.Min, s_steps.Max].Select(steps => new RandomScenario(file, t == 0, steps, profile)));
+
+    /// <summary>Parses MADV_DIFF_STEPS (MIN-MAX, 1 &lt;= MIN &lt;= MAX); unset means 1-60.</summary>
+    /// <exception cref="InvalidOperationException">The value is not MIN-MAX.</exception>
+    internal static (int Min, int Max) StepRange(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return (1, 60);
+        }
+
+        var dash = value.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0
+            && int.TryParse(value.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var min)
+            && int.TryParse(value.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var max)
+            && min >= 1 && min <= max)
+        {
+            return (min, max);
+        }
+
+        throw new InvalidOperationException($"MADV_DIFF_STEPS='{value}': expected MIN-MAX with 1 <= MIN <= MAX, e.g. 40-120");
+    }
 
     /// <summary>One step of a sequence with the given preamble.</summary>
     public static Gen<GenStep> Step(bool regularFile, bool task)

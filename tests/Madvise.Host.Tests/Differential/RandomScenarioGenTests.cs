@@ -9,6 +9,21 @@ namespace Madvise.Host.Tests.Differential;
 /// <summary>The generator and the minimizer on their own, without running anything (no root needed).</summary>
 public sealed partial class RandomScenarioGenTests
 {
+    /// <summary>MADV_DIFF_STEPS: unset is 1-60, MIN-MAX is taken as given, anything else is refused with the expected form.</summary>
+    [Fact]
+    public void StepRangeParsesMinDashMax()
+    {
+        Assert.Equal((1, 60), RandomScenarioGen.StepRange(null));
+        Assert.Equal((1, 60), RandomScenarioGen.StepRange(""));
+        Assert.Equal((40, 120), RandomScenarioGen.StepRange("40-120"));
+        Assert.Equal((5, 5), RandomScenarioGen.StepRange("5-5"));
+        foreach (var bad in new[] { "40", "0-10", "10-5", "-5", "a-b", "4-", " 4-8" })
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() => RandomScenarioGen.StepRange(bad));
+            Assert.Contains("MIN-MAX", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Every generated scenario parses, and every step's address that names a reservation starts in its interior.</summary>
     [Fact]
     public void GeneratedScenariosParseAndStayInTheInterior()
