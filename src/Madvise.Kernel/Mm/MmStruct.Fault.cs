@@ -136,6 +136,12 @@ public sealed partial class MmStruct
         }
 
         var memory = Kernel.Memory;
+        var shared = (vma.Flags & VmFlags.VM_SHARED) != 0;
+
+        // do_cow_fault() prepares the VMA's anon_vma before it reads the file page, so a write
+        // fault that then fails (beyond EOF: SIGBUS) still leaves the VMA with an anon_vma,
+        // which decides later merges.
+        var anonVma = write && !shared ? AnonVmaPrepare(vma) : null;
         var cached = Filemap.GetPage(Kernel, vma.File!.Inode, vma.PageIndex(addr));
         if (cached == Filemap.BeyondEof)
         {
@@ -147,11 +153,9 @@ public sealed partial class MmStruct
             return FaultResult.Oom;
         }
 
-        var shared = (vma.Flags & VmFlags.VM_SHARED) != 0;
-        if (write && !shared)
+        if (anonVma is not null)
         {
             // do_cow_fault(): a private writable mapping gets its own copy at once.
-            var anonVma = AnonVmaPrepare(vma);
             var copy = NewAnonFrame(anonVma, addr, zero: false, mlocked: (vma.Flags & VmFlags.VM_LOCKED) != 0);
             if (copy < 0)
             {
