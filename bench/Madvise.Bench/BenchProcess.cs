@@ -1,9 +1,9 @@
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench;
 
@@ -16,12 +16,12 @@ public sealed class BenchProcess : IDisposable
     /// <summary>Creates a kernel with <paramref name="memoryBytes"/> of RAM and <paramref name="profile"/>, and one root process.</summary>
     public BenchProcess(KernelProfile profile, ulong memoryBytes)
     {
-        Kernel = new Madvise.Kernel.Kernel(new KernelConfig { MemoryBytes = memoryBytes, Profile = profile });
+        Kernel = new Madvise.Kernel.SimulatedKernel(new KernelConfig { MemoryBytes = memoryBytes, Profile = profile });
         Task = Kernel.CreateProcess();
     }
 
     /// <summary>The simulated kernel.</summary>
-    public Madvise.Kernel.Kernel Kernel { get; }
+    public Madvise.Kernel.SimulatedKernel Kernel { get; }
 
     /// <summary>The process whose memory the benchmark works on.</summary>
     public TaskStruct Task { get; }
@@ -47,7 +47,7 @@ public sealed class BenchProcess : IDisposable
     }
 
     /// <summary>madvise; throws on failure (setup only).</summary>
-    public void Advise(ulong addr, ulong bytes, int behavior)
+    public void Advise(ulong addr, ulong bytes, MemoryAdvice behavior)
     {
         var r = Sys.Madvise(Task, addr, bytes, behavior);
         if (r != 0)

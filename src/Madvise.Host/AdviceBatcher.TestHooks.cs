@@ -7,5 +7,5 @@ public sealed partial class AdviceBatcher
     internal int PidfdNumberForTests => _pidfd?.Fd ?? -1;
 
     /// <summary>A copy of the pending ranges as stored (merged only once they are sorted).</summary>
-    internal Madvise.Kernel.Abi.IoVec[] PendingForTests => _pending.AsSpan(0, _count).ToArray();
+    internal Madvise.Abi.IoVec[] PendingForTests => _pending.AsSpan(0, _count).ToArray();
 }

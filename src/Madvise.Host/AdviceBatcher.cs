@@ -1,5 +1,5 @@
 using System.Globalization;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -62,7 +62,7 @@ public sealed partial class AdviceBatcher : IDisposable
     private readonly MappedRegion _region;
 
     /// <summary>The madvise behaviour number applied by every flush.</summary>
-    private readonly int _behaviour;
+    private readonly MemoryAdvice _advice;
 
     /// <summary>The kernel, or a test's stand-in.</summary>
     private readonly IAdviceSyscalls _syscalls;
@@ -103,18 +103,18 @@ public sealed partial class AdviceBatcher : IDisposable
     /// <summary>Set by <see cref="Dispose"/>.</summary>
     private bool _disposed;
 
-    /// <summary>A batcher for <paramref name="behaviour"/> on ranges of <paramref name="region"/>.</summary>
+    /// <summary>A batcher for <paramref name="advice"/> on ranges of <paramref name="region"/>.</summary>
     /// <param name="region">The memory the ranges must lie in. The batcher does not dispose it.</param>
-    /// <param name="behaviour">A madvise behaviour number (<see cref="MadviseBehavior"/>).</param>
+    /// <param name="advice">A madvise behaviour number (<see cref="MemoryAdvice"/>).</param>
     /// <param name="options">Caps and switches; <see cref="AdviceBatcherOptions.Default"/> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public AdviceBatcher(MappedRegion region, int behaviour, AdviceBatcherOptions? options = null)
+    public AdviceBatcher(MappedRegion region, MemoryAdvice advice, AdviceBatcherOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         options ??= AdviceBatcherOptions.Default;
         _maxBytes = options.Validate();
         _region = region;
-        _behaviour = behaviour;
+        _advice = advice;
         _syscalls = options.Syscalls ?? HostAdviceSyscalls.Instance;
         _maxRanges = options.MaxRangesPerCall;
         _maxRetries = options.MaxTransientRetries;
@@ -139,7 +139,7 @@ public sealed partial class AdviceBatcher : IDisposable
     public MappedRegion Region => _region;
 
     /// <summary>The behaviour number every flush applies.</summary>
-    public int Behaviour => _behaviour;
+    public MemoryAdvice Advice => _advice;
 
     /// <summary>Ranges waiting for <see cref="Flush"/>, counted after the merging <see cref="Add"/> does on the fly.</summary>
     public int PendingRanges => _count;
@@ -322,7 +322,7 @@ public sealed partial class AdviceBatcher : IDisposable
         }
 
         _systemCalls++;
-        var r = _syscalls.ProcessMadvise(_pidfd!.Fd, vector, _behaviour);
+        var r = _syscalls.ProcessMadvise(_pidfd!.Fd, vector, _advice);
         if (r > 0)
         {
             // The sum of the ranges that completed, in order; a remainder inside a range means
@@ -359,7 +359,7 @@ public sealed partial class AdviceBatcher : IDisposable
                 // Both are also what madvise says about a bad range (a sealed VMA, a locked page),
                 // so madvise decides: if it accepts the range, process_madvise refused the call.
                 _systemCalls++;
-                var m = _syscalls.Madvise(head.Base, head.Len, _behaviour);
+                var m = _syscalls.Madvise(head.Base, head.Len, _advice);
                 if (m >= 0)
                 {
                     FallBack(errno);
@@ -392,7 +392,7 @@ public sealed partial class AdviceBatcher : IDisposable
         }
 
         _systemCalls++;
-        var r = _syscalls.Madvise(head.Base, head.Len, _behaviour);
+        var r = _syscalls.Madvise(head.Base, head.Len, _advice);
         if (r >= 0)
         {
             attempts = 0;
@@ -461,7 +461,7 @@ public sealed partial class AdviceBatcher : IDisposable
         Array.Copy(_pending, keepFrom, _pending, 0, kept);
         _count = kept;
 
-        var name = MadviseBehavior.Name(_behaviour) ?? _behaviour.ToString(CultureInfo.InvariantCulture);
+        var name = MemoryAdviceNames.Name(_advice) ?? ((int)_advice).ToString(CultureInfo.InvariantCulture);
         var operation = call == "madvise"
             ? string.Create(CultureInfo.InvariantCulture, $"madvise(0x{head.Base:x}, {head.Len}, {name})")
             : string.Create(CultureInfo.InvariantCulture, $"process_madvise({_pidfd?.Fd}, [0x{head.Base:x}, +{head.Len}], {name})");

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -13,10 +13,10 @@ internal sealed class HostAdviceSyscalls : IAdviceSyscalls
     }
 
     /// <inheritdoc/>
-    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, int behaviour) =>
-        HostSyscalls.ProcessMadvise(pidfd, vector, behaviour, 0);
+    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice) =>
+        HostSyscalls.ProcessMadvise(pidfd, vector, advice, 0);
 
     /// <inheritdoc/>
-    public long Madvise(ulong address, ulong length, int behaviour) =>
-        HostSyscalls.Madvise(address, length, behaviour);
+    public long Madvise(ulong address, ulong length, MemoryAdvice advice) =>
+        HostSyscalls.Madvise(address, length, advice);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -73,13 +73,13 @@ public static unsafe class HostKernel
     }
 
     /// <summary>
-    /// madvise(0, 0, <paramref name="behaviour"/>): 0 when this kernel knows the behaviour (a
+    /// madvise(0, 0, <paramref name="advice"/>): 0 when this kernel knows the behaviour (a
     /// zero-length call only validates it), else the errno (EINVAL).
     /// </summary>
-    public static int ProbeMadvise(int behaviour) => (int)-Math.Min(0, HostSyscalls.Madvise(0, 0, behaviour));
+    public static int ProbeMadvise(MemoryAdvice advice) => (int)-Math.Min(0, HostSyscalls.Madvise(0, 0, advice));
 
-    /// <summary>True when madvise(2) accepts <paramref name="behaviour"/> on this kernel.</summary>
-    public static bool MadviseAccepts(int behaviour) => ProbeMadvise(behaviour) == 0;
+    /// <summary>True when madvise(2) accepts <paramref name="advice"/> on this kernel.</summary>
+    public static bool MadviseAccepts(MemoryAdvice advice) => ProbeMadvise(advice) == 0;
 
     /// <summary>
     /// Whether process_madvise(2) exists and is allowed: 0, or ENOSYS (no such call) / EPERM
@@ -87,7 +87,7 @@ public static unsafe class HostKernel
     /// </summary>
     public static int ProbeProcessMadviseAvailable()
     {
-        var r = HostSyscalls.ProcessMadvise(-1, 0, 0, MadviseBehavior.MADV_COLD, 0);
+        var r = HostSyscalls.ProcessMadvise(-1, 0, 0, MemoryAdvice.MADV_COLD, 0);
         return r == -Errno.EBADF ? 0 : (int)-Math.Min(0, r);
     }
 
@@ -99,7 +99,7 @@ public static unsafe class HostKernel
     /// behaviour is accepted for the own process (Linux 6.13+ accepts all; 5.10–6.12 only the
     /// remote subset), else the errno (EINVAL, ENOSYS, EPERM ...).
     /// </summary>
-    public static int ProbeProcessMadvise(int behaviour)
+    public static int ProbeProcessMadvise(MemoryAdvice advice)
     {
         var fd = HostSyscalls.PidfdOpen(HostSyscalls.GetPid(), 0);
         if (fd < 0)
@@ -110,7 +110,7 @@ public static unsafe class HostKernel
         try
         {
             ReadOnlySpan<IoVec> page0 = [new IoVec(0, PageSize.PAGE_SIZE)];
-            var r = HostSyscalls.ProcessMadvise(fd, page0, behaviour, 0);
+            var r = HostSyscalls.ProcessMadvise(fd, page0, advice, 0);
             return r is >= 0 or -Errno.ENOMEM or -Errno.EFAULT ? 0 : (int)-r;
         }
         finally
@@ -119,8 +119,8 @@ public static unsafe class HostKernel
         }
     }
 
-    /// <summary>True when process_madvise(2) on the own process accepts <paramref name="behaviour"/>.</summary>
-    public static bool ProcessMadviseAccepts(int behaviour) => ProbeProcessMadvise(behaviour) == 0;
+    /// <summary>True when process_madvise(2) on the own process accepts <paramref name="advice"/>.</summary>
+    public static bool ProcessMadviseAccepts(MemoryAdvice advice) => ProbeProcessMadvise(advice) == 0;
 
     /// <summary>
     /// True when process_madvise accepts the PIDFD_SELF sentinels (Linux 6.15+). Probed with
@@ -131,7 +131,7 @@ public static unsafe class HostKernel
         get
         {
             ReadOnlySpan<IoVec> empty = [new IoVec(0, 0)];
-            return HostSyscalls.ProcessMadvise(PidfdConstants.PIDFD_SELF_THREAD_GROUP, empty, MadviseBehavior.MADV_COLD, 0) >= 0;
+            return HostSyscalls.ProcessMadvise(PidfdConstants.PIDFD_SELF_THREAD_GROUP, empty, MemoryAdvice.MADV_COLD, 0) >= 0;
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -99,18 +99,18 @@ public static class HostMemory
     public static bool TryMunlock(nint address, nuint length, out int errno) =>
         Succeeded(HostSyscalls.Munlock((ulong)address, length), out errno);
 
-    /// <summary>madvise(2); behaviour numbers are in <see cref="MadviseBehavior"/>.</summary>
-    public static void Madvise(nint address, nuint length, int behaviour)
+    /// <summary>madvise(2); behaviour numbers are in <see cref="MemoryAdvice"/>.</summary>
+    public static void Madvise(nint address, nuint length, MemoryAdvice advice)
     {
-        if (!TryMadvise(address, length, behaviour, out var errno))
+        if (!TryMadvise(address, length, advice, out var errno))
         {
-            throw Interop.GetExceptionForIoErrno(errno, Describe("madvise", address, length, behaviour));
+            throw Interop.GetExceptionForIoErrno(errno, Describe("madvise", address, length, (int)advice));
         }
     }
 
     /// <summary>madvise(2) without throwing.</summary>
-    public static bool TryMadvise(nint address, nuint length, int behaviour, out int errno) =>
-        Succeeded(HostSyscalls.Madvise((ulong)address, length, behaviour), out errno);
+    public static bool TryMadvise(nint address, nuint length, MemoryAdvice advice, out int errno) =>
+        Succeeded(HostSyscalls.Madvise((ulong)address, length, advice), out errno);
 
     /// <summary>mincore(2): one byte per page into <paramref name="residency"/> (bit 0 = resident).</summary>
     /// <exception cref="ArgumentException"><paramref name="residency"/> has fewer bytes than the range has pages.</exception>
@@ -128,26 +128,26 @@ public static class HostMemory
 
     /// <summary>process_madvise(2) on the process <paramref name="pidfd"/> names.</summary>
     /// <returns>Bytes advised: the sum of the lengths of the ranges that succeeded before the first failure.</returns>
-    public static long ProcessMadvise(SafePidfdHandle pidfd, ReadOnlySpan<IoVec> ranges, int behaviour, uint flags = 0)
+    public static long ProcessMadvise(SafePidfdHandle pidfd, ReadOnlySpan<IoVec> ranges, MemoryAdvice advice, uint flags = 0)
     {
         ArgumentNullException.ThrowIfNull(pidfd);
-        if (!TryProcessMadvise(pidfd, ranges, behaviour, flags, out var advised, out var errno))
+        if (!TryProcessMadvise(pidfd, ranges, advice, flags, out var advised, out var errno))
         {
-            throw Interop.GetExceptionForIoErrno(errno, string.Create(CultureInfo.InvariantCulture, $"process_madvise({pidfd.Fd}, [{ranges.Length} ranges], {behaviour}, {flags})"));
+            throw Interop.GetExceptionForIoErrno(errno, string.Create(CultureInfo.InvariantCulture, $"process_madvise({pidfd.Fd}, [{ranges.Length} ranges], {advice}, {flags})"));
         }
 
         return advised;
     }
 
     /// <summary>process_madvise(2) without throwing.</summary>
-    public static bool TryProcessMadvise(SafePidfdHandle pidfd, ReadOnlySpan<IoVec> ranges, int behaviour, uint flags, out long advised, out int errno)
+    public static bool TryProcessMadvise(SafePidfdHandle pidfd, ReadOnlySpan<IoVec> ranges, MemoryAdvice advice, uint flags, out long advised, out int errno)
     {
         ArgumentNullException.ThrowIfNull(pidfd);
         var added = false;
         try
         {
             pidfd.DangerousAddRef(ref added);
-            return TryProcessMadvise(pidfd.Fd, ranges, behaviour, flags, out advised, out errno);
+            return TryProcessMadvise(pidfd.Fd, ranges, advice, flags, out advised, out errno);
         }
         finally
         {
@@ -162,9 +162,9 @@ public static class HostMemory
     /// process_madvise(2) with a raw pidfd number, which may be a sentinel:
     /// <see cref="PidfdConstants.PIDFD_SELF_THREAD"/> or <see cref="PidfdConstants.PIDFD_SELF_THREAD_GROUP"/> (Linux 6.15+).
     /// </summary>
-    public static bool TryProcessMadvise(int pidfd, ReadOnlySpan<IoVec> ranges, int behaviour, uint flags, out long advised, out int errno)
+    public static bool TryProcessMadvise(int pidfd, ReadOnlySpan<IoVec> ranges, MemoryAdvice advice, uint flags, out long advised, out int errno)
     {
-        var r = HostSyscalls.ProcessMadvise(pidfd, ranges, behaviour, flags);
+        var r = HostSyscalls.ProcessMadvise(pidfd, ranges, advice, flags);
         advised = r < 0 ? 0 : r;
         return Succeeded(r, out errno);
     }

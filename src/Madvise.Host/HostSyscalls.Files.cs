@@ -47,7 +47,7 @@ internal static unsafe partial class HostSyscalls
                 if (n < 0)
                 {
                     var e = LastError();
-                    if (e == -Kernel.Abi.Errno.EINTR)
+                    if (e == -Abi.Errno.EINTR)
                     {
                         continue;
                     }
@@ -76,7 +76,7 @@ internal static unsafe partial class HostSyscalls
                 }
 
                 var e = LastError();
-                if (e != -Kernel.Abi.Errno.EINTR)
+                if (e != -Abi.Errno.EINTR)
                 {
                     return e;
                 }

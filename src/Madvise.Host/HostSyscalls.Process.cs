@@ -29,7 +29,7 @@ internal static unsafe partial class HostSyscalls
     {
         if (cpu is < 0 or >= Interop.CpuSet.Capacity)
         {
-            return -Kernel.Abi.Errno.EINVAL;
+            return -Abi.Errno.EINVAL;
         }
 
         Interop.CpuSet set = default;
@@ -51,7 +51,7 @@ internal static unsafe partial class HostSyscalls
             }
 
             var e = LastError();
-            if (e != -Kernel.Abi.Errno.EINTR)
+            if (e != -Abi.Errno.EINTR)
             {
                 return e;
             }
@@ -71,7 +71,7 @@ internal static unsafe partial class HostSyscalls
             }
 
             var e = LastError();
-            if (e != -Kernel.Abi.Errno.EINTR)
+            if (e != -Abi.Errno.EINTR)
             {
                 return e;
             }

@@ -55,7 +55,7 @@ internal static unsafe partial class HostSyscalls
                 if (n < 0)
                 {
                     var e = LastError();
-                    if (e == -Kernel.Abi.Errno.EINTR)
+                    if (e == -Abi.Errno.EINTR)
                     {
                         continue;
                     }
@@ -94,7 +94,7 @@ internal static unsafe partial class HostSyscalls
                 if (n < 0)
                 {
                     var e = LastError();
-                    if (e == -Kernel.Abi.Errno.EINTR)
+                    if (e == -Abi.Errno.EINTR)
                     {
                         continue;
                     }

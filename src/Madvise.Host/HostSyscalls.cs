@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -40,7 +40,7 @@ internal static unsafe partial class HostSyscalls
     internal static long Munlock(ulong addr, ulong length) => Result(Interop.Libc.MUnlock((void*)addr, (nuint)length));
 
     /// <summary>madvise(2).</summary>
-    internal static long Madvise(ulong addr, ulong length, int behaviour) => Result(Interop.Libc.MAdvise((void*)addr, (nuint)length, behaviour));
+    internal static long Madvise(ulong addr, ulong length, MemoryAdvice advice) => Result(Interop.Libc.MAdvise((void*)addr, (nuint)length, (int)advice));
 
     /// <summary>Bytes of mincore output for <paramref name="length"/>: one per page, the last page possibly partial.</summary>
     internal static ulong MincorePages(ulong length) => (length >> PageSize.PAGE_SHIFT) + ((length & (PageSize.PAGE_SIZE - 1)) != 0 ? 1UL : 0UL);
@@ -61,23 +61,23 @@ internal static unsafe partial class HostSyscalls
     }
 
     /// <summary>process_madvise(2) with an iovec array at any address of this process (0 = NULL).</summary>
-    internal static long ProcessMadvise(long pidfd, ulong iovecAddress, ulong vlen, int behaviour, ulong flags) =>
-        Result(Interop.Libc.ProcessMadvise(pidfd, iovecAddress, vlen, behaviour, flags));
+    internal static long ProcessMadvise(long pidfd, ulong iovecAddress, ulong vlen, MemoryAdvice advice, ulong flags) =>
+        Result(Interop.Libc.ProcessMadvise(pidfd, iovecAddress, vlen, (int)advice, flags));
 
     /// <summary>process_madvise(2) with <paramref name="vector"/> as the iovec array (pinned for the call; NULL when empty).</summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, int behaviour, ulong flags) =>
-        ProcessMadvise(pidfd, vector, (ulong)vector.Length, behaviour, flags);
+    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice, ulong flags) =>
+        ProcessMadvise(pidfd, vector, (ulong)vector.Length, advice, flags);
 
     /// <summary>
     /// process_madvise(2) with <paramref name="vector"/> as the iovec array (NULL when empty) and
     /// a vlen of its own, which may exceed the array (the kernel rejects vlen above UIO_MAXIOV
     /// before reading it).
     /// </summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, ulong vlen, int behaviour, ulong flags)
+    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, ulong vlen, MemoryAdvice advice, ulong flags)
     {
         fixed (IoVec* v = vector)
         {
-            return Result(Interop.Libc.ProcessMadvise(pidfd, (ulong)v, vlen, behaviour, flags));
+            return Result(Interop.Libc.ProcessMadvise(pidfd, (ulong)v, vlen, (int)advice, flags));
         }
     }
 

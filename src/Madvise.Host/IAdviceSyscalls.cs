@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -9,9 +9,9 @@ namespace Madvise.Host;
 /// <remarks>Both return a value or a negative errno, as <see cref="HostSyscalls"/> does.</remarks>
 internal interface IAdviceSyscalls
 {
-    /// <summary>process_madvise(<paramref name="pidfd"/>, <paramref name="vector"/>, <paramref name="behaviour"/>, 0).</summary>
-    long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, int behaviour);
+    /// <summary>process_madvise(<paramref name="pidfd"/>, <paramref name="vector"/>, <paramref name="advice"/>, 0).</summary>
+    long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice);
 
-    /// <summary>madvise(<paramref name="address"/>, <paramref name="length"/>, <paramref name="behaviour"/>).</summary>
-    long Madvise(ulong address, ulong length, int behaviour);
+    /// <summary>madvise(<paramref name="address"/>, <paramref name="length"/>, <paramref name="advice"/>).</summary>
+    long Madvise(ulong address, ulong length, MemoryAdvice advice);
 }

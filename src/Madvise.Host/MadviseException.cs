@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
 /// <summary>
 /// A memory system call on the host kernel failed. <see cref="Errno"/> is the Linux errno
-/// (<see cref="Madvise.Kernel.Abi.Errno"/> numbering); <see cref="Exception.HResult"/> carries it too.
+/// (<see cref="Madvise.Abi.Errno"/> numbering); <see cref="Exception.HResult"/> carries it too.
 /// </summary>
 public sealed class MadviseException : IOException
 {
@@ -37,8 +37,8 @@ public sealed class MadviseException : IOException
     public IoVec? Range { get; }
 
     /// <summary>The symbolic errno name, e.g. <c>EINVAL</c>.</summary>
-    public string ErrnoName => Kernel.Abi.Errno.Name(Errno);
+    public string ErrnoName => Abi.Errno.Name(Errno);
 
     private static string FormatMessage(string operation, int errno) =>
-        $"{operation} failed: {Marshal.GetPInvokeErrorMessage(errno)} ({Kernel.Abi.Errno.Name(errno)})";
+        $"{operation} failed: {Marshal.GetPInvokeErrorMessage(errno)} ({Abi.Errno.Name(errno)})";
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host;
 
@@ -114,14 +114,14 @@ public sealed class MappedRegion : SafeHandle
     /// <exception cref="ArgumentException">The range is not inside the region; nothing was called.</exception>
     /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
     /// <exception cref="MadviseException">The kernel refused (EINVAL for an unaligned start or a locked page, ...).</exception>
-    public void Advise(nint address, nuint length, int behaviour)
+    public void Advise(nint address, nuint length, MemoryAdvice advice)
     {
         ThrowIfOutside(address, length);
         var added = false;
         try
         {
             DangerousAddRef(ref added);
-            HostMemory.Madvise(address, length, behaviour);
+            HostMemory.Madvise(address, length, advice);
         }
         finally
         {

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios.Steps;
 
 namespace Madvise.Scenarios;
@@ -125,15 +125,15 @@ public sealed partial class ScenarioParser
     }
 
     /// <summary>A behaviour name (any case, without MADV_) or number; the text is what the step echoes.</summary>
-    private (int Behavior, string Text) ParseBehavior(ScenarioToken token)
+    private (MemoryAdvice Behavior, string Text) ParseBehavior(ScenarioToken token)
     {
         if (ScenarioNumber.TryParse(token.Text, out var number))
         {
             // madvise(2) takes an int: the kernel sees the low 32 bits of the register.
-            return (unchecked((int)number.Wrapped), token.Text);
+            return ((MemoryAdvice)unchecked((int)number.Wrapped), token.Text);
         }
 
-        foreach (var (name, value) in MadviseBehavior.All)
+        foreach (var (name, value) in MemoryAdviceNames.All)
         {
             if (string.Equals(name, token.Text, StringComparison.OrdinalIgnoreCase))
             {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios;
 
@@ -23,7 +23,7 @@ public static class ScenarioResults
     public static bool IsSkip(string result) => result.StartsWith("SKIP(", StringComparison.Ordinal);
 
     /// <summary><c>-ENAME</c> for a negative errno.</summary>
-    public static string Errno(long negativeErrno) => Madvise.Kernel.Abi.Errno.Format(negativeErrno);
+    public static string Errno(long negativeErrno) => Madvise.Abi.Errno.Format(negativeErrno);
 
     /// <summary><c>0</c> for success, else <c>-ENAME</c>.</summary>
     public static string Status(long result) => result >= 0 ? "0" : Errno(result);

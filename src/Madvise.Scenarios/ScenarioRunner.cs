@@ -37,7 +37,7 @@
 //     that was skipped (a fork on the C# host target) may have changed what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios.Steps;
 
 namespace Madvise.Scenarios;

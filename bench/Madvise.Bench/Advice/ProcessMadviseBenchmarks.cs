@@ -1,11 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using System.Runtime.InteropServices;
-using static Madvise.Kernel.Abi.MadviseBehavior;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.MemoryAdvice;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Advice;
 

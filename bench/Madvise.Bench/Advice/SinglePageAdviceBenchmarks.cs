@@ -2,8 +2,8 @@ using BenchmarkDotNet.Attributes;
 using Madvise.Kernel;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.MadviseBehavior;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.MemoryAdvice;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Advice;
 
@@ -41,7 +41,7 @@ public class SinglePageAdviceBenchmarks
     private ulong _addr;
 
     /// <summary>The MADV_* value of <see cref="Advice"/>.</summary>
-    private int _behavior;
+    private MemoryAdvice _behavior;
 
     /// <summary>The behaviour advised.</summary>
     [Params("DONTNEED", "FREE", "COLD")]
@@ -54,7 +54,7 @@ public class SinglePageAdviceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        if (!TryParse(Advice, out _behavior))
+        if (!MemoryAdviceNames.TryParse(Advice, out _behavior))
         {
             throw new ArgumentException($"unknown behaviour {Advice}");
         }

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Bench.Host;
 
@@ -55,7 +55,7 @@ public class AdviceBatcherBenchmarks
     public void Setup()
     {
         _region = MappedRegion.Allocate(2 * Ranges * P);
-        _batcher = new AdviceBatcher(_region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { UseProcessMadvise = UseProcessMadvise });
+        _batcher = new AdviceBatcher(_region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { UseProcessMadvise = UseProcessMadvise });
         _addresses = new nint[Ranges];
         var stride = Order == AddOrder.Adjacent ? 1 : 2;
         for (var i = 0; i < Ranges; i++)

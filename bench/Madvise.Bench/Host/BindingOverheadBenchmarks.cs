@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Bench.Host;
 
@@ -68,7 +68,7 @@ public class BindingOverheadBenchmarks
         var address = _region.Address;
         for (var i = 0; i < Calls; i++)
         {
-            if (!HostMemory.TryMadvise(address + (i * P), P, MadviseBehavior.MADV_DONTNEED, out var errno))
+            if (!HostMemory.TryMadvise(address + (i * P), P, MemoryAdvice.MADV_DONTNEED, out var errno))
             {
                 return errno;
             }
@@ -88,7 +88,7 @@ public class BindingOverheadBenchmarks
         var ranges = _ranges;
         for (var i = 0; i < ranges.Length; i++)
         {
-            if (!HostMemory.TryProcessMadvise(_pidfd, new ReadOnlySpan<IoVec>(ranges, i, 1), MadviseBehavior.MADV_DONTNEED, 0, out _, out var errno))
+            if (!HostMemory.TryProcessMadvise(_pidfd, new ReadOnlySpan<IoVec>(ranges, i, 1), MemoryAdvice.MADV_DONTNEED, 0, out _, out var errno))
             {
                 return errno;
             }

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Bench.Host;
 
@@ -26,7 +26,7 @@ public class DontNeedBatcherBenchmarks
     public void Setup()
     {
         _pass = new DontNeedPass();
-        _batcher = new AdviceBatcher(_pass.Region, MadviseBehavior.MADV_DONTNEED);
+        _batcher = new AdviceBatcher(_pass.Region, MemoryAdvice.MADV_DONTNEED);
     }
 
     [GlobalCleanup]
@@ -45,12 +45,12 @@ public class DontNeedBatcherBenchmarks
         var address = _pass.Region.Address;
         for (var i = 0; i < DontNeedPass.Pages; i++)
         {
-            HostMemory.Madvise(address + (i * DontNeedPass.P), DontNeedPass.P, MadviseBehavior.MADV_DONTNEED);
+            HostMemory.Madvise(address + (i * DontNeedPass.P), DontNeedPass.P, MemoryAdvice.MADV_DONTNEED);
         }
     }
 
     [Benchmark]
-    public void MadviseWhole() => HostMemory.Madvise(_pass.Region.Address, _pass.Region.Length, MadviseBehavior.MADV_DONTNEED);
+    public void MadviseWhole() => HostMemory.Madvise(_pass.Region.Address, _pass.Region.Length, MemoryAdvice.MADV_DONTNEED);
 
     [Benchmark]
     public void ProcessMadviseEveryOther1024() => _pass.Vectors(_pass.Alternate, IoVec.UIO_MAXIOV);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Bench.Host;
 
@@ -43,7 +43,7 @@ public static class DontNeedLoop
         }
 
         using var buffer = new DontNeedPass();
-        using var batcher = new AdviceBatcher(buffer.Region, MadviseBehavior.MADV_DONTNEED);
+        using var batcher = new AdviceBatcher(buffer.Region, MemoryAdvice.MADV_DONTNEED);
         var passes = new Func<long>[args.Length - 1];
         for (var m = 0; m < passes.Length; m++)
         {
@@ -93,7 +93,7 @@ public static class DontNeedLoop
         Action? body = mode switch
         {
             "madvise" => () => MadviseEachPage(region),
-            "whole" => () => Check(HostMemory.TryMadvise(region.Address, region.Length, MadviseBehavior.MADV_DONTNEED, out var e), e),
+            "whole" => () => Check(HostMemory.TryMadvise(region.Address, region.Length, MemoryAdvice.MADV_DONTNEED, out var e), e),
             "batcher-adj" => () => BatchAdjacent(region, batcher),
             "batcher-alt" => () => BatchAlternate(region, batcher),
             _ when mode.StartsWith("pm:", StringComparison.Ordinal) && Vlen(mode[3..]) is int n => () => buffer.Vectors(buffer.Every, n),
@@ -150,7 +150,7 @@ public static class DontNeedLoop
         var address = region.Address;
         for (var i = 0; i < Pages; i++)
         {
-            Check(HostMemory.TryMadvise(address + (i * P), P, MadviseBehavior.MADV_DONTNEED, out var errno), errno);
+            Check(HostMemory.TryMadvise(address + (i * P), P, MemoryAdvice.MADV_DONTNEED, out var errno), errno);
         }
     }
 

@@ -1,5 +1,5 @@
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Bench.Host;
 
@@ -19,7 +19,7 @@ internal sealed class DontNeedPass : IDisposable
     public DontNeedPass()
     {
         Region = MappedRegion.Allocate(DontNeedLoop.Size);
-        Region.Advise(Region.Address, Region.Length, MadviseBehavior.MADV_NOHUGEPAGE);
+        Region.Advise(Region.Address, Region.Length, MemoryAdvice.MADV_NOHUGEPAGE);
         Pidfd = SafePidfdHandle.OpenSelf();
         Every = new IoVec[Pages];
         Alternate = new IoVec[Pages / 2];
@@ -53,11 +53,11 @@ internal sealed class DontNeedPass : IDisposable
     public void Populate()
     {
         Drop();
-        HostMemory.Madvise(Region.Address, Region.Length, MadviseBehavior.MADV_POPULATE_WRITE);
+        HostMemory.Madvise(Region.Address, Region.Length, MemoryAdvice.MADV_POPULATE_WRITE);
     }
 
     /// <summary>Drops the whole buffer: a pass after this has no pages to free, only the calls' fixed cost.</summary>
-    public void Drop() => HostMemory.Madvise(Region.Address, Region.Length, MadviseBehavior.MADV_DONTNEED);
+    public void Drop() => HostMemory.Madvise(Region.Address, Region.Length, MemoryAdvice.MADV_DONTNEED);
 
     /// <summary>process_madvise(DONTNEED) over <paramref name="ranges"/> in calls of <paramref name="vlen"/> ranges.</summary>
     public void Vectors(IoVec[] ranges, int vlen)
@@ -65,7 +65,7 @@ internal sealed class DontNeedPass : IDisposable
         for (var i = 0; i < ranges.Length; i += vlen)
         {
             var slice = new ReadOnlySpan<IoVec>(ranges, i, Math.Min(vlen, ranges.Length - i));
-            if (!HostMemory.TryProcessMadvise(Pidfd, slice, MadviseBehavior.MADV_DONTNEED, 0, out _, out var errno))
+            if (!HostMemory.TryProcessMadvise(Pidfd, slice, MemoryAdvice.MADV_DONTNEED, 0, out _, out var errno))
             {
                 throw new MadviseException("process_madvise(DONTNEED)", errno);
             }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Madvise.Kernel;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Mm;
 
@@ -55,7 +55,7 @@ public static class MetadataFootprint
         var rssBeyondData = ((double)(rss1 - rss0) / resident) - PAGE_SIZE;
 
         // Steady state: once frames have been freed, the allocator's free stack has a slot for each.
-        process.Advise(addr, bytes, Madvise.Kernel.Abi.MadviseBehavior.MADV_DONTNEED);
+        process.Advise(addr, bytes, Madvise.Abi.MemoryAdvice.MADV_DONTNEED);
         process.TouchPages(addr, Pages);
         var managed2 = GC.GetTotalMemory(forceFullCollection: true);
         var rss2 = ResidentBytes();

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Mm;
 

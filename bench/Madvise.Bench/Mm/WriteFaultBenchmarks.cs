@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Madvise.Kernel;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.MadviseBehavior;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.MemoryAdvice;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Mm;
 

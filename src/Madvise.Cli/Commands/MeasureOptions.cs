@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Madvise.Cli.Eval;
 using Madvise.Cli.Report;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Commands;
 
@@ -108,7 +108,7 @@ internal sealed class MeasureOptions
         }
 
         var hintName = parse.GetValue(Hint) ?? "DONTNEED";
-        if (!MadviseBehavior.TryParse(hintName, out var hint))
+        if (!MemoryAdviceNames.TryParse(hintName, out var hint))
         {
             return Fail(error, $"unknown behaviour '{hintName}'");
         }

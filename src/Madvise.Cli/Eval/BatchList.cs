@@ -1,5 +1,5 @@
 using System.Globalization;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 

@@ -1,5 +1,5 @@
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 
@@ -73,8 +73,8 @@ internal sealed unsafe class HostWorkload : IAdviceWorkload
     /// <inheritdoc/>
     public string? Populate()
     {
-        if (Spec.Hint == MadviseBehavior.MADV_GUARD_INSTALL
-            && !HostMemory.TryMadvise(_buffer, (nuint)Spec.Mem, MadviseBehavior.MADV_GUARD_REMOVE, out var errno))
+        if (Spec.Hint == MemoryAdvice.MADV_GUARD_INSTALL
+            && !HostMemory.TryMadvise(_buffer, (nuint)Spec.Mem, MemoryAdvice.MADV_GUARD_REMOVE, out var errno))
         {
             // Without removing them a store into a guard page would raise SIGSEGV in this process.
             return "populate: GUARD_REMOVE " + Errno.Name(errno);

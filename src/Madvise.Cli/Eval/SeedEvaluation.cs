@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 
@@ -29,7 +29,7 @@ internal static class SeedEvaluation
 
     /// <summary>True when <paramref name="spec"/> is the seed's workload (DONTNEED, 256 MiB, 4 KiB units).</summary>
     public static bool Matches(WorkloadSpec spec) =>
-        spec.Hint == MadviseBehavior.MADV_DONTNEED && spec.Mem == 256UL << 20 && spec.Unit == 4096;
+        spec.Hint == MemoryAdvice.MADV_DONTNEED && spec.Mem == 256UL << 20 && spec.Unit == 4096;
 
     /// <summary>The seed's before and after times for <paramref name="batch"/>; false when it was not measured.</summary>
     public static bool TryGet(int batch, out double before, out double after)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
@@ -24,7 +24,7 @@ internal sealed class SimWorkload : IAdviceWorkload
     private const byte FillByte = 0x5A;
 
     /// <summary>The kernel this workload owns.</summary>
-    private readonly Kernel.Kernel _kernel;
+    private readonly Kernel.SimulatedKernel _kernel;
 
     /// <summary>The advising process.</summary>
     private readonly TaskStruct _task;
@@ -49,7 +49,7 @@ internal sealed class SimWorkload : IAdviceWorkload
         var vectorBytes = PageSize.PageAlign((ulong)spec.Units * IoVec.Size);
 
         // Room for the buffer, the array and the writer's pages; frames are committed on first use.
-        _kernel = new Kernel.Kernel(new KernelConfig { Profile = profile, MemoryBytes = spec.Mem + vectorBytes + (8UL << 20) });
+        _kernel = new Kernel.SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = spec.Mem + vectorBytes + (8UL << 20) });
         _task = _kernel.CreateProcess();
         _mm = _task.Mm!;
         _pidfd = Check(Sys.PidfdOpen(_task, _task.Pid, 0), "pidfd_open");
@@ -76,10 +76,10 @@ internal sealed class SimWorkload : IAdviceWorkload
     /// <inheritdoc/>
     public string? Populate()
     {
-        if (Spec.Hint == MadviseBehavior.MADV_GUARD_INSTALL)
+        if (Spec.Hint == MemoryAdvice.MADV_GUARD_INSTALL)
         {
             // Guard markers make every store fault; take them away so the pages can be written again.
-            var r = Sys.Madvise(_task, _buffer, Spec.Mem, MadviseBehavior.MADV_GUARD_REMOVE);
+            var r = Sys.Madvise(_task, _buffer, Spec.Mem, MemoryAdvice.MADV_GUARD_REMOVE);
             if (r < 0)
             {
                 return "populate: GUARD_REMOVE " + Errno.Name((int)-r);

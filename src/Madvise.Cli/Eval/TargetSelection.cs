@@ -1,6 +1,6 @@
 using Madvise.Host;
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 
@@ -18,7 +18,7 @@ internal sealed record TargetSelection(IReadOnlyList<KernelProfile> Profiles, bo
     /// left out, with a note, where it cannot run the workload; asking for <c>host</c> there is an
     /// error. Returns null with <paramref name="error"/> on a usage error.
     /// </summary>
-    public static TargetSelection? Resolve(string target, string? profiles, int hint, out string error)
+    public static TargetSelection? Resolve(string target, string? profiles, MemoryAdvice hint, out string error)
     {
         error = string.Empty;
         if (Array.IndexOf(TargetNames, target.ToLowerInvariant()) < 0)
@@ -93,26 +93,26 @@ internal sealed record TargetSelection(IReadOnlyList<KernelProfile> Profiles, bo
     }
 
     /// <summary>Why the host cannot run the workload at all; null when it can.</summary>
-    private static string? HostUnusable(int hint)
+    private static string? HostUnusable(MemoryAdvice hint)
     {
         if (!OperatingSystem.IsLinux())
         {
             return "the host is not Linux";
         }
 
-        if (hint is MadviseBehavior.MADV_HWPOISON or MadviseBehavior.MADV_SOFT_OFFLINE)
+        if (hint is MemoryAdvice.MADV_HWPOISON or MemoryAdvice.MADV_SOFT_OFFLINE)
         {
             // As root these take real page frames out of service until reboot.
-            return $"MADV_{MadviseBehavior.Name(hint)} would take this machine's memory offline; it runs on the simulated kernel only";
+            return $"MADV_{MemoryAdviceNames.Name(hint)} would take this machine's memory offline; it runs on the simulated kernel only";
         }
 
         return null;
     }
 
     /// <summary>What the host cannot do with <paramref name="hint"/>, probed without touching memory; null when it can do everything.</summary>
-    private static string? HostLimits(int hint)
+    private static string? HostLimits(MemoryAdvice hint)
     {
-        var name = MadviseBehavior.Name(hint);
+        var name = MemoryAdviceNames.Name(hint);
         var madvise = HostKernel.ProbeMadvise(hint);
         if (madvise != 0)
         {

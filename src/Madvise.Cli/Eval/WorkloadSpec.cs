@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 
@@ -10,13 +10,13 @@ namespace Madvise.Cli.Eval;
 /// <param name="Mem">Buffer size in bytes; a multiple of <paramref name="Unit"/>.</param>
 /// <param name="Unit">Bytes per advised range; a multiple of the page size.</param>
 /// <param name="Hint">The madvise behaviour number.</param>
-internal sealed record WorkloadSpec(ulong Mem, ulong Unit, int Hint)
+internal sealed record WorkloadSpec(ulong Mem, ulong Unit, MemoryAdvice Hint)
 {
     /// <summary>Ranges per pass.</summary>
     public int Units => (int)(Mem / Unit);
 
     /// <summary>The behaviour's name without MADV_ (e.g. DONTNEED).</summary>
-    public string HintName => MadviseBehavior.Name(Hint) ?? Hint.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string HintName => MemoryAdviceNames.Name(Hint) ?? ((int)Hint).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Pages of the buffer.</summary>
     public long Pages => (long)(Mem / PageSize.PAGE_SIZE);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Cli.Eval;
 

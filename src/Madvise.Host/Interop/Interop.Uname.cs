@@ -21,7 +21,7 @@ internal static partial class Interop
         /// <summary>Host name.</summary>
         public UtsField NodeName;
 
-        /// <summary>Kernel release, e.g. "6.18.2".</summary>
+        /// <summary>SimulatedKernel release, e.g. "6.18.2".</summary>
         public UtsField Release;
 
         /// <summary>Kernel build version string.</summary>

@@ -5,10 +5,10 @@ namespace Madvise.Kernel.Advice;
 
 // Linux: mm/madvise.c do_madvise() — after the series: validity check, lock, TLB batch,
 // behaviour execution, unlock.
-internal static partial class Madvise
+internal static partial class MadviseCore
 {
     /// <summary>do_madvise(): one madvise() call on <paramref name="mm"/> made by <paramref name="current"/>.</summary>
-    public static long DoMadvise(MmStruct mm, TaskStruct current, ulong start, ulong lenIn, int behavior)
+    public static long DoMadvise(MmStruct mm, TaskStruct current, ulong start, ulong lenIn, MemoryAdvice behavior)
     {
         if (ShouldSkip(mm.Kernel.Config, start, lenIn, behavior, out var error))
         {

@@ -21,7 +21,7 @@ internal sealed class MadviseBehavior
     public TaskStruct Current { get; private set; } = null!;
 
     /// <summary>The MADV_* value.</summary>
-    public int Behavior { get; private set; }
+    public MemoryAdvice Behavior { get; private set; }
 
     /// <summary>The lock held now.</summary>
     public MadviseLockMode LockMode { get; set; }
@@ -56,7 +56,7 @@ internal sealed class MadviseBehavior
     /// <summary>Takes the calling thread's instance, initialised for one call.</summary>
     /// <remarks>The instance stays in the thread-local slot while in use (one thread-local read per
     /// call instead of three accesses); a nested rent gets a new instance.</remarks>
-    public static MadviseBehavior Rent(MmStruct mm, TaskStruct current, int behavior)
+    public static MadviseBehavior Rent(MmStruct mm, TaskStruct current, MemoryAdvice behavior)
     {
         var b = t_pool;
         if (b is null || b._inUse)

@@ -1,12 +1,12 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
 
 // Linux: mm/madvise.c get_lock_mode(), madvise_lock(), madvise_unlock(), madvise_init_tlb() —
 // the first of the pieces the series split do_madvise() into.
-internal static partial class Madvise
+internal static partial class MadviseCore
 {
     /// <summary>get_lock_mode(): the lock <paramref name="b"/>'s behaviour needs under the kernel's profile.</summary>
     public static MadviseLockMode GetLockMode(MadviseBehavior b)

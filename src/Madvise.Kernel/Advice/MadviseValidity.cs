@@ -1,14 +1,14 @@
-using Madvise.Kernel.Abi;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using Madvise.Abi;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
 
 // Linux: mm/madvise.c madvise_behavior_valid(), is_valid_madvise(), madvise_should_skip() —
 // the input validity check the series split out of do_madvise().
-internal static partial class Madvise
+internal static partial class MadviseCore
 {
     /// <summary>madvise_behavior_valid(): the behaviour exists in this kernel's configuration.</summary>
-    public static bool BehaviorValid(KernelConfig config, int behavior) => behavior switch
+    public static bool BehaviorValid(KernelConfig config, MemoryAdvice behavior) => behavior switch
     {
         MADV_DOFORK or MADV_DONTFORK or MADV_NORMAL or MADV_SEQUENTIAL or MADV_RANDOM or MADV_REMOVE
             or MADV_WILLNEED or MADV_DONTNEED or MADV_DONTNEED_LOCKED or MADV_FREE or MADV_COLD
@@ -26,7 +26,7 @@ internal static partial class Madvise
     /// is_valid_madvise(), in Linux's order: the behaviour, then start alignment (so an unaligned
     /// start with length 0 is invalid), then a length that rounds up to 0, then wrap-around.
     /// </summary>
-    public static bool IsValidMadvise(KernelConfig config, ulong start, ulong lenIn, int behavior)
+    public static bool IsValidMadvise(KernelConfig config, ulong start, ulong lenIn, MemoryAdvice behavior)
     {
         if (!BehaviorValid(config, behavior))
         {
@@ -48,7 +48,7 @@ internal static partial class Madvise
     }
 
     /// <summary>madvise_should_skip(): true with -EINVAL for invalid input, true with 0 for an empty range.</summary>
-    public static bool ShouldSkip(KernelConfig config, ulong start, ulong lenIn, int behavior, out long error)
+    public static bool ShouldSkip(KernelConfig config, ulong start, ulong lenIn, MemoryAdvice behavior, out long error)
     {
         if (!IsValidMadvise(config, start, lenIn, behavior))
         {

@@ -1,12 +1,12 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
 
 // Linux: mm/madvise.c madvise_do_behavior(), madvise_walk_vmas(), madvise_vma_behavior() —
 // the behaviour execution the series split out of do_madvise().
-internal static partial class Madvise
+internal static partial class MadviseCore
 {
     /// <summary>
     /// madvise_do_behavior(): runs the behaviour over [start, start + PAGE_ALIGN(lenIn)) with the

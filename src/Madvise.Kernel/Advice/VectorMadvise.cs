@@ -1,11 +1,11 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Advice;
 
 // Linux: mm/madvise.c vector_madvise() — the series' change, and the code before it.
-internal static partial class Madvise
+internal static partial class MadviseCore
 {
     /// <summary>
     /// vector_madvise(): advises every range of <paramref name="iter"/>. Under
@@ -14,7 +14,7 @@ internal static partial class Madvise
     /// that fails with the race-caused restart code is retried after unlocking and relocking.
     /// </summary>
     /// <returns>Bytes of the ranges that completed, if any; else the error of the first failing range (or 0).</returns>
-    public static long VectorMadvise(MmStruct mm, TaskStruct current, ref IovIter iter, int behavior)
+    public static long VectorMadvise(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         var total = iter.Remaining;
         var ret = mm.Kernel.Profile == KernelProfile.PerRangeLock
@@ -25,7 +25,7 @@ internal static partial class Madvise
     }
 
     /// <summary>process_madvise() before the series: do_madvise() once per range.</summary>
-    private static long VectorPerRange(MmStruct mm, TaskStruct current, ref IovIter iter, int behavior)
+    private static long VectorPerRange(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         long ret = 0;
         while (iter.Remaining != 0)
@@ -55,7 +55,7 @@ internal static partial class Madvise
     }
 
     /// <summary>process_madvise() after the series: one lock (and, with BatchedTlb, one TLB batch) for the vector.</summary>
-    private static long VectorBatched(MmStruct mm, TaskStruct current, ref IovIter iter, int behavior)
+    private static long VectorBatched(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         var config = mm.Kernel.Config;
         var b = MadviseBehavior.Rent(mm, current, behavior);

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 
 namespace Madvise.Kernel.Fs;
@@ -17,7 +17,7 @@ internal static class Filemap
     /// new reference for the caller, reading it from the backing store (or zero-filling a shmem
     /// hole) when it is not cached.
     /// </summary>
-    public static int GetPage(Kernel kernel, Inode inode, ulong index)
+    public static int GetPage(SimulatedKernel kernel, Inode inode, ulong index)
     {
         if (index >= inode.PageCount)
         {
@@ -66,7 +66,7 @@ internal static class Filemap
     /// The frame caching page <paramref name="index"/> with a new reference for the caller, or -1
     /// when it is not cached (nothing is read or allocated) or is hardware-poisoned.
     /// </summary>
-    public static int TryGetCached(Kernel kernel, Inode inode, ulong index)
+    public static int TryGetCached(SimulatedKernel kernel, Inode inode, ulong index)
     {
         var cache = inode.Cache;
         lock (cache.Lock)
@@ -82,7 +82,7 @@ internal static class Filemap
     }
 
     /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
-    public static long Populate(Kernel kernel, Inode inode, byte fill)
+    public static long Populate(SimulatedKernel kernel, Inode inode, byte fill)
     {
         var memory = kernel.Memory;
         for (ulong index = 0; index < inode.PageCount; index++)
@@ -112,7 +112,7 @@ internal static class Filemap
         return 0;
     }
 
-    private static void InitCacheFrame(Kernel kernel, Inode inode, ulong index, int pfn, bool dirty)
+    private static void InitCacheFrame(SimulatedKernel kernel, Inode inode, ulong index, int pfn, bool dirty)
     {
         ref var f = ref kernel.Memory.Frame(pfn);
         f.Index = index;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Kernel.Mm;
 

@@ -1,7 +1,7 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.MapFlags;
+using static Madvise.Abi.MapFlags;
 
 namespace Madvise.Kernel.Mm;
 

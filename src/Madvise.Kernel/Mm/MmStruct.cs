@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;
@@ -68,14 +68,14 @@ public sealed partial class MmStruct
     /// <summary>TLB gathers begun and not yet finished on this mm (Linux: tlb_flush_pending). Atomic.</summary>
     private int _tlbFlushPending;
 
-    internal MmStruct(Kernel kernel)
+    internal MmStruct(SimulatedKernel kernel)
     {
         Kernel = kernel;
         Id = Interlocked.Increment(ref s_nextId);
     }
 
     /// <summary>The kernel.</summary>
-    public Kernel Kernel { get; }
+    public SimulatedKernel Kernel { get; }
 
     /// <summary>Unique identifier (tags TLB entries; never reused).</summary>
     public long Id { get; }

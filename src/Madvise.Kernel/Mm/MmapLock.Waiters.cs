@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;

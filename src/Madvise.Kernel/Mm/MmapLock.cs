@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;

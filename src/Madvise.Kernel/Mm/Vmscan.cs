@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Fs;
 
 namespace Madvise.Kernel.Mm;
@@ -16,7 +16,7 @@ internal static class Vmscan
     /// off the LRU with one reference held by the caller (the isolation), which this consumes.
     /// </summary>
     /// <returns>Frames freed.</returns>
-    public static long ReclaimPages(Kernel kernel, ReadOnlySpan<int> isolated)
+    public static long ReclaimPages(SimulatedKernel kernel, ReadOnlySpan<int> isolated)
     {
         long freed = 0;
         foreach (var pfn in isolated)
@@ -31,7 +31,7 @@ internal static class Vmscan
         return freed;
     }
 
-    private static bool ShrinkFolio(Kernel kernel, int pfn)
+    private static bool ShrinkFolio(SimulatedKernel kernel, int pfn)
     {
         var memory = kernel.Memory;
         ref var frame = ref memory.Frame(pfn);
@@ -113,7 +113,7 @@ internal static class Vmscan
     }
 
     /// <summary>Drops the isolation reference of a frame that is now unreferenced; true when it was freed.</summary>
-    private static bool Release(Kernel kernel, int pfn)
+    private static bool Release(SimulatedKernel kernel, int pfn)
     {
         ref var frame = ref kernel.Memory.Frame(pfn);
         var last = Volatile.Read(ref frame.RefCount) == 1;
@@ -121,7 +121,7 @@ internal static class Vmscan
         return last;
     }
 
-    private static bool PutBack(Kernel kernel, int pfn)
+    private static bool PutBack(SimulatedKernel kernel, int pfn)
     {
         kernel.Lru.Add(pfn);
         kernel.Memory.Put(pfn);
@@ -135,7 +135,7 @@ internal static class Vmscan
     /// dirty PTE (the page was written again); <see cref="UnmapMode.Force"/> does not.
     /// </summary>
     /// <returns>True when no PTE maps the frame any more.</returns>
-    public static bool TryUnmap(Kernel kernel, int pfn, int swapSlot, UnmapMode mode)
+    public static bool TryUnmap(SimulatedKernel kernel, int pfn, int swapSlot, UnmapMode mode)
     {
         var memory = kernel.Memory;
         ref var frame = ref memory.Frame(pfn);
@@ -252,9 +252,9 @@ internal static class Vmscan
 
     /// <summary>
     /// Memory pressure: scans the inactive lists (file first, then anonymous) and reclaims up to
-    /// <paramref name="maxPages"/> frames. Used by <see cref="Kernel.Reclaim"/>.
+    /// <paramref name="maxPages"/> frames. Used by <see cref="SimulatedKernel.Reclaim"/>.
     /// </summary>
-    public static long ShrinkInactive(Kernel kernel, long maxPages)
+    public static long ShrinkInactive(SimulatedKernel kernel, long maxPages)
     {
         long freed = 0;
         Span<int> batch = stackalloc int[32];

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 

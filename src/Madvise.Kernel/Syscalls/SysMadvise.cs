@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Advice;
 using Madvise.Kernel.Tasks;
 
@@ -20,7 +20,7 @@ public static partial class Sys
 
         while (true)
         {
-            var ret = Advice.Madvise.DoMadvise(mm, task, start, length, unchecked((int)behavior));
+            var ret = MadviseCore.DoMadvise(mm, task, start, length, (MemoryAdvice)unchecked((int)behavior));
             if (ret != -Errno.ERESTARTNOINTR)
             {
                 return ret;
@@ -32,4 +32,8 @@ public static partial class Sys
             }
         }
     }
+
+    /// <summary>madvise(2) with a typed advice value (same as passing its number).</summary>
+    public static long Madvise(TaskStruct task, ulong start, ulong length, MemoryAdvice advice) =>
+        Madvise(task, start, length, (long)advice);
 }

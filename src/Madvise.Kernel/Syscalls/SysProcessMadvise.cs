@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Advice;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Syscalls;
 
@@ -19,7 +19,11 @@ public static partial class Sys
     /// Argument widths as in Linux: pidfd and behaviour are <c>int</c>, vlen is narrowed to 32
     /// bits, flags is an <c>unsigned int</c>.
     /// </summary>
-    /// <returns>Bytes advised (see <see cref="Advice.Madvise.VectorMadvise"/>), or a negative errno.</returns>
+    /// <returns>Bytes advised (see <see cref="MadviseCore.VectorMadvise"/>), or a negative errno.</returns>
+    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
+    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
+        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
+
     public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, long behavior, ulong flags)
     {
         if ((uint)flags != 0)
@@ -59,7 +63,7 @@ public static partial class Sys
                 return -Errno.EACCES;
             }
 
-            var adv = unchecked((int)behavior);
+            var adv = (MemoryAdvice)unchecked((int)behavior);
             if (remote && adv is not (MADV_COLD or MADV_PAGEOUT or MADV_WILLNEED or MADV_COLLAPSE))
             {
                 return -Errno.EINVAL;
@@ -70,7 +74,7 @@ public static partial class Sys
                 return -Errno.EPERM;
             }
 
-            return Advice.Madvise.VectorMadvise(mm, task, ref iter, adv);
+            return MadviseCore.VectorMadvise(mm, task, ref iter, adv);
         }
         finally
         {

@@ -7,7 +7,7 @@ public sealed class ProcessTable
 {
     private const int FirstPid = 1000;
 
-    private readonly Kernel _kernel;
+    private readonly SimulatedKernel _kernel;
 
     /// <summary>Protects <see cref="_tasks"/> and <see cref="_nextPid"/>.</summary>
     private readonly Lock _lock = new();
@@ -17,7 +17,7 @@ public sealed class ProcessTable
 
     private int _nextPid = FirstPid;
 
-    internal ProcessTable(Kernel kernel) => _kernel = kernel;
+    internal ProcessTable(SimulatedKernel kernel) => _kernel = kernel;
 
     /// <summary>Number of tasks (running and zombie).</summary>
     public int Count

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 
 namespace Madvise.Kernel.Tasks;
@@ -22,7 +22,7 @@ public sealed class TaskStruct
 
     private MmStruct? _mm;
 
-    internal TaskStruct(Kernel kernel, int pid, TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
+    internal TaskStruct(SimulatedKernel kernel, int pid, TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
     {
         Kernel = kernel;
         Pid = pid;
@@ -33,7 +33,7 @@ public sealed class TaskStruct
     }
 
     /// <summary>The kernel this task runs on.</summary>
-    public Kernel Kernel { get; }
+    public SimulatedKernel Kernel { get; }
 
     /// <summary>Process id (also the thread-group id).</summary>
     public int Pid { get; }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 

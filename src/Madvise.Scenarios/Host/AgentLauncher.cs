@@ -52,7 +52,7 @@ internal static class AgentLauncher
         var r = HostSyscalls.SocketPair(out var ours, out var theirs);
         if (r < 0)
         {
-            failure = Kernel.Abi.Errno.Format(r);
+            failure = Abi.Errno.Format(r);
             return null;
         }
 
@@ -64,7 +64,7 @@ internal static class AgentLauncher
         if (pid < 0)
         {
             channel.Dispose();
-            failure = Kernel.Abi.Errno.Format(pid);
+            failure = Abi.Errno.Format(pid);
             return null;
         }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 
@@ -145,13 +145,13 @@ public static class AgentProgram
                 Reply(reply, executor, executor.Munlock(request.U64(), request.U64()));
                 return -1;
             case AgentProtocol.Madvise:
-                Reply(reply, executor, executor.Madvise(request.U64(), request.U64(), request.I32()));
+                Reply(reply, executor, executor.Madvise(request.U64(), request.U64(), (MemoryAdvice)request.I32()));
                 return -1;
             case AgentProtocol.ProcessMadvise:
             {
                 var pidfd = new PidfdReference((PidfdKind)request.U8(), request.I64());
                 var vector = ReadVector(ref request);
-                Reply(reply, executor, executor.ProcessMadvise(pidfd, vector, request.I32(), request.U64()));
+                Reply(reply, executor, executor.ProcessMadvise(pidfd, vector, (MemoryAdvice)request.I32(), request.U64()));
                 return -1;
             }
 

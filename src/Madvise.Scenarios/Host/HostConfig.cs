@@ -1,6 +1,6 @@
 using System.Globalization;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 
@@ -27,7 +27,7 @@ internal static class HostConfig
 
         if (config.MemoryFailure is { } memoryFailure)
         {
-            Compare(differences, "memory_failure", memoryFailure, HostKernel.MadviseAccepts(MadviseBehavior.MADV_HWPOISON));
+            Compare(differences, "memory_failure", memoryFailure, HostKernel.MadviseAccepts(MemoryAdvice.MADV_HWPOISON));
         }
 
         if (config.Thp is { } thp)
@@ -47,7 +47,7 @@ internal static class HostConfig
 
         if (config.Ksm is { } ksm)
         {
-            Compare(differences, "ksm", ksm, HostKernel.MadviseAccepts(MadviseBehavior.MADV_MERGEABLE));
+            Compare(differences, "ksm", ksm, HostKernel.MadviseAccepts(MemoryAdvice.MADV_MERGEABLE));
         }
 
         return differences.Count == 0 ? null : "config differs from the host: " + string.Join(", ", differences);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 
@@ -54,8 +54,8 @@ internal sealed class ScenarioMemoryGuard
     public RangeSet Owned { get; } = new();
 
     /// <summary>True for the behaviours that leave contents and VMAs as they are.</summary>
-    public static bool IsNonDestructive(int behaviour) => behaviour is MadviseBehavior.MADV_WILLNEED or
-        MadviseBehavior.MADV_COLD or MadviseBehavior.MADV_PAGEOUT or MadviseBehavior.MADV_COLLAPSE;
+    public static bool IsNonDestructive(MemoryAdvice behaviour) => behaviour is MemoryAdvice.MADV_WILLNEED or
+        MemoryAdvice.MADV_COLD or MemoryAdvice.MADV_PAGEOUT or MemoryAdvice.MADV_COLLAPSE;
 
     /// <summary>Records a successful mmap of <paramref name="length"/> bytes at <paramref name="address"/>.</summary>
     public void Mapped(ulong address, ulong length) => Owned.Add(address, address + PageSize.PageAlign(length));
@@ -101,7 +101,7 @@ internal sealed class ScenarioMemoryGuard
     }
 
     /// <summary>madvise(2) of <paramref name="behaviour"/>.</summary>
-    public string? CheckMadvise(ulong address, ulong length, int behaviour)
+    public string? CheckMadvise(ulong address, ulong length, MemoryAdvice behaviour)
     {
         if (IsNonDestructive(behaviour) || !HostKernel.MadviseAccepts(behaviour))
         {
@@ -118,7 +118,7 @@ internal sealed class ScenarioMemoryGuard
     /// MAX_RW_COUNT), then the iovecs in order as vector_madvise walks them (an iovec the kernel
     /// rejects as invalid ends the walk, a zero-length one is skipped).
     /// </summary>
-    public string? CheckProcessMadviseSelf(ReadOnlySpan<IoVec> entries, ulong vlen, int behaviour, ulong flags)
+    public string? CheckProcessMadviseSelf(ReadOnlySpan<IoVec> entries, ulong vlen, MemoryAdvice behaviour, ulong flags)
     {
         // Linux: mm/madvise.c process_madvise(), lib/iov_iter.c __import_iovec().
         var segments = (uint)vlen;
@@ -232,6 +232,6 @@ internal sealed class ScenarioMemoryGuard
         return null;
     }
 
-    private static string BehaviourName(int behaviour) =>
-        MadviseBehavior.Name(behaviour) ?? behaviour.ToString(CultureInfo.InvariantCulture);
+    private static string BehaviourName(MemoryAdvice behaviour) =>
+        MemoryAdviceNames.Name(behaviour) ?? ((int)behaviour).ToString(CultureInfo.InvariantCulture);
 }

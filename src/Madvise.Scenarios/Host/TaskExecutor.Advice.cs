@@ -1,5 +1,5 @@
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 
@@ -13,7 +13,7 @@ internal sealed partial class TaskExecutor
     /// NULL pointer with vlen 0, <c>seq</c> builds at most <see cref="MaxBuiltIovecs"/> entries
     /// but passes COUNT as vlen, <c>badptr</c> passes a page that was mapped and unmapped.
     /// </summary>
-    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, int behaviour, ulong flags)
+    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags)
     {
         long fd;
         switch (pidfd.Kind)

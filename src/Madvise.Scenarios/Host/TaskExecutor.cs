@@ -1,5 +1,5 @@
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Host;
 
@@ -165,7 +165,7 @@ internal sealed partial class TaskExecutor : IDisposable
         Refuse(_guard.CheckLockRange("munlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Munlock(addr, length);
 
     /// <summary>madvise(2).</summary>
-    public long Madvise(ulong addr, ulong length, int behaviour) =>
+    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) =>
         Refuse(_guard.CheckMadvise(addr, length, behaviour)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, behaviour);
 
     /// <summary>mincore(2).</summary>

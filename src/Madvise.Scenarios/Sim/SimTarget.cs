@@ -3,7 +3,7 @@ using Madvise.Kernel;
 namespace Madvise.Scenarios.Sim;
 
 /// <summary>
-/// The <c>sim</c> scenario target: every step runs on a <see cref="Kernel.Kernel"/> created for
+/// The <c>sim</c> scenario target: every step runs on a <see cref="SimulatedKernel.SimulatedKernel"/> created for
 /// the file, with the profile given at construction and the <c>config</c> step's settings.
 /// </summary>
 /// <remarks>
@@ -22,7 +22,7 @@ public sealed class SimTarget : IScenarioTarget
 {
     private readonly KernelProfile _profile;
 
-    private Kernel.Kernel _kernel;
+    private Kernel.SimulatedKernel _kernel;
 
     private readonly SimTask _self;
 
@@ -30,7 +30,7 @@ public sealed class SimTarget : IScenarioTarget
     public SimTarget(KernelProfile profile = KernelProfile.PerVmaLock)
     {
         _profile = profile;
-        _kernel = new Kernel.Kernel(KernelConfig.Default with { Profile = profile });
+        _kernel = new Kernel.SimulatedKernel(KernelConfig.Default with { Profile = profile });
         _self = new SimTask("self", _kernel.CreateProcess());
     }
 
@@ -38,7 +38,7 @@ public sealed class SimTarget : IScenarioTarget
     public string Name => "sim";
 
     /// <summary>The simulated kernel (for tests and tools).</summary>
-    public Kernel.Kernel Kernel => _kernel;
+    public Kernel.SimulatedKernel Kernel => _kernel;
 
     /// <inheritdoc/>
     public ITargetTask Self => _self;
@@ -77,7 +77,7 @@ public sealed class SimTarget : IScenarioTarget
         }
 
         _kernel.Dispose();
-        _kernel = new Kernel.Kernel(c);
+        _kernel = new Kernel.SimulatedKernel(c);
         _self.Rebind(_kernel.CreateProcess());
         return null;
     }

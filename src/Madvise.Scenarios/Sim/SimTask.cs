@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
+using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 
@@ -90,9 +91,9 @@ internal sealed class SimTask : ITargetTask
 
     public long Munlock(ulong addr, ulong length) => Sys.Munlock(Task, addr, length);
 
-    public long Madvise(ulong addr, ulong length, int behaviour) => Sys.Madvise(Task, addr, length, behaviour);
+    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) => Sys.Madvise(Task, addr, length, behaviour);
 
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, int behaviour, ulong flags)
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags)
     {
         long fd;
         switch (pidfd)

@@ -6,7 +6,7 @@ namespace Madvise.Scenarios.Steps;
 /// <param name="Behavior">The behaviour number passed to the kernel.</param>
 /// <param name="BehaviorText">The behaviour as printed: its name in upper case without <c>MADV_</c>, or the number as written.</param>
 /// <param name="Flags">The flags argument (modulo 2^64; 0 when absent).</param>
-public sealed record PmadviseStep(PidfdExpression Pidfd, VectorExpression Vector, int Behavior, string BehaviorText, ulong Flags) : Step
+public sealed record PmadviseStep(PidfdExpression Pidfd, VectorExpression Vector, MemoryAdvice Behavior, string BehaviorText, ulong Flags) : Step
 {
     /// <inheritdoc/>
     public override string Keyword => "pmadvise";

@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using static Madvise.Host.Tests.Batcher.RegionPages;
 
 namespace Madvise.Host.Tests.Batcher;
@@ -23,7 +23,7 @@ public sealed class AdviceBatcherFallbackTests
         using var region = Create(12);
         Fill(region);
         var syscalls = new ScriptedSyscalls { ProcessMadviseAlwaysErrno = errno };
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         AddPages(batcher, region, EveryOther[..3]);
 
         Assert.Equal(3 * P, batcher.Flush());
@@ -51,7 +51,7 @@ public sealed class AdviceBatcherFallbackTests
         using var region = Create(12);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, UseProcessMadvise = false, MaxBytesPerCall = 2 * (nuint)P });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, UseProcessMadvise = false, MaxBytesPerCall = 2 * (nuint)P });
         Assert.Equal(-1, batcher.PidfdNumberForTests);
         Assert.False(batcher.UsesProcessMadvise);
         Assert.Equal(0, batcher.FallbackErrno);
@@ -76,7 +76,7 @@ public sealed class AdviceBatcherFallbackTests
         Fill(region);
         HostMemory.Mlock(At(region, 1), (nuint)P);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         batcher.Add(At(region, 1), (nuint)P);
         batcher.Add(At(region, 3), (nuint)P);
 
@@ -109,7 +109,7 @@ public sealed class AdviceBatcherFallbackTests
         using var region = Create(12);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         AddPages(batcher, region, EveryOther);
 
         long advised = 0;

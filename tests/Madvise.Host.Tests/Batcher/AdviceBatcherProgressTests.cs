@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using static Madvise.Host.Tests.Batcher.RegionPages;
 
 namespace Madvise.Host.Tests.Batcher;
@@ -19,7 +19,7 @@ public sealed class AdviceBatcherProgressTests
         var syscalls = new ScriptedSyscalls();
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Partial(4));
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Partial(3));
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         var pages = new[] { 0, 2, 4, 6, 8, 10, 12, 14, 16, 18 };
         foreach (var page in pages)
         {
@@ -45,7 +45,7 @@ public sealed class AdviceBatcherProgressTests
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Fail(Errno.EAGAIN));
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Partial(1));
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Fail(Errno.EAGAIN));
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxTransientRetries = 2 });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxTransientRetries = 2 });
         batcher.Add(At(region, 0), (nuint)P);
         batcher.Add(At(region, 2), (nuint)P);
         batcher.Add(At(region, 4), (nuint)P);
@@ -70,7 +70,7 @@ public sealed class AdviceBatcherProgressTests
             syscalls.ProcessMadviseScript.Enqueue(Scripted.Fail(Errno.EAGAIN));
         }
 
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxTransientRetries = 2 });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxTransientRetries = 2 });
         batcher.Add(At(region, 0), (nuint)P);
         batcher.Add(At(region, 2), 2 * (nuint)P);
 
@@ -96,7 +96,7 @@ public sealed class AdviceBatcherProgressTests
         var syscalls = new ScriptedSyscalls();
         syscalls.ProcessMadviseScript.Enqueue(new Scripted(0));
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Fail(Errno.ENOMEM));
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxBytesPerCall = 4 * (nuint)P });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxBytesPerCall = 4 * (nuint)P });
         batcher.Add(region.Address, region.Length);
 
         var e = Assert.Throws<MadviseException>(() => batcher.Flush());
@@ -129,7 +129,7 @@ public sealed class AdviceBatcherProgressTests
         Fill(region);
         HostMemory.Mlock(At(region, 10), (nuint)P);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         for (var page = 0; page < 20; page += 2)
         {
             batcher.Add(At(region, page), (nuint)P);
@@ -159,7 +159,7 @@ public sealed class AdviceBatcherProgressTests
         var syscalls = new ScriptedSyscalls();
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Partial(1));
         syscalls.ProcessMadviseScript.Enqueue(Scripted.Fail(Errno.ENOMEM));
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         batcher.Add(At(region, 0), (nuint)P);
         batcher.Add(At(region, 2), (nuint)P);
         batcher.Add(At(region, 4), (nuint)P);

@@ -1,6 +1,6 @@
 using CsCheck;
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using static Madvise.Host.Tests.Batcher.RegionPages;
 
 namespace Madvise.Host.Tests.Batcher;
@@ -38,7 +38,7 @@ public sealed class AdviceBatcherPropertyTests
                 MaxBytesPerCall = capped ? (nuint)(maxPages * P) : (nuint)IoVec.MAX_RW_COUNT,
                 InitialCapacity = 2,
             };
-            using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, options);
+            using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, options);
 
             var model = new bool[Pages];
             foreach (var (page, length) in adds)

@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using static Madvise.Host.Tests.Batcher.RegionPages;
 
 namespace Madvise.Host.Tests.Batcher;
@@ -21,7 +21,7 @@ public sealed class AdviceBatcherTests
         using var region = Create(16);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 
         batcher.Add(At(region, 11), (nuint)P);
         batcher.Add(At(region, 6), 2 * (nuint)P);
@@ -49,7 +49,7 @@ public sealed class AdviceBatcherTests
         using var region = Create(Pages);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 
         for (var page = 0; page < Pages; page++)
         {
@@ -70,7 +70,7 @@ public sealed class AdviceBatcherTests
         using var region = Create(Pages);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 
         // Descending, so the batcher has to sort.
         var dropped = new bool[Pages];
@@ -92,7 +92,7 @@ public sealed class AdviceBatcherTests
         using var region = Create(20);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxRangesPerCall = 3 });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls, MaxRangesPerCall = 3 });
         for (var page = 0; page < 20; page += 2)
         {
             batcher.Add(At(region, page), (nuint)P);
@@ -119,7 +119,7 @@ public sealed class AdviceBatcherTests
         Fill(region);
         var syscalls = new ScriptedSyscalls();
         var options = new AdviceBatcherOptions { Syscalls = syscalls, MaxBytesPerCall = (nuint)(4 * P) + 100 };
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, options);
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, options);
         batcher.Add(At(region, 0), (nuint)P);
         batcher.Add(At(region, 2), 2 * (nuint)P);
         batcher.Add(At(region, 5), 3 * (nuint)P);
@@ -137,7 +137,7 @@ public sealed class AdviceBatcherTests
     {
         using var region = Create(8);
         Fill(region);
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_FREE);
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_FREE);
         batcher.Add(region.Address, region.Length);
         Assert.Equal(8 * P, batcher.Flush());
 
@@ -172,7 +172,7 @@ public sealed class AdviceBatcherTests
         using var region = Create(4);
         Fill(region);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 
         batcher.Add(At(region, 1), 0);
         batcher.Add(region.Address + (nint)region.Length, 0);
@@ -191,18 +191,18 @@ public sealed class AdviceBatcherTests
     public void OptionsOutOfRangeAreRefused()
     {
         using var region = Create(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = IoVec.UIO_MAXIOV + 1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { MaxBytesPerCall = (nuint)P - 1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { MaxTransientRetries = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { InitialCapacity = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = IoVec.UIO_MAXIOV + 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { MaxBytesPerCall = (nuint)P - 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { MaxTransientRetries = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { InitialCapacity = 0 }));
     }
 
     [Fact]
     public void ADisposedBatcherRefusesWork()
     {
         using var region = Create(1);
-        var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED);
+        var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED);
         batcher.Add(region.Address, (nuint)P);
         batcher.Dispose();
         batcher.Dispose();
@@ -218,7 +218,7 @@ public sealed class AdviceBatcherTests
     {
         const int Pages = 256;
         using var region = Create(Pages);
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = 16 });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { MaxRangesPerCall = 16 });
 
         void Round()
         {
@@ -261,7 +261,7 @@ public sealed class AdviceBatcherTests
     {
         using var region = Create(4096);
         Fill(region);
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED,
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED,
             new AdviceBatcherOptions { MaxRangesPerCall = 64 });
         for (nint offset = 0; offset < 16 << 20; offset += 2 * 4096)
         {

@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Batcher;
 

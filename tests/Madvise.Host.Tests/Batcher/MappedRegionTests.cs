@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using static Madvise.Host.Tests.Batcher.RegionPages;
 
 namespace Madvise.Host.Tests.Batcher;
@@ -75,10 +75,10 @@ public sealed class MappedRegionTests
         Fill(mapping);
         using var region = new MappedRegion(At(mapping, 1), (nuint)P, ownsHandle: false);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 
-        Assert.Throws<ArgumentException>(() => region.Advise(At(mapping, 2), (nuint)P, MadviseBehavior.MADV_DONTNEED));
-        Assert.Throws<ArgumentException>(() => region.Advise(At(mapping, 0), 2 * (nuint)P, MadviseBehavior.MADV_DONTNEED));
+        Assert.Throws<ArgumentException>(() => region.Advise(At(mapping, 2), (nuint)P, MemoryAdvice.MADV_DONTNEED));
+        Assert.Throws<ArgumentException>(() => region.Advise(At(mapping, 0), 2 * (nuint)P, MemoryAdvice.MADV_DONTNEED));
         Assert.Throws<ArgumentException>(() => batcher.Add(At(mapping, 1), 2 * (nuint)P));
         Assert.Throws<ArgumentException>(() => batcher.Add(At(mapping, 0), (nuint)P));
         Assert.Throws<ArgumentException>(() => batcher.Add(At(mapping, 1) + 1, 1));
@@ -98,7 +98,7 @@ public sealed class MappedRegionTests
     {
         var region = Create(2);
         var syscalls = new ScriptedSyscalls();
-        using var batcher = new AdviceBatcher(region, MadviseBehavior.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
+        using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
         batcher.Add(region.Address, (nuint)P);
 
         region.Dispose();
@@ -114,10 +114,10 @@ public sealed class MappedRegionTests
     {
         using var region = Create(3);
         Fill(region);
-        region.Advise(At(region, 1), (nuint)P, MadviseBehavior.MADV_DONTNEED);
+        region.Advise(At(region, 1), (nuint)P, MemoryAdvice.MADV_DONTNEED);
         AssertDropped(region, Flags(3, 1));
 
-        var e = Assert.Throws<MadviseException>(() => region.Advise(region.Address, (nuint)P, 999));
+        var e = Assert.Throws<MadviseException>(() => region.Advise(region.Address, (nuint)P, (MemoryAdvice)999));
         Assert.Equal(Errno.EINVAL, e.Errno);
     }
 }

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Batcher;
 
@@ -15,7 +15,7 @@ internal static class RegionPages
     public static MappedRegion Create(int pages)
     {
         var region = MappedRegion.Allocate((nuint)(pages * P));
-        region.Advise(region.Address, region.Length, MadviseBehavior.MADV_NOHUGEPAGE);
+        region.Advise(region.Address, region.Length, MemoryAdvice.MADV_NOHUGEPAGE);
         return region;
     }
 

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Batcher;
 
@@ -28,7 +28,7 @@ internal sealed class ScriptedSyscalls : IAdviceSyscalls
     public int Calls => ProcessMadviseCalls.Count + MadviseCalls.Count;
 
     /// <inheritdoc/>
-    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, int behaviour)
+    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice behaviour)
     {
         long r;
         if (ProcessMadviseAlwaysErrno != 0)
@@ -51,7 +51,7 @@ internal sealed class ScriptedSyscalls : IAdviceSyscalls
     }
 
     /// <inheritdoc/>
-    public long Madvise(ulong address, ulong length, int behaviour)
+    public long Madvise(ulong address, ulong length, MemoryAdvice behaviour)
     {
         var errno = MadviseScript.TryDequeue(out var e) ? e : 0;
         var r = errno != 0 ? -errno : HostSyscalls.Madvise(address, length, behaviour);

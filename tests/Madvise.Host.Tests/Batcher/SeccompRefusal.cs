@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Batcher;
 

@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Bindings;
 
@@ -26,22 +26,22 @@ public sealed class HostKernelTests
     [Fact]
     public void MadviseProbeKnowsValidFromInvalidBehaviours()
     {
-        Assert.True(HostKernel.MadviseAccepts(MadviseBehavior.MADV_DONTNEED));
-        Assert.True(HostKernel.MadviseAccepts(MadviseBehavior.MADV_COLD));
-        Assert.False(HostKernel.MadviseAccepts(5));
-        Assert.False(HostKernel.MadviseAccepts(999));
-        Assert.Equal(Errno.EINVAL, HostKernel.ProbeMadvise(-1));
+        Assert.True(HostKernel.MadviseAccepts(MemoryAdvice.MADV_DONTNEED));
+        Assert.True(HostKernel.MadviseAccepts(MemoryAdvice.MADV_COLD));
+        Assert.False(HostKernel.MadviseAccepts((MemoryAdvice)5));
+        Assert.False(HostKernel.MadviseAccepts((MemoryAdvice)999));
+        Assert.Equal(Errno.EINVAL, HostKernel.ProbeMadvise((MemoryAdvice)(-1)));
     }
 
     [ProcessMadviseFact]
     public void ProcessMadviseProbeFollowsTheKernelVersion()
     {
         Assert.True(HostKernel.ProcessMadviseAvailable);
-        Assert.True(HostKernel.ProcessMadviseAccepts(MadviseBehavior.MADV_COLD));
-        Assert.Equal(Errno.EINVAL, HostKernel.ProbeProcessMadvise(999));
+        Assert.True(HostKernel.ProcessMadviseAccepts(MemoryAdvice.MADV_COLD));
+        Assert.Equal(Errno.EINVAL, HostKernel.ProbeProcessMadvise((MemoryAdvice)999));
 
         // 6.13 unrestricted process_madvise on the own process: every behaviour is accepted.
-        Assert.Equal(HostKernel.Version >= new Version(6, 13), HostKernel.ProcessMadviseAccepts(MadviseBehavior.MADV_DONTNEED));
+        Assert.Equal(HostKernel.Version >= new Version(6, 13), HostKernel.ProcessMadviseAccepts(MemoryAdvice.MADV_DONTNEED));
         Assert.Equal(HostKernel.Version >= new Version(6, 15), HostKernel.PidfdSelfSupported);
     }
 

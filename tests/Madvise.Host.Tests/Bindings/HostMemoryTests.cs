@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Bindings;
 
@@ -25,7 +25,7 @@ public sealed unsafe class HostMemoryTests
             HostMemory.Mincore(a, 4 * P, vec);
             Assert.Equal([1, 1, 1, 1], Residency(vec));
 
-            HostMemory.Madvise(a + (nint)P, 2 * P, MadviseBehavior.MADV_DONTNEED);
+            HostMemory.Madvise(a + (nint)P, 2 * P, MemoryAdvice.MADV_DONTNEED);
 
             HostMemory.Mincore(a, 4 * P, vec);
             Assert.Equal([1, 0, 0, 1], Residency(vec));
@@ -44,10 +44,10 @@ public sealed unsafe class HostMemoryTests
         var a = HostMemory.Mmap(0, P, RW, PrivateAnon);
         try
         {
-            Assert.False(HostMemory.TryMadvise(a + 1, P, MadviseBehavior.MADV_DONTNEED, out var errno));
+            Assert.False(HostMemory.TryMadvise(a + 1, P, MemoryAdvice.MADV_DONTNEED, out var errno));
             Assert.Equal(Errno.EINVAL, errno);
 
-            var e = Assert.Throws<MadviseException>(() => HostMemory.Madvise(a + 1, P, MadviseBehavior.MADV_DONTNEED));
+            var e = Assert.Throws<MadviseException>(() => HostMemory.Madvise(a + 1, P, MemoryAdvice.MADV_DONTNEED));
             Assert.IsAssignableFrom<IOException>(e);
             Assert.Equal(Errno.EINVAL, e.Errno);
             Assert.Equal(Errno.EINVAL, e.HResult);
@@ -68,9 +68,9 @@ public sealed unsafe class HostMemoryTests
         HostMemory.Munmap(a + (nint)P, P);
         try
         {
-            Assert.False(HostMemory.TryMadvise(a, 2 * P, MadviseBehavior.MADV_COLD, out var errno));
+            Assert.False(HostMemory.TryMadvise(a, 2 * P, MemoryAdvice.MADV_COLD, out var errno));
             Assert.Equal(Errno.ENOMEM, errno);
-            Assert.False(HostMemory.TryMadvise(a, P, 999, out errno));
+            Assert.False(HostMemory.TryMadvise(a, P, (MemoryAdvice)999, out errno));
             Assert.Equal(Errno.EINVAL, errno);
         }
         finally
@@ -89,7 +89,7 @@ public sealed unsafe class HostMemoryTests
             using var pidfd = SafePidfdHandle.OpenSelf();
             ReadOnlySpan<IoVec> ranges = [new IoVec((ulong)a, P), new IoVec((ulong)a + (2 * P), 2 * P - 1)];
 
-            var advised = HostMemory.ProcessMadvise(pidfd, ranges, MadviseBehavior.MADV_DONTNEED);
+            var advised = HostMemory.ProcessMadvise(pidfd, ranges, MemoryAdvice.MADV_DONTNEED);
 
             Assert.Equal((long)(3 * P) - 1, advised);
             Span<byte> vec = stackalloc byte[4];
@@ -110,14 +110,14 @@ public sealed unsafe class HostMemoryTests
         {
             using var pidfd = SafePidfdHandle.OpenSelf();
             ReadOnlySpan<IoVec> badFirst = [new IoVec((ulong)a + 1, P), new IoVec((ulong)a, P)];
-            Assert.False(HostMemory.TryProcessMadvise(pidfd, badFirst, MadviseBehavior.MADV_COLD, 0, out _, out var errno));
+            Assert.False(HostMemory.TryProcessMadvise(pidfd, badFirst, MemoryAdvice.MADV_COLD, 0, out _, out var errno));
             Assert.Equal(Errno.EINVAL, errno);
 
             ReadOnlySpan<IoVec> badSecond = [new IoVec((ulong)a, P), new IoVec((ulong)a + 1, P)];
-            Assert.True(HostMemory.TryProcessMadvise(pidfd, badSecond, MadviseBehavior.MADV_COLD, 0, out var advised, out _));
+            Assert.True(HostMemory.TryProcessMadvise(pidfd, badSecond, MemoryAdvice.MADV_COLD, 0, out var advised, out _));
             Assert.Equal((long)P, advised);
 
-            Assert.False(HostMemory.TryProcessMadvise(pidfd, badSecond, MadviseBehavior.MADV_COLD, 1, out _, out errno));
+            Assert.False(HostMemory.TryProcessMadvise(pidfd, badSecond, MemoryAdvice.MADV_COLD, 1, out _, out errno));
             Assert.Equal(Errno.EINVAL, errno);
         }
         finally
@@ -133,7 +133,7 @@ public sealed unsafe class HostMemoryTests
         try
         {
             ReadOnlySpan<IoVec> range = [new IoVec((ulong)a, P)];
-            Assert.True(HostMemory.TryProcessMadvise(PidfdConstants.PIDFD_SELF_THREAD_GROUP, range, MadviseBehavior.MADV_DONTNEED, 0, out var advised, out _));
+            Assert.True(HostMemory.TryProcessMadvise(PidfdConstants.PIDFD_SELF_THREAD_GROUP, range, MemoryAdvice.MADV_DONTNEED, 0, out var advised, out _));
             Assert.Equal((long)P, advised);
         }
         finally
@@ -201,9 +201,9 @@ public sealed unsafe class HostMemoryTests
             Span<byte> vec = stackalloc byte[2];
             HostMemory.Mincore(a, 2 * P, vec);
             Assert.Equal([1, 1], Residency(vec));
-            Assert.False(HostMemory.TryMadvise(a, P, MadviseBehavior.MADV_DONTNEED, out errno));
+            Assert.False(HostMemory.TryMadvise(a, P, MemoryAdvice.MADV_DONTNEED, out errno));
             Assert.Equal(Errno.EINVAL, errno);
-            HostMemory.Madvise(a, P, MadviseBehavior.MADV_DONTNEED_LOCKED);
+            HostMemory.Madvise(a, P, MemoryAdvice.MADV_DONTNEED_LOCKED);
             HostMemory.Munlock(a, 2 * P);
         }
         finally

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Host.Tests.Bindings;
 
@@ -51,7 +51,7 @@ public sealed class ProcMapsTests
         var a = HostMemory.Mmap(0, 4 * p, Rw, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS);
         try
         {
-            HostMemory.Madvise(a, p, MadviseBehavior.MADV_DONTFORK);
+            HostMemory.Madvise(a, p, MemoryAdvice.MADV_DONTFORK);
             HostMemory.Mprotect(a + (nint)(3 * p), p, Prot.PROT_READ);
 
             var maps = ProcMaps.ReadMaps();

@@ -1,5 +1,5 @@
 using Madvise.Host;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios.Host;
 
 namespace Madvise.Host.Tests.Shared;

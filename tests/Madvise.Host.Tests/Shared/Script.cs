@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios;
 
 namespace Madvise.Host.Tests.Shared;

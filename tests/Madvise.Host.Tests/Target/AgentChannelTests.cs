@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios.Host;
 
 namespace Madvise.Host.Tests.Target;

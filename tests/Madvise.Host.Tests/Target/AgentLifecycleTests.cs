@@ -1,6 +1,6 @@
 using System.Globalization;
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Host;
 using static Madvise.Host.Tests.Shared.ScriptContext;
@@ -82,9 +82,9 @@ public sealed class AgentLifecycleTests
         };
         var host = new ScenarioConfig(
             HostKernel.SwapTotalKiB() == 0 ? 0UL : 64UL << 20,
-            HostKernel.MadviseAccepts(MadviseBehavior.MADV_HWPOISON),
+            HostKernel.MadviseAccepts(MemoryAdvice.MADV_HWPOISON),
             thp,
-            HostKernel.MadviseAccepts(MadviseBehavior.MADV_MERGEABLE));
+            HostKernel.MadviseAccepts(MemoryAdvice.MADV_MERGEABLE));
 
         Assert.Null(target.Configure(host));
         Assert.Null(target.Configure(new ScenarioConfig(null, null, null, null)));

@@ -1,9 +1,9 @@
 using Madvise.Host.Tests.Shared;
 using Madvise.Scenarios;
 using static Madvise.Host.Tests.Shared.ScriptContext;
-using static Madvise.Kernel.Abi.MadviseBehavior;
-using static Madvise.Kernel.Abi.MapFlags;
-using static Madvise.Kernel.Abi.Prot;
+using static Madvise.Abi.MemoryAdvice;
+using static Madvise.Abi.MapFlags;
+using static Madvise.Abi.Prot;
 
 namespace Madvise.Host.Tests.Target;
 
@@ -82,7 +82,7 @@ public static class HostScripts
         .Step("pmadvise -1 [A 1p] COLD", "-EBADF", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Raw(-1), List((c.A("A"), P)), MADV_COLD, 0)))
         .Step("pmadvise -20000 [A 1p] COLD", "-EBADF", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Raw(-20000), List((c.A("A"), P)), MADV_COLD, 0)))
         .Step("pmadvise 9999 [A 1p] COLD", "-EBADF", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Raw(9999), List((c.A("A"), P)), MADV_COLD, 0)))
-        .Step("pmadvise self [A 1p] 999", "-EINVAL", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Self(), List((c.A("A"), P)), 999, 0)))
+        .Step("pmadvise self [A 1p] 999", "-EINVAL", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Self(), List((c.A("A"), P)), (MemoryAdvice)999, 0)))
         .Step("pmadvise self [A 1p; A+1 1p] DONTNEED", "4096", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Self(), List((c.A("A"), P), (c.A("A", 1), P)), MADV_DONTNEED, 0)))
         .Step("munmap A+14p 2p", "0", c => Format(c.Self.Munmap(c.A("A", 14 * P), 2 * P)))
         .Step("pmadvise self [A+12p 4p; A 1p] DONTNEED", "-ENOMEM", c => Format(c.Self.ProcessMadvise(new PidfdArgument.Self(), List((c.A("A", 12 * P), 4 * P), (c.A("A"), P)), MADV_DONTNEED, 0)))

@@ -1,5 +1,5 @@
 using Madvise.Host.Tests.Shared;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Host;
 using static Madvise.Host.Tests.Shared.ScriptContext;
@@ -46,9 +46,9 @@ public sealed unsafe class MemoryGuardTests : IDisposable
     {
         AssertRefused(Self.Munmap(Foreign, P), "munmap");
         AssertRefused(Self.Mprotect(Foreign, 4 * P, Prot.PROT_NONE), "mprotect");
-        AssertRefused(Self.Madvise(Foreign, 4 * P, MadviseBehavior.MADV_DONTNEED), "madvise DONTNEED");
-        AssertRefused(Self.Madvise(Foreign + P, P, MadviseBehavior.MADV_GUARD_INSTALL), "madvise GUARD_INSTALL");
-        AssertRefused(Self.Madvise(Foreign, P, MadviseBehavior.MADV_DONTFORK), "madvise DONTFORK");
+        AssertRefused(Self.Madvise(Foreign, 4 * P, MemoryAdvice.MADV_DONTNEED), "madvise DONTNEED");
+        AssertRefused(Self.Madvise(Foreign + P, P, MemoryAdvice.MADV_GUARD_INSTALL), "madvise GUARD_INSTALL");
+        AssertRefused(Self.Madvise(Foreign, P, MemoryAdvice.MADV_DONTFORK), "madvise DONTFORK");
         AssertRefused(Self.Mlock(Foreign + 1, 1), "mlock");
         AssertRefused(Self.Munlock(Foreign, P), "munlock");
         AssertRefused(Self.Write(Foreign + 100, 1, 0), "write");
@@ -66,20 +66,20 @@ public sealed unsafe class MemoryGuardTests : IDisposable
         Assert.Equal(0, Self.Mmap(0, 2 * P, RW, PrivateAnon, null, 0, out var mine));
         var both = new VectorArgument.List([(mine, P), (Foreign, P)]);
 
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), both, MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), both, MadviseBehavior.MADV_FREE, 0), "pmadvise FREE");
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, P, 2), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), both, MemoryAdvice.MADV_FREE, 0), "pmadvise FREE");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, P, 2), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
         Assert.Equal(0, Self.OpenPidfd(Self, out var own));
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Named(own!), both, MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Named(own!), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
 
         // Non-destructive behaviours, and iovecs the kernel rejects before the foreign one, pass.
-        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MadviseBehavior.MADV_COLD, 0));
-        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MadviseBehavior.MADV_PAGEOUT, 0));
+        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_COLD, 0));
+        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_PAGEOUT, 0));
         var unalignedFirst = new VectorArgument.List([(mine + 1, P), (Foreign, P)]);
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), unalignedFirst, MadviseBehavior.MADV_DONTNEED, 0));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, MadviseBehavior.MADV_DONTNEED, 1));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, 999, 0));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, 0, 1025), MadviseBehavior.MADV_DONTNEED, 0));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), unalignedFirst, MemoryAdvice.MADV_DONTNEED, 0));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_DONTNEED, 1));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, (MemoryAdvice)999, 0));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, 0, 1025), MemoryAdvice.MADV_DONTNEED, 0));
         Assert.Equal(-1, new Span<byte>((void*)_foreign, (int)(4 * P)).IndexOfAnyExcept((byte)0x5a));
     }
 
@@ -96,22 +96,22 @@ public sealed unsafe class MemoryGuardTests : IDisposable
             *(byte*)after = 0x77;
 
             // One iovec is capped to MAX_RW_COUNT before anything: it stays inside G.
-            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, 1UL << 40)]), MadviseBehavior.MADV_DONTNEED, 0));
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, 1UL << 40)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // Several: the running total is capped, so the second (which as written would run past G
             // into the foreign page) covers only its first two pages.
-            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, IoVec.MAX_RW_COUNT - (2 * P)), (g + (4 * P), size)]), MadviseBehavior.MADV_DONTNEED, 0));
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, IoVec.MAX_RW_COUNT - (2 * P)), (g + (4 * P), size)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // Without the cap the range would reach the foreign page.
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size - P, 2 * P)]), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size - P, 2 * P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
 
             // A negative length anywhere is EINVAL before any iovec is advised.
-            Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P), (g, 0x8000_0000_0000_0000)]), MadviseBehavior.MADV_DONTNEED, 0));
+            Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P), (g, 0x8000_0000_0000_0000)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // vlen and flags are 32-bit in the kernel: 2^32 + 1 entries is one entry, flags 2^32 is 0.
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g + size, P, 0, (1UL << 32) + 1), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P)]), MadviseBehavior.MADV_DONTNEED, 1UL << 32), "pmadvise DONTNEED");
-            Assert.Equal((long)P, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g, P, 0, (1UL << 32) + 1), MadviseBehavior.MADV_DONTNEED, 0));
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g + size, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P)]), MemoryAdvice.MADV_DONTNEED, 1UL << 32), "pmadvise DONTNEED");
+            Assert.Equal((long)P, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0));
             Assert.Equal(0x77, *(byte*)after);
         }
         finally
@@ -123,17 +123,17 @@ public sealed unsafe class MemoryGuardTests : IDisposable
     [Fact]
     public void CallsTheKernelRejectsBeforeActingStillGetTheKernelsAnswer()
     {
-        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign + 1, P, MadviseBehavior.MADV_DONTNEED));
-        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign, P, 999));
-        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign, ulong.MaxValue, MadviseBehavior.MADV_DONTNEED));
-        Assert.Equal(0, Self.Madvise(Foreign, 0, MadviseBehavior.MADV_DONTNEED));
+        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign + 1, P, MemoryAdvice.MADV_DONTNEED));
+        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign, P, (MemoryAdvice)999));
+        Assert.Equal(-Errno.EINVAL, Self.Madvise(Foreign, ulong.MaxValue, MemoryAdvice.MADV_DONTNEED));
+        Assert.Equal(0, Self.Madvise(Foreign, 0, MemoryAdvice.MADV_DONTNEED));
         Assert.Equal(-Errno.EINVAL, Self.Munmap(Foreign + 1, P));
         Assert.Equal(-Errno.EINVAL, Self.Munmap(Foreign, 0));
         Assert.Equal(-Errno.EINVAL, Self.Mprotect(Foreign + 1, P, Prot.PROT_NONE));
         Assert.Equal(0, Self.Mprotect(Foreign, 0, Prot.PROT_NONE));
         Assert.Equal(0, Self.Write(Foreign, 0, 1));
-        Assert.Equal(0, Self.Madvise(Foreign, 4 * P, MadviseBehavior.MADV_COLD));
-        Assert.Equal(0, Self.Madvise(Foreign, 4 * P, MadviseBehavior.MADV_WILLNEED));
+        Assert.Equal(0, Self.Madvise(Foreign, 4 * P, MemoryAdvice.MADV_COLD));
+        Assert.Equal(0, Self.Madvise(Foreign, 4 * P, MemoryAdvice.MADV_WILLNEED));
         Assert.Equal(-Errno.EEXIST, Self.Mmap(Foreign, P, RW, PrivateAnon | MapFlags.MAP_FIXED_NOREPLACE, null, 0, out _));
         Assert.Equal(-1, new Span<byte>((void*)_foreign, (int)(4 * P)).IndexOfAnyExcept((byte)0x5a));
     }
@@ -147,8 +147,8 @@ public sealed unsafe class MemoryGuardTests : IDisposable
         Assert.Equal(0, Self.Write(mine, 2 * P, 1));
         Assert.Equal(0, Self.Munmap(mine + P, P));
 
-        Assert.Equal(0, Self.Madvise(mine, P, MadviseBehavior.MADV_DONTNEED));
-        Assert.Equal(-Errno.ENOMEM, Self.Madvise(mine, 2 * P, MadviseBehavior.MADV_DONTNEED));
+        Assert.Equal(0, Self.Madvise(mine, P, MemoryAdvice.MADV_DONTNEED));
+        Assert.Equal(-Errno.ENOMEM, Self.Madvise(mine, 2 * P, MemoryAdvice.MADV_DONTNEED));
         Assert.Equal(0, Self.Munmap(mine + P, 3 * P));
         Assert.Equal(0, Self.Mprotect(mine, P, Prot.PROT_READ));
         Assert.Equal(0, Self.Mmap(mine + P, P, RW, PrivateAnon | MapFlags.MAP_FIXED, null, 0, out var again));
@@ -182,8 +182,8 @@ public sealed unsafe class MemoryGuardTests : IDisposable
 
         AssertRefused(b.Munmap(runtime.Start, P), "munmap");
         AssertRefused(b.Write(runtime.Start, 8, 0), "write");
-        AssertRefused(b.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(runtime.Start, P)]), MadviseBehavior.MADV_DONTNEED, 0), "pmadvise DONTNEED");
-        Assert.Equal(0, b.Madvise(runtime.Start, P, MadviseBehavior.MADV_COLD));
+        AssertRefused(b.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(runtime.Start, P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        Assert.Equal(0, b.Madvise(runtime.Start, P, MemoryAdvice.MADV_COLD));
 
         // The agent still works.
         Assert.Equal(0, b.Mmap(0, P, RW, PrivateAnon, null, 0, out var x));

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Host;
 using static Madvise.Host.Tests.Shared.ScriptContext;
@@ -36,7 +36,7 @@ public sealed class StepThreadTests
                     }
 
                     var runs = new ByteRuns();
-                    var dropped = self.Madvise(a + P, P, MadviseBehavior.MADV_DONTNEED);
+                    var dropped = self.Madvise(a + P, P, MemoryAdvice.MADV_DONTNEED);
                     var read = self.Read(a, 2 * P, runs);
                     var unmapped = self.Munmap(a, 2 * P);
                     if (read != 0 || dropped != 0 || runs.ToString() != Expected(value) || unmapped != 0)

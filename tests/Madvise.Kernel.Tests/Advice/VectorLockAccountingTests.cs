@@ -1,8 +1,8 @@
 using CsCheck;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 using static Madvise.Kernel.Tests.Concurrency.StressMappings;
 
 namespace Madvise.Kernel.Tests.Advice;
@@ -81,7 +81,7 @@ public sealed class VectorLockAccountingTests
     [Fact]
     public void MadviseDontNeedUsesTheVmaLockInsideOneVma()
     {
-        using var kernel = new Kernel(new KernelConfig { Profile = KernelProfile.PerVmaLock });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = KernelProfile.PerVmaLock });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var region = MapAnon(task, 8);
@@ -100,7 +100,7 @@ public sealed class VectorLockAccountingTests
     }
 
     /// <summary>Read acquisitions one vector of <paramref name="ranges"/> ranges takes.</summary>
-    private static long ExpectedReads(KernelProfile profile, int behavior, int ranges, bool spans) => profile switch
+    private static long ExpectedReads(KernelProfile profile, MemoryAdvice behavior, int ranges, bool spans) => profile switch
     {
         KernelProfile.PerRangeLock => ranges,
         KernelProfile.PerVmaLock when behavior == MADV_DONTNEED => spans ? 1 : 0,
@@ -112,7 +112,7 @@ public sealed class VectorLockAccountingTests
     /// VMA piece — a range across two VMAs is zapped piece by piece, each with its own batch
     /// unless the vector shares one.
     /// </summary>
-    private static long ExpectedFlushes(KernelProfile profile, int behavior, int ranges, bool spans) =>
+    private static long ExpectedFlushes(KernelProfile profile, MemoryAdvice behavior, int ranges, bool spans) =>
         behavior == MADV_DONTNEED && profile >= KernelProfile.BatchedTlb ? 1 : ranges + (spans ? 1 : 0);
 
     /// <summary>
@@ -121,9 +121,9 @@ public sealed class VectorLockAccountingTests
     /// process_madvise call. Checks the advice's effect on the data: DONTNEED leaves zeros and
     /// keeps the untouched pages, COLD keeps everything.
     /// </summary>
-    private static (long Reads, long Writes, long Flushes, long Result) RunVector(KernelProfile profile, int behavior, int ranges, int pages, int spanAt)
+    private static (long Reads, long Writes, long Flushes, long Result) RunVector(KernelProfile profile, MemoryAdvice behavior, int ranges, int pages, int spanAt)
     {
-        using var kernel = new Kernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var stride = (ulong)pages + 1;

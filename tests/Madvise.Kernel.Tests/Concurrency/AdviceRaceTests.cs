@@ -1,15 +1,15 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tests.Shared;
 using Xunit.Abstractions;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 using static Madvise.Kernel.Tests.Concurrency.StressMappings;
 
 namespace Madvise.Kernel.Tests.Concurrency;
 
 /// <summary>
 /// Stores and loads racing madvise() and process_madvise() on the same pages, and memory
-/// pressure (<see cref="Kernel.Reclaim"/>), under every kernel profile.
+/// pressure (<see cref="SimulatedKernel.Reclaim"/>), under every kernel profile.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -44,7 +44,7 @@ public sealed class AdviceRaceTests(ITestOutputHelper output)
     private void Race(KernelProfile profile, bool discarding)
     {
         var factor = TestThreads.StressFactor;
-        using var kernel = new Kernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20, SwapBytes = 16UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20, SwapBytes = 16UL << 20 });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var region = MapAnon(task, RegionPages);

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
@@ -54,7 +54,7 @@ public sealed class FaultWriteRaceTests(ITestOutputHelper output)
     public void FaultsStoresAndLoadsStayExactWhileOtherThreadsMapUnmapAndProtect()
     {
         var factor = TestThreads.StressFactor;
-        using var kernel = new Kernel(new KernelConfig { MemoryBytes = 256UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { MemoryBytes = 256UL << 20 });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var regionA = MapAnon(task, RegionPages);

@@ -1,7 +1,7 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tests.Shared;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Tests.Concurrency;
 
@@ -16,7 +16,7 @@ public class FaultZapLruRaceTests
     [Fact]
     public void FaultsRacingWithDontNeedKeepTheLruConsistent()
     {
-        using var kernel = new Kernel(new KernelConfig { MemoryBytes = 64UL << 20, Profile = KernelProfile.BatchedLock });
+        using var kernel = new SimulatedKernel(new KernelConfig { MemoryBytes = 64UL << 20, Profile = KernelProfile.BatchedLock });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         const int pages = 8;

@@ -1,9 +1,9 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
 using Xunit.Abstractions;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 using static Madvise.Kernel.Tests.Concurrency.StressMappings;
 
 namespace Madvise.Kernel.Tests.Concurrency;
@@ -65,7 +65,7 @@ public sealed class GuardRetryRaceTests(ITestOutputHelper output)
     [MemberData(nameof(Profiles))]
     public void GuardInstallRetriesRacingFaultsAndGuardsEveryPage(KernelProfile profile)
     {
-        using var kernel = new Kernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
         var maxAttempts = 500 * TestThreads.StressFactor;
         var attempts = 0;
         long retries = 0;
@@ -94,7 +94,7 @@ public sealed class GuardRetryRaceTests(ITestOutputHelper output)
     [MemberData(nameof(Profiles))]
     public void PendingFatalSignalEndsTheRetryWithEintrOrTheBytesDone(KernelProfile profile)
     {
-        using var kernel = new Kernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = 64UL << 20 });
         var maxAttempts = 500 * TestThreads.StressFactor;
         var attempts = 0;
         var interrupted = 0;
@@ -163,7 +163,7 @@ public sealed class GuardRetryRaceTests(ITestOutputHelper output)
         /// <summary>Set to end the writers.</summary>
         private volatile bool _stop;
 
-        public Rig(Kernel kernel)
+        public Rig(SimulatedKernel kernel)
         {
             Task = kernel.CreateProcess();
             var mm = Task.Mm!;

@@ -1,10 +1,10 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
 using Xunit.Abstractions;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 using static Madvise.Kernel.Tests.Concurrency.StressMappings;
 
 namespace Madvise.Kernel.Tests.Concurrency;
@@ -47,7 +47,7 @@ public sealed class PerVmaLockRaceTests(ITestOutputHelper output)
     public void DontNeedUnderVmaLockRacingMprotectMunmapMmapKeepsDataAndInvariants()
     {
         var factor = TestThreads.StressFactor;
-        using var kernel = new Kernel(new KernelConfig { Profile = KernelProfile.PerVmaLock, MemoryBytes = 64UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = KernelProfile.PerVmaLock, MemoryBytes = 64UL << 20 });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var region = MapAnon(task, RegionPages);
@@ -204,7 +204,7 @@ public sealed class PerVmaLockRaceTests(ITestOutputHelper output)
     public void MunmapAfterAVmaLockedDontNeedLeavesNoStaleTranslation()
     {
         const int vectorLength = IoVec.UIO_MAXIOV;
-        using var kernel = new Kernel(new KernelConfig { Profile = KernelProfile.PerVmaLock, MemoryBytes = 64UL << 20 });
+        using var kernel = new SimulatedKernel(new KernelConfig { Profile = KernelProfile.PerVmaLock, MemoryBytes = 64UL << 20 });
         var task = kernel.CreateProcess();
         var mm = task.Mm!;
         var x = MapAnon(task, 1);

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
@@ -59,14 +59,14 @@ internal static class StressMappings
     }
 
     /// <summary>process_madvise(2) on the caller's own address space (PIDFD_SELF) with the <paramref name="count"/> iovecs at <paramref name="vec"/>.</summary>
-    public static long ProcessMadviseSelf(TaskStruct task, ulong vec, int count, int behavior) =>
+    public static long ProcessMadviseSelf(TaskStruct task, ulong vec, int count, MemoryAdvice behavior) =>
         Sys.ProcessMadvise(task, PidfdConstants.PIDFD_SELF_THREAD_GROUP, vec, (ulong)count, behavior, 0);
 
     /// <summary>
     /// After the task has exited: no frame, swap slot or LRU entry of the kernel is left in use
     /// (the counters and a scan of every frame agree).
     /// </summary>
-    public static void AssertAllMemoryBack(Kernel kernel, string what)
+    public static void AssertAllMemoryBack(SimulatedKernel kernel, string what)
     {
         Assert.True(kernel.Memory.FramesInUse == 0, $"{what}: {kernel.Memory.FramesInUse} frames still in use");
         Assert.Equal(0, kernel.Memory.CountFramesInUseSlow());

@@ -8,7 +8,7 @@ public sealed class StressRunTests
     [Fact]
     public void KernelExceptionOnAWorkerFailsTheRunWithTheSeed()
     {
-        using var kernel = new Kernel();
+        using var kernel = new SimulatedKernel();
         var run = new StressRun(seed: 1234);
         run.Add("spinner", 1, w => w.Progress());
 

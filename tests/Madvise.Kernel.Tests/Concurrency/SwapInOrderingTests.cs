@@ -1,5 +1,5 @@
 using Madvise.Kernel.Tests.Shared;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Tests.Concurrency;
 

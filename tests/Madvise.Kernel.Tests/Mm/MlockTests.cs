@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tests.Shared;
 
@@ -163,13 +163,13 @@ public sealed class MlockTests
         Assert.Equal("5a 5a 5a 5a", b.Pattern(0, 4));
 
         // Mapped by two processes: PAGEOUT leaves shared pages alone.
-        Assert.Equal(0, b.Advise(0, 4, MadviseBehavior.MADV_PAGEOUT));
+        Assert.Equal(0, b.Advise(0, 4, MemoryAdvice.MADV_PAGEOUT));
         Assert.Equal("1111", b.Mincore(0, 4));
 
         // The locked mapping goes: the pages are evictable again and only this process maps them.
         b.Unmap(8, 4, other);
         Assert.False(b.Kernel.Memory.Frame(b.PteAt(0).Pfn).Has(PageFlags.Mlocked));
-        Assert.Equal(0, b.Advise(0, 4, MadviseBehavior.MADV_PAGEOUT));
+        Assert.Equal(0, b.Advise(0, 4, MemoryAdvice.MADV_PAGEOUT));
         Assert.Equal("0000", b.Mincore(0, 4));
         b.AssertInvariants();
         b.AssertFrames();

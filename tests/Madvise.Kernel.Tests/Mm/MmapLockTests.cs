@@ -1,5 +1,5 @@
 using CsCheck;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;

@@ -1,8 +1,8 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tests.Shared;
-using static Madvise.Kernel.Abi.MapFlags;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.MapFlags;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;
 

@@ -153,7 +153,7 @@ public sealed class PhysicalMemoryTests
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
 
         b.Unmap(0, 24);
-        Assert.Equal(0, b.Advise(0, 16, Abi.MadviseBehavior.MADV_DONTNEED, child));
+        Assert.Equal(0, b.Advise(0, 16, MemoryAdvice.MADV_DONTNEED, child));
         b.AssertInvariants();
         b.ExitAllAndAssertNoFramesInUse();
         ref var zero = ref b.Kernel.Memory.Frame(PhysicalMemory.ZeroPfn);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 
 namespace Madvise.Kernel.Tests.Mm;

@@ -1,5 +1,5 @@
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Madvise.Kernel.Mm;
 using Xunit.Abstractions;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;
 

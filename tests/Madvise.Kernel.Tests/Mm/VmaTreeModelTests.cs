@@ -1,6 +1,6 @@
 using CsCheck;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
@@ -164,7 +164,7 @@ public sealed class AddressSpaceModelTests
             {
                 var behavior = ModelOp.Behaviors[op.Arg];
                 var r = Sys.Madvise(task, MmBuilder.Addr(page), MmBuilder.Bytes(pages), behavior);
-                MmBuilder.Expect(model.Madvise(t, page, pages, behavior), r, $"madvise {MadviseBehavior.Name(behavior)}");
+                MmBuilder.Expect(model.Madvise(t, page, pages, behavior), r, $"madvise {MemoryAdviceNames.Name(behavior)}");
                 break;
             }
 
@@ -269,7 +269,7 @@ public sealed class AddressSpaceModelTests
     /// a swap entry's slot (copied into a scratch frame), else the shared object's page cache
     /// page, else zeros.
     /// </summary>
-    private static void CheckContents(Kernel kernel, MmStruct mm, PageMapModel model, int t)
+    private static void CheckContents(SimulatedKernel kernel, MmStruct mm, PageMapModel model, int t)
     {
         for (var i = 0; i < Pages; i++)
         {

@@ -41,14 +41,14 @@ public enum ModelOpKind
 public readonly record struct ModelOp(ModelOpKind Kind, int Task, int Page, int Pages, int Arg)
 {
     /// <summary>The madvise behaviours steps choose from.</summary>
-    public static readonly int[] Behaviors =
+    public static readonly MemoryAdvice[] Behaviors =
     [
-        Abi.MadviseBehavior.MADV_DONTNEED,
-        Abi.MadviseBehavior.MADV_FREE,
-        Abi.MadviseBehavior.MADV_DONTFORK,
-        Abi.MadviseBehavior.MADV_DOFORK,
-        Abi.MadviseBehavior.MADV_WIPEONFORK,
-        Abi.MadviseBehavior.MADV_KEEPONFORK,
+        MemoryAdvice.MADV_DONTNEED,
+        MemoryAdvice.MADV_FREE,
+        MemoryAdvice.MADV_DONTFORK,
+        MemoryAdvice.MADV_DOFORK,
+        MemoryAdvice.MADV_WIPEONFORK,
+        MemoryAdvice.MADV_KEEPONFORK,
     ];
 
     public override string ToString() => Kind switch

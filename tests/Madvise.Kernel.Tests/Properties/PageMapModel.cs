@@ -1,5 +1,5 @@
-using Madvise.Kernel.Abi;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using Madvise.Abi;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Tests.Properties;
 
@@ -167,7 +167,7 @@ internal sealed class PageMapModel
     /// at all is -ENOMEM too); a page whose VMA refuses the behaviour ends the call with -EINVAL,
     /// the pages before it done.
     /// </summary>
-    public long Madvise(int task, int page, int pages, int behavior)
+    public long Madvise(int task, int page, int pages, MemoryAdvice behavior)
     {
         var t = Tasks[task];
         var hole = false;

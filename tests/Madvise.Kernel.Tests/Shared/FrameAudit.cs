@@ -20,7 +20,7 @@ internal static class FrameAudit
     /// still exists) and throws naming the first frame whose counters disagree, that is in use
     /// with no reference, or that is free while a PTE maps it.
     /// </summary>
-    public static void Assert(Kernel kernel, IEnumerable<MmStruct> live)
+    public static void Assert(SimulatedKernel kernel, IEnumerable<MmStruct> live)
     {
         var memory = kernel.Memory;
         var created = memory.CreatedFrames;
@@ -39,7 +39,7 @@ internal static class FrameAudit
                         {
                             mapped[pte.Pfn]++;
                             var vma = mm.Vmas.FindContaining(tableAddr + ((ulong)i << Abi.PageSize.PAGE_SHIFT));
-                            if (vma is not null && (vma.Flags & Abi.VmFlags.VM_LOCKED) != 0)
+                            if (vma is not null && (vma.Flags & Kernel.Mm.VmFlags.VM_LOCKED) != 0)
                             {
                                 locked[pte.Pfn]++;
                             }

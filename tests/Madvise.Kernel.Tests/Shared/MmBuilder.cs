@@ -1,9 +1,9 @@
 using System.Text;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
-using static Madvise.Kernel.Abi.PageSize;
+using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Shared;
 
@@ -42,13 +42,13 @@ internal sealed class MmBuilder : IDisposable
     /// <summary>Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>) and its first process.</summary>
     public MmBuilder(KernelConfig? config = null)
     {
-        Kernel = new Kernel(config);
+        Kernel = new SimulatedKernel(config);
         Task = Kernel.CreateProcess();
         _tasks.Add(Task);
     }
 
     /// <summary>The simulated kernel.</summary>
-    public Kernel Kernel { get; }
+    public SimulatedKernel Kernel { get; }
 
     /// <summary>The first process; the default task of every helper.</summary>
     public TaskStruct Task { get; }
@@ -148,7 +148,7 @@ internal sealed class MmBuilder : IDisposable
     public long Unlock(int page, int pages, TaskStruct? task = null) => Sys.Munlock(task ?? Task, Addr(page), Bytes(pages));
 
     /// <summary>madvise(2) of window pages.</summary>
-    public long Advise(int page, int pages, int behavior, TaskStruct? task = null) =>
+    public long Advise(int page, int pages, MemoryAdvice behavior, TaskStruct? task = null) =>
         Sys.Madvise(task ?? Task, Addr(page), Bytes(pages), behavior);
 
     /// <summary>Creates a file of <paramref name="bytes"/> bytes, each <paramref name="fill"/> (all pages cached, clean), or a memfd; returns its descriptor.</summary>

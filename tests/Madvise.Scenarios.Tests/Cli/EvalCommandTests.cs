@@ -5,7 +5,7 @@ using Madvise.Cli.Eval;
 using Madvise.Cli.Report;
 using Madvise.Host;
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Tests.Cli;
 
@@ -94,7 +94,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.All(host, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("profile").ValueKind));
         Assert.All(host, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("mmap_lock_per_pass").ValueKind));
         var vector = host.Single(r => r.GetProperty("batch").GetInt32() == 8);
-        if (HostKernel.ProbeProcessMadvise(MadviseBehavior.MADV_DONTNEED) == 0)
+        if (HostKernel.ProbeProcessMadvise(MemoryAdvice.MADV_DONTNEED) == 0)
         {
             Assert.Equal(1, vector.GetProperty("passes").GetInt32());
         }
@@ -223,8 +223,8 @@ public sealed class EvalCommandTests : IDisposable
     /// <summary>Shared settings for a direct <see cref="EvalCommand.Execute"/> call.</summary>
     internal static MeasureSettings Common(string target, string? json)
     {
-        var selection = TargetSelection.Resolve(target, "BatchedLock", MadviseBehavior.MADV_DONTNEED, out _)!;
-        return new MeasureSettings(new WorkloadSpec(64UL << 10, 4096, MadviseBehavior.MADV_DONTNEED), selection, json, null, Progress: false, Markdown: false);
+        var selection = TargetSelection.Resolve(target, "BatchedLock", MemoryAdvice.MADV_DONTNEED, out _)!;
+        return new MeasureSettings(new WorkloadSpec(64UL << 10, 4096, MemoryAdvice.MADV_DONTNEED), selection, json, null, Progress: false, Markdown: false);
     }
 
     private static (int Code, string Output, string Error) Madv(params string[] args)

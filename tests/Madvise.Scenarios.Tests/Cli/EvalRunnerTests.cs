@@ -179,7 +179,7 @@ public sealed class EvalRunnerTests
     [Fact]
     public void Table_SeedWorkload_ShowsThePublishedRatio()
     {
-        var spec = new WorkloadSpec(256UL << 20, 4096, Madvise.Kernel.Abi.MadviseBehavior.MADV_DONTNEED);
+        var spec = new WorkloadSpec(256UL << 20, 4096, Madvise.Abi.MemoryAdvice.MADV_DONTNEED);
         var before = new FakeWorkload { Profile = "PerRangeLock", Spec = spec };
         var after = new FakeWorkload { Profile = "BatchedLock", Spec = spec };
         var m = EvalRunner.Run([before, after], [0, 3, 512], new EvalStopRule(1, null), warmUp: false, null, CancellationToken.None);

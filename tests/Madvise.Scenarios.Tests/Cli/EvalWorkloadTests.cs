@@ -1,14 +1,14 @@
 using Madvise.Cli.Eval;
 using Madvise.Host;
 using Madvise.Kernel;
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Tests.Cli;
 
 /// <summary>The sim and host workloads and writers on tiny buffers: passes succeed, counters and errors are right.</summary>
 public sealed class EvalWorkloadTests
 {
-    private static readonly WorkloadSpec Small = new(64UL << 10, 4096, MadviseBehavior.MADV_DONTNEED);
+    private static readonly WorkloadSpec Small = new(64UL << 10, 4096, MemoryAdvice.MADV_DONTNEED);
 
     [Theory]
     [InlineData(KernelProfile.PerRangeLock, 0, 16, 16)]
@@ -59,7 +59,7 @@ public sealed class EvalWorkloadTests
     [Fact]
     public void SimPass_RejectedHint_NamesTheErrno()
     {
-        using var w = new SimWorkload(KernelProfile.BatchedLock, Small with { Hint = MadviseBehavior.MADV_REMOVE });
+        using var w = new SimWorkload(KernelProfile.BatchedLock, Small with { Hint = MemoryAdvice.MADV_REMOVE });
         Assert.Equal("EINVAL", w.RunPass(0, 0).Error);
         Assert.Equal("process_madvise: EINVAL", w.RunPass(4, 0).Error);
     }
@@ -67,7 +67,7 @@ public sealed class EvalWorkloadTests
     [Fact]
     public void SimGuardInstall_PopulateRemovesTheGuards()
     {
-        using var w = new SimWorkload(KernelProfile.PerVmaLock, Small with { Hint = MadviseBehavior.MADV_GUARD_INSTALL });
+        using var w = new SimWorkload(KernelProfile.PerVmaLock, Small with { Hint = MemoryAdvice.MADV_GUARD_INSTALL });
         for (var i = 0; i < 2; i++)
         {
             Assert.Null(w.Populate());
@@ -98,7 +98,7 @@ public sealed class EvalWorkloadTests
         Assert.Equal(-1, madvise.LockAcquisitions);
         Assert.Null(w.Populate());
         var vector = w.RunPass(8, 3);
-        var probe = HostKernel.ProbeProcessMadvise(MadviseBehavior.MADV_DONTNEED);
+        var probe = HostKernel.ProbeProcessMadvise(MemoryAdvice.MADV_DONTNEED);
         if (probe == 0)
         {
             Assert.Null(vector.Error);

@@ -84,7 +84,7 @@ public sealed class ScenarioCorpusTests
     }
 
     /// <summary>Invariants of every live address space, then every task exits and only retired (poisoned) frames may stay in use.</summary>
-    private static void AssertKernelState(Kernel.Kernel kernel, string file, KernelProfile profile)
+    private static void AssertKernelState(Kernel.SimulatedKernel kernel, string file, KernelProfile profile)
     {
         var tasks = kernel.Processes.Snapshot();
         foreach (var task in tasks)

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Scenarios.Steps;
 using Madvise.Scenarios.Tests.Shared;
 
@@ -71,9 +71,9 @@ public class ParserStepTests
     }
 
     [Theory]
-    [InlineData("dontneed", MadviseBehavior.MADV_DONTNEED, "DONTNEED")]
-    [InlineData("Guard_Install", MadviseBehavior.MADV_GUARD_INSTALL, "GUARD_INSTALL")]
-    [InlineData("DONTNEED_LOCKED", MadviseBehavior.MADV_DONTNEED_LOCKED, "DONTNEED_LOCKED")]
+    [InlineData("dontneed", (int)MemoryAdvice.MADV_DONTNEED, "DONTNEED")]
+    [InlineData("Guard_Install", (int)MemoryAdvice.MADV_GUARD_INSTALL, "GUARD_INSTALL")]
+    [InlineData("DONTNEED_LOCKED", (int)MemoryAdvice.MADV_DONTNEED_LOCKED, "DONTNEED_LOCKED")]
     [InlineData("4", 4, "4")]
     [InlineData("999", 999, "999")]
     [InlineData("-1", -1, "-1")]
@@ -82,7 +82,7 @@ public class ParserStepTests
     public void Madvise_Behaviours(string written, int value, string printed)
     {
         var s = Scn.Last<MadviseStep>(MapA, $"madvise A 1p {written}");
-        Assert.Equal(value, s.Behavior);
+        Assert.Equal(value, (int)s.Behavior);
         Assert.Equal(printed, s.BehaviorText);
         Assert.Equal($"madvise A 1p {printed}", s.Text);
     }
@@ -90,7 +90,7 @@ public class ParserStepTests
     [Fact]
     public void Madvise_EveryBehaviourNameParses()
     {
-        foreach (var (name, value) in MadviseBehavior.All)
+        foreach (var (name, value) in MemoryAdviceNames.All)
         {
             var s = Scn.Last<MadviseStep>(MapA, $"madvise A 1p {name.ToLowerInvariant()}");
             Assert.Equal(value, s.Behavior);
@@ -117,7 +117,7 @@ public class ParserStepTests
         Assert.Equal(3, v.Entries.Count);
         Assert.Equal(new VectorEntry(new AddressExpression("A", 8192, "A+2p"), 8192), v.Entries[1]);
         Assert.Equal(new VectorEntry(new AddressExpression(null, 0x1000, "0x1000"), 3), v.Entries[2]);
-        Assert.Equal(MadviseBehavior.MADV_PAGEOUT, s.Behavior);
+        Assert.Equal(MemoryAdvice.MADV_PAGEOUT, s.Behavior);
         Assert.Equal(1UL, s.Flags);
         Assert.Equal("pmadvise self [A 1p; A+2p 2p; 0x1000 3] PAGEOUT 0x1", s.Text);
     }

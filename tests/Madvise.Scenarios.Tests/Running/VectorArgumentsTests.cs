@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 
 namespace Madvise.Scenarios.Tests.Running;
 

@@ -30,7 +30,7 @@ internal sealed class FakeWorkload : IAdviceWorkload
     public string Label => Profile ?? Target;
 
     /// <inheritdoc/>
-    public WorkloadSpec Spec { get; init; } = new(256UL << 10, 4096, Madvise.Kernel.Abi.MadviseBehavior.MADV_DONTNEED);
+    public WorkloadSpec Spec { get; init; } = new(256UL << 10, 4096, Madvise.Abi.MemoryAdvice.MADV_DONTNEED);
 
     /// <summary>True once disposed.</summary>
     public bool Disposed { get; private set; }

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 
@@ -136,7 +136,7 @@ internal static class ColdPageout
     }
 
     /// <summary>folio_isolate_lru(): takes the frame off its list with a new reference.</summary>
-    private static bool TryIsolate(Kernel kernel, int pfn)
+    private static bool TryIsolate(SimulatedKernel kernel, int pfn)
     {
         kernel.Memory.Get(pfn);
         kernel.Lru.Remove(pfn);

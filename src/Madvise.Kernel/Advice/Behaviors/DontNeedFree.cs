@@ -1,6 +1,6 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
 
@@ -154,7 +154,7 @@ internal static class DontNeedFree
     }
 
     /// <summary>folio_mark_lazyfree(): an anonymous, swap-backed, evictable page becomes a clean file-LRU page.</summary>
-    private static void MarkLazyFree(Kernel kernel, int pfn, PageFlags flags)
+    private static void MarkLazyFree(SimulatedKernel kernel, int pfn, PageFlags flags)
     {
         if ((flags & (PageFlags.Anon | PageFlags.SwapBacked)) != (PageFlags.Anon | PageFlags.SwapBacked)
             || (flags & (PageFlags.SwapCache | PageFlags.Unevictable | PageFlags.Mlocked)) != 0)

@@ -1,6 +1,6 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Mm;
-using static Madvise.Kernel.Abi.MadviseBehavior;
+using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
 
@@ -106,7 +106,7 @@ internal static class MemoryFailure
     }
 
     /// <summary>Replaces every PTE that maps <paramref name="pfn"/> with <paramref name="marker"/>.</summary>
-    private static void ReplaceMappings(Kernel kernel, int pfn, Pte marker)
+    private static void ReplaceMappings(SimulatedKernel kernel, int pfn, Pte marker)
     {
         ref var frame = ref kernel.Memory.Frame(pfn);
         if (frame.Mapping is AnonVma anon)

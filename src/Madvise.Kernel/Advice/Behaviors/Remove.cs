@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm;
 
@@ -48,7 +48,7 @@ internal static class Remove
     }
 
     /// <summary>fallocate(PUNCH_HOLE | KEEP_SIZE) over whole pages [first, first + pages).</summary>
-    internal static void PunchHole(Kernel kernel, Inode inode, ulong first, ulong pages)
+    internal static void PunchHole(SimulatedKernel kernel, Inode inode, ulong first, ulong pages)
     {
         var memory = kernel.Memory;
         var end = Math.Min(first + pages, inode.PageCount);

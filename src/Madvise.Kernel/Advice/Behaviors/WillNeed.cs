@@ -1,4 +1,4 @@
-using Madvise.Kernel.Abi;
+using Madvise.Abi;
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm;
 
@@ -36,7 +36,7 @@ internal static class WillNeed
         var kernel = b.Mm.Kernel;
 
         // vfs_fadvise() may sleep on I/O: the mmap_lock is not held across it.
-        Madvise.DropMmapReadLock(b);
+        MadviseCore.DropMmapReadLock(b);
         try
         {
             for (var index = first; index <= last && index < inode.PageCount; index++)
@@ -50,7 +50,7 @@ internal static class WillNeed
         }
         finally
         {
-            Madvise.RetakeMmapReadLock(b);
+            MadviseCore.RetakeMmapReadLock(b);
         }
 
         return 0;

@@ -9,12 +9,12 @@ namespace Madvise.Kernel;
 /// the configuration and profile fixed at creation. Thread-safe; see <see cref="MmStruct"/>
 /// for the lock order.
 /// </summary>
-public sealed class Kernel : IDisposable
+public sealed class SimulatedKernel : IDisposable
 {
     private long _nextIno = 1;
 
     /// <summary>Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>).</summary>
-    public Kernel(KernelConfig? config = null)
+    public SimulatedKernel(KernelConfig? config = null)
     {
         Config = config ?? KernelConfig.Default;
         Memory = new PhysicalMemory(Config.MemoryBytes);

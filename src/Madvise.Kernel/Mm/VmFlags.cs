@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Kernel.Mm;
 
 /// <summary>
 /// VMA flags (include/linux/mm.h <c>VM_*</c>), with the bit positions Linux uses on x86-64.

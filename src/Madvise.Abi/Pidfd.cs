@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>pidfd constants (include/uapi/linux/pidfd.h).</summary>
 public static class PidfdConstants

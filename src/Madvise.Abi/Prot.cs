@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>mmap(2)/mprotect(2) protection bits (include/uapi/asm-generic/mman-common.h).</summary>
 public static class Prot

@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>POSIX capability numbers (include/uapi/linux/capability.h).</summary>
 public enum Capability

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>struct iovec as laid out in user memory on a 64-bit kernel: base, then length.</summary>
 [StructLayout(LayoutKind.Sequential)]

@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>Page geometry and the user address-space limit of x86-64 with 4-level paging.</summary>
 public static class PageSize

@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>mmap(2) flags, x86-64 values (include/uapi/linux/mman.h, asm-generic/mman*.h).</summary>
 public static class MapFlags

@@ -1,4 +1,4 @@
-namespace Madvise.Kernel.Abi;
+namespace Madvise.Abi;
 
 /// <summary>
 /// Linux errno values (x86-64 / asm-generic numbering) and their names.
