@@ -1,5 +1,7 @@
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Reclaim;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel;

@@ -65,11 +65,11 @@ public interface ITargetTask
 
     long Munlock(ulong addr, ulong length);
 
-    long Madvise(ulong addr, ulong length, MemoryAdvice behaviour);
+    long Madvise(ulong addr, ulong length, MemoryAdvice advice);
 
     /// <summary>process_madvise(2) with an iovec array the target places in this task's memory.</summary>
     /// <returns>Bytes advised, or a negative errno.</returns>
-    long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags);
+    long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags);
 
     /// <summary><c>file NAME LEN BYTE [memfd]</c>: a filled, synced, unlinked file (or memfd) owned by this task.</summary>
     long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file);

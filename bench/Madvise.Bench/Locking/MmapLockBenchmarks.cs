@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 
 namespace Madvise.Bench.Locking;
 

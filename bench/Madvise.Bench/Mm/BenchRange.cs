@@ -1,4 +1,4 @@
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Bench.Mm;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Madvise.Kernel;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
 using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Mm;

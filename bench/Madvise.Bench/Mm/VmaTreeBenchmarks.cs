@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.PageSize;
 
 namespace Madvise.Bench.Mm;

@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using Madvise.Kernel;
 using Madvise.Abi;
+using Madvise.Kernel;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 

@@ -127,7 +127,7 @@ internal sealed record TargetSelection(IReadOnlyList<KernelProfile> Profiles, bo
 
         var self = HostKernel.ProbeProcessMadvise(hint);
         return self != 0
-            ? $"host: process_madvise() on the own pidfd rejects MADV_{name} ({Errno.Name(self)}; Linux 6.13+ accepts every behaviour); only the madvise() row is measured"
+            ? $"host: process_madvise() on the own pidfd rejects MADV_{name} ({Errno.Name(self)}; Linux 6.13+ accepts every advice); only the madvise() row is measured"
             : null;
     }
 }

@@ -1,4 +1,6 @@
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Tlb;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Advice;

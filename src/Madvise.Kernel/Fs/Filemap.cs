@@ -1,5 +1,5 @@
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Kernel.Fs;
 

@@ -1,5 +1,7 @@
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Fs;

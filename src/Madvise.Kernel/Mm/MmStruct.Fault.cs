@@ -1,5 +1,10 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Tlb;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm;
 

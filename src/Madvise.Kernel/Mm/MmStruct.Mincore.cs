@@ -1,5 +1,7 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;

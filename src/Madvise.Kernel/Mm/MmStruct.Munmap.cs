@@ -1,4 +1,8 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Tlb;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm;
 

@@ -1,4 +1,7 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm;
 

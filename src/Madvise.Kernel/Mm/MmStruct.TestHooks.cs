@@ -1,4 +1,6 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm;
 
@@ -22,21 +24,6 @@ public sealed partial class MmStruct
         finally
         {
             ReadUnlock(token);
-        }
-    }
-
-    /// <summary>The raw PTE at <paramref name="addr"/> (0 when none), for tests.</summary>
-    internal Pte PteAt(ulong addr)
-    {
-        var table = PageTable.Lookup(addr);
-        if (table is null)
-        {
-            return Pte.None;
-        }
-
-        using (table.Ptl.EnterScope())
-        {
-            return table.Get(PageTable.PteIndex(addr));
         }
     }
 

@@ -1,5 +1,7 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm;
 

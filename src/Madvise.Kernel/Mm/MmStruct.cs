@@ -1,4 +1,9 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Tlb;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;

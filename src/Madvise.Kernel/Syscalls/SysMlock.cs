@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Syscalls;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Madvise.Abi;
 using Madvise.Kernel.Advice;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 using static Madvise.Abi.MemoryAdvice;
 

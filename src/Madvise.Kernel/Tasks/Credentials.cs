@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Tasks;
 

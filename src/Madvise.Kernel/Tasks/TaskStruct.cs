@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Tasks;
 

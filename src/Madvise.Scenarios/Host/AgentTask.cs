@@ -126,14 +126,14 @@ internal sealed class AgentTask : ITargetTask
     public long Munlock(ulong addr, ulong length) => Range(AgentProtocol.Munlock, addr, length);
 
     /// <inheritdoc/>
-    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) => _target.Run(() =>
+    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) => _target.Run(() =>
     {
-        Begin(AgentProtocol.Madvise).U64(addr).U64(length).I32((int)behaviour);
+        Begin(AgentProtocol.Madvise).U64(addr).U64(length).I32((int)advice);
         return Call(out _);
     });
 
     /// <inheritdoc/>
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags) => _target.Run(() =>
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags) => _target.Run(() =>
     {
         var reference = PidfdReference.From(pidfd, Pass);
         var w = Begin(AgentProtocol.ProcessMadvise).U8((byte)reference.Kind).I64(reference.Value);
@@ -157,7 +157,7 @@ internal sealed class AgentTask : ITargetTask
                 throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
         }
 
-        w.I32((int)behaviour).U64(flags);
+        w.I32((int)advice).U64(flags);
         return Call(out _);
     });
 

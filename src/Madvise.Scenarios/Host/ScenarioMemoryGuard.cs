@@ -54,7 +54,7 @@ internal sealed class ScenarioMemoryGuard
     public RangeSet Owned { get; } = new();
 
     /// <summary>True for the behaviours that leave contents and VMAs as they are.</summary>
-    public static bool IsNonDestructive(MemoryAdvice behaviour) => behaviour is MemoryAdvice.MADV_WILLNEED or
+    public static bool IsNonDestructive(MemoryAdvice advice) => advice is MemoryAdvice.MADV_WILLNEED or
         MemoryAdvice.MADV_COLD or MemoryAdvice.MADV_PAGEOUT or MemoryAdvice.MADV_COLLAPSE;
 
     /// <summary>Records a successful mmap of <paramref name="length"/> bytes at <paramref name="address"/>.</summary>
@@ -101,14 +101,14 @@ internal sealed class ScenarioMemoryGuard
     }
 
     /// <summary>madvise(2) of <paramref name="behaviour"/>.</summary>
-    public string? CheckMadvise(ulong address, ulong length, MemoryAdvice behaviour)
+    public string? CheckMadvise(ulong address, ulong length, MemoryAdvice advice)
     {
-        if (IsNonDestructive(behaviour) || !HostKernel.MadviseAccepts(behaviour))
+        if (IsNonDestructive(advice) || !HostKernel.MadviseAccepts(advice))
         {
             return null;
         }
 
-        return CheckAlignedRange("madvise " + BehaviourName(behaviour), address, length);
+        return CheckAlignedRange("madvise " + AdviceName(advice), address, length);
     }
 
     /// <summary>
@@ -118,12 +118,12 @@ internal sealed class ScenarioMemoryGuard
     /// MAX_RW_COUNT), then the iovecs in order as vector_madvise walks them (an iovec the kernel
     /// rejects as invalid ends the walk, a zero-length one is skipped).
     /// </summary>
-    public string? CheckProcessMadviseSelf(ReadOnlySpan<IoVec> entries, ulong vlen, MemoryAdvice behaviour, ulong flags)
+    public string? CheckProcessMadviseSelf(ReadOnlySpan<IoVec> entries, ulong vlen, MemoryAdvice advice, ulong flags)
     {
         // Linux: mm/madvise.c process_madvise(), lib/iov_iter.c __import_iovec().
         var segments = (uint)vlen;
         if ((uint)flags != 0 || segments == 0 || segments > IoVec.UIO_MAXIOV || entries.Length < segments ||
-            IsNonDestructive(behaviour) || !HostKernel.MadviseAccepts(behaviour))
+            IsNonDestructive(advice) || !HostKernel.MadviseAccepts(advice))
         {
             return null;
         }
@@ -164,7 +164,7 @@ internal sealed class ScenarioMemoryGuard
                 return null;
             }
 
-            var refusal = CheckRange("pmadvise " + BehaviourName(behaviour), e.Base, end);
+            var refusal = CheckRange("pmadvise " + AdviceName(advice), e.Base, end);
             if (refusal is not null)
             {
                 return refusal;
@@ -232,6 +232,6 @@ internal sealed class ScenarioMemoryGuard
         return null;
     }
 
-    private static string BehaviourName(MemoryAdvice behaviour) =>
-        MemoryAdviceNames.Name(behaviour) ?? ((int)behaviour).ToString(CultureInfo.InvariantCulture);
+    private static string AdviceName(MemoryAdvice advice) =>
+        MemoryAdviceNames.Name(advice) ?? ((int)advice).ToString(CultureInfo.InvariantCulture);
 }

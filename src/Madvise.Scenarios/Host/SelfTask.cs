@@ -72,13 +72,13 @@ internal sealed class SelfTask : ITargetTask
     public long Munlock(ulong addr, ulong length) => _target.Run(() => _target.Checked(_executor, _executor.Munlock(addr, length)));
 
     /// <inheritdoc/>
-    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) => _target.Run(() => _target.Checked(_executor, _executor.Madvise(addr, length, behaviour)));
+    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) => _target.Run(() => _target.Checked(_executor, _executor.Madvise(addr, length, advice)));
 
     /// <inheritdoc/>
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags) => _target.Run(() =>
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags) => _target.Run(() =>
     {
         var reference = PidfdReference.From(pidfd, d => _target.DescriptorInSelf(d));
-        return _target.Checked(_executor, _executor.ProcessMadvise(reference, vector, behaviour, flags));
+        return _target.Checked(_executor, _executor.ProcessMadvise(reference, vector, advice, flags));
     });
 
     /// <inheritdoc/>

@@ -13,7 +13,7 @@ internal sealed partial class TaskExecutor
     /// NULL pointer with vlen 0, <c>seq</c> builds at most <see cref="MaxBuiltIovecs"/> entries
     /// but passes COUNT as vlen, <c>badptr</c> passes a page that was mapped and unmapped.
     /// </summary>
-    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags)
+    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
     {
         long fd;
         switch (pidfd.Kind)
@@ -73,15 +73,15 @@ internal sealed partial class TaskExecutor
                 throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
         }
 
-        if ((pidfd.Kind == PidfdKind.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, behaviour, flags)))
+        if ((pidfd.Kind == PidfdKind.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, advice, flags)))
         {
             return TargetResult.NotSupported;
         }
 
         LastRefusal = null;
         return badPointer != 0
-            ? HostSyscalls.ProcessMadvise(fd, badPointer, vlen, behaviour, flags)
-            : HostSyscalls.ProcessMadvise(fd, entries, vlen, behaviour, flags);
+            ? HostSyscalls.ProcessMadvise(fd, badPointer, vlen, advice, flags)
+            : HostSyscalls.ProcessMadvise(fd, entries, vlen, advice, flags);
     }
 
     /// <summary>

@@ -165,8 +165,8 @@ internal sealed partial class TaskExecutor : IDisposable
         Refuse(_guard.CheckLockRange("munlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Munlock(addr, length);
 
     /// <summary>madvise(2).</summary>
-    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) =>
-        Refuse(_guard.CheckMadvise(addr, length, behaviour)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, behaviour);
+    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) =>
+        Refuse(_guard.CheckMadvise(addr, length, advice)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, advice);
 
     /// <summary>mincore(2).</summary>
     public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostSyscalls.Mincore(addr, length, vec);

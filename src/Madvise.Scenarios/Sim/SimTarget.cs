@@ -1,4 +1,5 @@
 using Madvise.Kernel;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Scenarios.Sim;
 

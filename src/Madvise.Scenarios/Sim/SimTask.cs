@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 
@@ -91,9 +92,9 @@ internal sealed class SimTask : ITargetTask
 
     public long Munlock(ulong addr, ulong length) => Sys.Munlock(Task, addr, length);
 
-    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) => Sys.Madvise(Task, addr, length, behaviour);
+    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) => Sys.Madvise(Task, addr, length, advice);
 
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags)
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
     {
         long fd;
         switch (pidfd)
@@ -162,7 +163,7 @@ internal sealed class SimTask : ITargetTask
             }
         }
 
-        return Sys.ProcessMadvise(Task, fd, pointer, count, behaviour, flags);
+        return Sys.ProcessMadvise(Task, fd, pointer, count, advice, flags);
     }
 
     public long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file)

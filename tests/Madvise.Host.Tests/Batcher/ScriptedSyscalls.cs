@@ -28,7 +28,7 @@ internal sealed class ScriptedSyscalls : IAdviceSyscalls
     public int Calls => ProcessMadviseCalls.Count + MadviseCalls.Count;
 
     /// <inheritdoc/>
-    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice behaviour)
+    public long ProcessMadvise(int pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice)
     {
         long r;
         if (ProcessMadviseAlwaysErrno != 0)
@@ -39,11 +39,11 @@ internal sealed class ScriptedSyscalls : IAdviceSyscalls
         {
             r = answer.Errno != 0
                 ? -answer.Errno
-                : HostSyscalls.ProcessMadvise(pidfd, vector[..Math.Min(answer.Complete, vector.Length)], behaviour, 0);
+                : HostSyscalls.ProcessMadvise(pidfd, vector[..Math.Min(answer.Complete, vector.Length)], advice, 0);
         }
         else
         {
-            r = HostSyscalls.ProcessMadvise(pidfd, vector, behaviour, 0);
+            r = HostSyscalls.ProcessMadvise(pidfd, vector, advice, 0);
         }
 
         ProcessMadviseCalls.Add((vector.ToArray(), r));
@@ -51,10 +51,10 @@ internal sealed class ScriptedSyscalls : IAdviceSyscalls
     }
 
     /// <inheritdoc/>
-    public long Madvise(ulong address, ulong length, MemoryAdvice behaviour)
+    public long Madvise(ulong address, ulong length, MemoryAdvice advice)
     {
         var errno = MadviseScript.TryDequeue(out var e) ? e : 0;
-        var r = errno != 0 ? -errno : HostSyscalls.Madvise(address, length, behaviour);
+        var r = errno != 0 ? -errno : HostSyscalls.Madvise(address, length, advice);
         MadviseCalls.Add((new IoVec(address, length), r));
         return r;
     }

@@ -24,7 +24,7 @@ public sealed class HostKernelTests
         Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), HostKernel.Release);
 
     [Fact]
-    public void MadviseProbeKnowsValidFromInvalidBehaviours()
+    public void MadviseProbeKnowsValidFromInvalidAdvice()
     {
         Assert.True(HostKernel.MadviseAccepts(MemoryAdvice.MADV_DONTNEED));
         Assert.True(HostKernel.MadviseAccepts(MemoryAdvice.MADV_COLD));

@@ -62,7 +62,7 @@ public sealed unsafe class HostMemoryTests
     }
 
     [Fact]
-    public void MadviseOfAHoleIsEnomemAndOfAnUnknownBehaviourEinval()
+    public void MadviseOfAHoleIsEnomemAndOfAnUnknownAdviceEinval()
     {
         var a = HostMemory.Mmap(0, 2 * P, RW, PrivateAnon);
         HostMemory.Munmap(a + (nint)P, P);

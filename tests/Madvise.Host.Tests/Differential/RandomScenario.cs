@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Madvise.Kernel;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Host.Tests.Differential;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CsCheck;
 using Madvise.Kernel;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Host.Tests.Differential;
 
@@ -109,7 +110,7 @@ internal static class RandomScenarioGen
             (3, ByteRange(res).Select(r => new GenStep(inB, "read", $"{r.Address} {r.Length}"))),
             (3, AlignedRange(res, wrap: false).Select(r => new GenStep(inB, "mincore", $"{r.Address} {r.Length}"))),
             (3, Pages(12).Select(r => new GenStep(inB, "vmas", $"{At(res, r.Page)} {r.Pages}p"))),
-            (8, Gen.Select(AlignedRange(res, wrap: true), Behaviour(regularFile)).Select((r, b) => new GenStep(inB, "madvise", $"{r.Address} {r.Length} {b}"))),
+            (8, Gen.Select(AlignedRange(res, wrap: true), Advice(regularFile)).Select((r, b) => new GenStep(inB, "madvise", $"{r.Address} {r.Length} {b}"))),
             (5, Pmadvise(inB, res, regularFile, task)));
     }
 
@@ -156,7 +157,7 @@ internal static class RandomScenarioGen
                 : Gen.FrequencyConst((5, ("self", res)), (2, ("PIDFD_SELF", res)), (1, ("PIDFD_SELF_PROCESS", res)), (4, ("PB", "RB")), (1, ("-1", res)), (1, ("9999", res)))
             : Gen.FrequencyConst((6, ("self", res)), (2, ("PIDFD_SELF", res)), (1, ("PIDFD_SELF_PROCESS", res)), (1, ("-1", res)), (1, ("9999", res)));
         var flags = Gen.FrequencyConst((14, ""), (1, " 1"), (1, " 0x100000000"));
-        return Gen.Select(pidfd, Behaviour(regularFile), flags)
+        return Gen.Select(pidfd, Advice(regularFile), flags)
             .SelectMany((p, b, f) => Vector(p.Item2).Select(v => new GenStep(inB, "pmadvise", $"{p.Item1} {v} {b}{f}")));
     }
 
@@ -222,7 +223,7 @@ internal static class RandomScenarioGen
         Page().SelectMany(p => Gen.Int[1, Math.Min(max, RandomScenario.EndPage - p)].Select(n => (p, n)));
 
     /// <summary>A madvise behaviour, by name or number, page behaviours more often; the ones left out are in the class remarks.</summary>
-    private static Gen<string> Behaviour(bool regularFile)
+    private static Gen<string> Advice(bool regularFile)
     {
         var choices = new List<(int, string)>
         {

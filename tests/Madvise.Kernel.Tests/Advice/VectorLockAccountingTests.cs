@@ -1,5 +1,6 @@
 using CsCheck;
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using static Madvise.Abi.MemoryAdvice;

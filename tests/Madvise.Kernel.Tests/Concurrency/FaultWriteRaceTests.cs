@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
 using Xunit.Abstractions;

@@ -241,7 +241,7 @@ public sealed class GuardRetryRaceTests(ITestOutputHelper output)
                 var all = true;
                 for (var addr = _iovecs[i].Base; addr < _iovecs[i].Base + _iovecs[i].Len; addr += Page)
                 {
-                    all &= mm.PteAt(addr).IsGuard && mm.ReadUser(addr, probe) == 0;
+                    all &= mm.PageTable.ReadPte(addr).IsGuard && mm.ReadUser(addr, probe) == 0;
                 }
 
                 guarded += all && guarded == i ? 1 : 0;

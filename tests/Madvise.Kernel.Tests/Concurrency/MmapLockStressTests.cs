@@ -1,5 +1,5 @@
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
 using Xunit.Abstractions;

@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
@@ -234,7 +235,7 @@ public sealed class PerVmaLockRaceTests(ITestOutputHelper output)
                 return ret;
             });
 
-            TestThreads.WaitUntil(() => mm.PteAt(x).IsNone, "the vector's zap of X");
+            TestThreads.WaitUntil(() => mm.PageTable.ReadPte(x).IsNone, "the vector's zap of X");
             Unmap(task, x, 1);
             var loaded = mm.ReadUser(x, probe);
             var stillRunning = Volatile.Read(ref running) == 1;

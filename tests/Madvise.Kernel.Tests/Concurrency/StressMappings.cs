@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Reclaim;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 

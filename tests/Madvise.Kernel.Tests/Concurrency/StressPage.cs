@@ -1,4 +1,5 @@
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Kernel.Tests.Concurrency;
 

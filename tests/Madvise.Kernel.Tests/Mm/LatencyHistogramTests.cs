@@ -1,5 +1,5 @@
 using CsCheck;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 
 namespace Madvise.Kernel.Tests.Mm;
 

@@ -1,6 +1,6 @@
 using CsCheck;
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
 

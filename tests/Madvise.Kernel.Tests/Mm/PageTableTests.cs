@@ -1,4 +1,4 @@
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
 
 namespace Madvise.Kernel.Tests.Mm;
 

@@ -1,4 +1,4 @@
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Tests.Shared;
 
 namespace Madvise.Kernel.Tests.Mm;

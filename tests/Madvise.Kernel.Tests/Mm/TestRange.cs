@@ -1,6 +1,6 @@
 using System.Globalization;
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Tests.Mm;
 

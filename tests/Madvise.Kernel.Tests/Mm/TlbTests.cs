@@ -1,4 +1,5 @@
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Tlb;
 using Madvise.Kernel.Tests.Shared;
 using static Madvise.Abi.MemoryAdvice;
 
@@ -160,7 +161,7 @@ public sealed class TlbTests
             Assert.Equal(4, ZapPageRange.Zap(mm, vma, vma.Start, vma.End, gather, ZapMode.Unmap));
 
             // The PTEs are gone but no CPU has been told yet: the frames must stay allocated.
-            Assert.True(mm.PteAt(MmBuilder.Addr(0)).IsNone);
+            Assert.True(mm.PageTable.ReadPte(MmBuilder.Addr(0)).IsNone);
             Assert.Equal(4, b.Kernel.Memory.FramesInUse);
             Assert.Equal(flushes, b.Kernel.Stats.TlbFlushes);
             TlbGather.Return(gather);

@@ -1,5 +1,5 @@
-using Madvise.Kernel.Mm;
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tests.Shared;
 using static Madvise.Abi.MemoryAdvice;
 

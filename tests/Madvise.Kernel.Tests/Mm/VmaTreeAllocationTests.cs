@@ -1,4 +1,5 @@
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;

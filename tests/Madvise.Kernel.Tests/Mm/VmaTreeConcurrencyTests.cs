@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using Xunit.Abstractions;
 using static Madvise.Abi.PageSize;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;

@@ -1,4 +1,7 @@
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Reclaim;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.PageSize;
 
 namespace Madvise.Kernel.Tests.Mm;

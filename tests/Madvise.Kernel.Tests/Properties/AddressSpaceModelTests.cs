@@ -1,6 +1,8 @@
 using CsCheck;
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
@@ -279,7 +281,7 @@ public sealed class AddressSpaceModelTests
             }
 
             var addr = MmBuilder.Addr(i);
-            var pte = mm.PteAt(addr);
+            var pte = mm.PageTable.ReadPte(addr);
             byte? seen;
             if (pte.IsPresent)
             {

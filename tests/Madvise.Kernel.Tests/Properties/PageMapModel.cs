@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Physical;
 using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Tests.Properties;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.Reclaim;
+using Madvise.Kernel.Mm.Tlb;
 
 namespace Madvise.Kernel.Tests.Shared;
 

@@ -1,5 +1,8 @@
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Kernel.Tests.Shared;
 
@@ -39,7 +42,7 @@ internal static class FrameAudit
                         {
                             mapped[pte.Pfn]++;
                             var vma = mm.Vmas.FindContaining(tableAddr + ((ulong)i << Abi.PageSize.PAGE_SHIFT));
-                            if (vma is not null && (vma.Flags & Kernel.Mm.VmFlags.VM_LOCKED) != 0)
+                            if (vma is not null && (vma.Flags & Kernel.Mm.Vmas.VmFlags.VM_LOCKED) != 0)
                             {
                                 locked[pte.Pfn]++;
                             }

@@ -1,6 +1,9 @@
 using System.Text;
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using static Madvise.Abi.PageSize;
@@ -318,7 +321,7 @@ internal sealed class MmBuilder : IDisposable
     }
 
     /// <summary>The page table entry of window page <paramref name="page"/>.</summary>
-    internal Pte PteAt(int page, TaskStruct? task = null) => MmOf(task).PteAt(Addr(page));
+    internal Pte PteAt(int page, TaskStruct? task = null) => MmOf(task).PageTable.ReadPte(Addr(page));
 
     /// <summary>Window page number of <paramref name="addr"/> (negative below the window).</summary>
     public static long PageOf(ulong addr) => (long)(addr - Window) >> PAGE_SHIFT;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Madvise.Kernel;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Scenarios.Sim;
 using Madvise.Scenarios.Tests.Shared;
 

@@ -79,7 +79,7 @@ public class ParserStepTests
     [InlineData("-1", -1, "-1")]
     [InlineData("0x64", 100, "0x64")]
     [InlineData("0x100000004", 4, "0x100000004")]
-    public void Madvise_Behaviours(string written, int value, string printed)
+    public void Madvise_Advice(string written, int value, string printed)
     {
         var s = Scn.Last<MadviseStep>(MapA, $"madvise A 1p {written}");
         Assert.Equal(value, (int)s.Behavior);
@@ -88,7 +88,7 @@ public class ParserStepTests
     }
 
     [Fact]
-    public void Madvise_EveryBehaviourNameParses()
+    public void Madvise_EveryAdviceNameParses()
     {
         foreach (var (name, value) in MemoryAdviceNames.All)
         {

@@ -35,10 +35,10 @@ internal sealed class FakeTask(FakeTarget target, string name) : ITargetTask
 
     public long Munlock(ulong addr, ulong length) => target.Call($"{Name} munlock {H(addr)} {H(length)}");
 
-    public long Madvise(ulong addr, ulong length, MemoryAdvice behaviour) =>
-        target.Call($"{Name} madvise {H(addr)} {H(length)} {((int)behaviour).ToString(CultureInfo.InvariantCulture)}");
+    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) =>
+        target.Call($"{Name} madvise {H(addr)} {H(length)} {((int)advice).ToString(CultureInfo.InvariantCulture)}");
 
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice behaviour, ulong flags)
+    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
     {
         var p = pidfd switch
         {
@@ -54,7 +54,7 @@ internal sealed class FakeTask(FakeTarget target, string name) : ITargetTask
             VectorArgument.BadPointer bad => $"badptr({bad.Count.ToString(CultureInfo.InvariantCulture)})",
             _ => "?",
         };
-        return target.Call($"{Name} pmadvise {p} {v} {((int)behaviour).ToString(CultureInfo.InvariantCulture)} {H(flags)}");
+        return target.Call($"{Name} pmadvise {p} {v} {((int)advice).ToString(CultureInfo.InvariantCulture)} {H(flags)}");
     }
 
     public long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file)

@@ -1,5 +1,9 @@
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Reclaim;
+using Madvise.Kernel.Mm.Tlb;
+using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Advice;

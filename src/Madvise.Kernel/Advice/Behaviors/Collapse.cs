@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Advice;
 
@@ -58,7 +59,7 @@ internal static class Collapse
     {
         for (var a = addr; a < addr + HugeSize; a += PageSize.PAGE_SIZE)
         {
-            var pte = mm.PteAt(a);
+            var pte = mm.PageTable.ReadPte(a);
             if (pte.IsGuard || pte.IsPoison)
             {
                 return false;

@@ -1,5 +1,5 @@
 using Madvise.Abi;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;

@@ -1,5 +1,8 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
 using static Madvise.Abi.MemoryAdvice;
 
 namespace Madvise.Kernel.Advice;
@@ -57,7 +60,7 @@ internal static class MemoryFailure
                 return err;
             }
 
-            var pte = mm.PteAt(addr & PageSize.PAGE_MASK);
+            var pte = mm.PageTable.ReadPte(addr & PageSize.PAGE_MASK);
             if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)
             {
                 // The shared zero page is a kernel page: memory_failure() refuses it (-EBUSY).

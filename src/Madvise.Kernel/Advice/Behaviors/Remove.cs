@@ -1,6 +1,7 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Reclaim;
+using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Advice;
 

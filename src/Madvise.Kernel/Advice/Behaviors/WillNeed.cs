@@ -1,6 +1,8 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
-using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Reclaim;
 
 namespace Madvise.Kernel.Advice;
 
@@ -71,7 +73,7 @@ internal static class WillNeed
         var memory = mm.Kernel.Memory;
         for (var addr = b.Start; addr < b.End; addr += PageSize.PAGE_SIZE)
         {
-            var pte = mm.PteAt(addr);
+            var pte = mm.PageTable.ReadPte(addr);
             if (!pte.IsSwap)
             {
                 continue;

@@ -1,0 +1,49 @@
+using Madvise.Kernel.Mm.Reclaim;
+
+namespace Madvise.Kernel.Mm.Physical;
+
+/// <summary>Per-frame state bits (Linux: <c>PG_*</c> folio flags). Updated with atomic OR/AND.</summary>
+[Flags]
+internal enum PageFlags
+{
+    None = 0,
+
+    /// <summary>The frame is on the allocator's free list.</summary>
+    Free = 1 << 0,
+
+    /// <summary>PG_reserved: the shared zero page; never freed, never on an LRU.</summary>
+    Reserved = 1 << 1,
+
+    /// <summary>Anonymous memory (Mapping is an <see cref="AnonVma"/>); otherwise page cache.</summary>
+    Anon = 1 << 2,
+
+    /// <summary>PG_swapbacked: reclaim must swap it out. Cleared by MADV_FREE (lazy free).</summary>
+    SwapBacked = 1 << 3,
+
+    /// <summary>PG_dirty: contents differ from the backing store (file/shmem page cache pages).</summary>
+    Dirty = 1 << 4,
+
+    /// <summary>PG_referenced: accessed since the last aging pass.</summary>
+    Referenced = 1 << 5,
+
+    /// <summary>PG_lru: the frame is on one of the LRU lists.</summary>
+    Lru = 1 << 6,
+
+    /// <summary>PG_active: on an active list rather than an inactive one.</summary>
+    Active = 1 << 7,
+
+    /// <summary>PG_unevictable: on the unevictable list.</summary>
+    Unevictable = 1 << 8,
+
+    /// <summary>PG_mlocked: mapped by at least one VM_LOCKED VMA.</summary>
+    Mlocked = 1 << 9,
+
+    /// <summary>PG_hwpoison: a memory failure was injected; the frame is never reused.</summary>
+    HwPoison = 1 << 10,
+
+    /// <summary>PG_swapcache: the frame caches a swap slot (<see cref="PageFrame.SwapSlot"/>).</summary>
+    SwapCache = 1 << 11,
+
+    /// <summary>Shmem (tmpfs/memfd/shared anonymous) page cache page: swap-backed, never written to a disk.</summary>
+    Shmem = 1 << 12,
+}
