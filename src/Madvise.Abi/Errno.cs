@@ -43,6 +43,16 @@ public static class Errno
     /// <summary>Kernel-internal: restart regardless of SA_RESTART (guard install losing a race).</summary>
     public const int ERESTARTNOINTR = 513;
 
+    /// <summary>MAX_ERRNO: the largest errno a system call can return.</summary>
+    public const int MAX_ERRNO = 4095;
+
+    /// <summary>
+    /// IS_ERR_VALUE(): true when <paramref name="result"/> of a call that returns an address or
+    /// a negative errno (mmap) is an error, that is, in -4095..-1. Any other value is an address,
+    /// even one at or above 2^63 that reads as a negative <c>long</c>.
+    /// </summary>
+    public static bool IsErrorValue(long result) => (ulong)result >= unchecked((ulong)-MAX_ERRNO);
+
     /// <summary>The canonical scenario spelling of a negative result, e.g. <c>-EINVAL</c>.</summary>
     public static string Format(long negativeErrno) => "-" + Name((int)-negativeErrno);
 

@@ -60,6 +60,10 @@ internal static unsafe partial class HostSyscalls
         }
     }
 
+    /// <summary>mincore(2) with its vector at any address of this process: the caller answers for what the kernel may write there.</summary>
+    internal static long Mincore(ulong addr, ulong length, ulong vecAddress) =>
+        Result(Interop.Libc.MinCore((void*)addr, (nuint)length, (byte*)vecAddress));
+
     /// <summary>process_madvise(2) with an iovec array at any address of this process (0 = NULL).</summary>
     internal static long ProcessMadvise(long pidfd, ulong iovecAddress, ulong vlen, MemoryAdvice advice, ulong flags) =>
         Result(Interop.Libc.ProcessMadvise(pidfd, iovecAddress, vlen, (int)advice, flags));

@@ -85,7 +85,13 @@ public interface ITargetTask
     /// <returns>0, or a negative errno (-EFAULT) as soon as one byte cannot be read.</returns>
     long Read(ulong addr, ulong length, ByteRuns into);
 
-    /// <summary>mincore(2) into <paramref name="vec"/> (one byte per page, bit 0 = resident).</summary>
+    /// <summary>
+    /// mincore(2) (one byte per page, bit 0 = resident) with a vector of ceil(length / 4096) bytes
+    /// of which <paramref name="vec"/> is the writable beginning; the rest of the vector is user
+    /// memory that cannot be written. The kernel's answer for such a vector: results are copied a
+    /// batch at a time, and a batch that reaches past <paramref name="vec"/> fails the call with
+    /// -EFAULT after filling <paramref name="vec"/>; a hole before that fails it with -ENOMEM.
+    /// </summary>
     long Mincore(ulong addr, ulong length, Span<byte> vec);
 
     /// <summary>Appends every mapping that overlaps [addr, addr+length), in address order.</summary>

@@ -13,8 +13,11 @@ public static class ScenarioResults
     /// <summary>The SKIP printed by every step after a <c>config</c> the target cannot match.</summary>
     public const string ConfigSkip = "SKIP(config)";
 
-    /// <summary><c>mincore</c> never asks for more than this many pages (as scnhost.py), so a wrapped length cannot exhaust memory.</summary>
+    /// <summary>The longest <c>mincore</c> result printed (16 Mi pages, 64 GiB of address space); a longer successful one prints SKIP.</summary>
     public const ulong MaxMincorePages = 1UL << 24;
+
+    /// <summary>Pages of <c>mincore</c> vector the runner hands a target at once (bounded memory for any range).</summary>
+    public const int MincoreWindowPages = 1 << 20;
 
     /// <summary><c>SKIP(reason)</c>.</summary>
     public static string Skip(string reason) => "SKIP(" + reason + ")";

@@ -82,9 +82,17 @@ internal static class Filemap
     }
 
     /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
+    /// <returns>0, or -ENOSPC when the file's pages do not fit in the free frames: decided before
+    /// anything is allocated, so a file larger than memory costs nothing (a racing allocation can
+    /// still use up the frames part-way; then the pages written so far are the caller's to free).</returns>
     public static long Populate(SimulatedKernel kernel, Inode inode, byte fill)
     {
         var memory = kernel.Memory;
+        if (inode.PageCount > (ulong)memory.FreeFrames)
+        {
+            return -Errno.ENOSPC;
+        }
+
         for (ulong index = 0; index < inode.PageCount; index++)
         {
             var pfn = memory.Allocate(zero: false);

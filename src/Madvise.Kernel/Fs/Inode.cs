@@ -84,8 +84,8 @@ public sealed class Inode
     /// <summary>Owner uid (inode_owner_or_capable).</summary>
     public uint OwnerUid { get; }
 
-    /// <summary>Number of pages that hold file data: ceil(Size / 4096).</summary>
-    public ulong PageCount => (Size + PageSize.PAGE_SIZE - 1) >> PageSize.PAGE_SHIFT;
+    /// <summary>Number of pages that hold file data: ceil(Size / 4096), without wrapping for sizes near 2^64.</summary>
+    public ulong PageCount => (Size >> PageSize.PAGE_SHIFT) + ((Size & (PageSize.PAGE_SIZE - 1)) != 0 ? 1UL : 0UL);
 
     /// <summary>The page cache.</summary>
     internal PageCache Cache { get; }

@@ -1,54 +1,77 @@
 using Madvise.Abi;
-using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Mm;
 
-// Linux: mm/mincore.c.
+// Linux: mm/mincore.c do_mincore(), mincore_pte_range(), mincore_page().
 public sealed partial class MmStruct
 {
     /// <summary>
-    /// mincore(2) after its argument checks: one byte per page of [start, start + pages*4096),
-    /// bit 0 set when the page is resident. Takes the mmap read lock. A file mapping whose file
-    /// the caller (<paramref name="cred"/>) neither owns nor may write reports every page
-    /// resident, hiding the page cache's state (can_do_mincore()).
+    /// do_mincore(): one byte per page from <paramref name="start"/> to the end of its VMA or of
+    /// <paramref name="vec"/>, whichever comes first; bit 0 set when the page is resident. Takes
+    /// the mmap read lock. A file mapping whose file the caller (<paramref name="cred"/>) neither
+    /// owns nor may write reports every page resident, hiding the page cache's state
+    /// (can_do_mincore()).
     /// </summary>
-    /// <returns>0, or -ENOMEM when a page of the range is not mapped (earlier bytes are filled).</returns>
+    /// <returns>The number of bytes written (at least one), or -ENOMEM when no VMA contains <paramref name="start"/>.</returns>
     internal long Mincore(ulong start, Span<byte> vec, Credentials cred)
     {
         var token = ReadLock();
         try
         {
-            var addr = start;
-            var i = 0;
-            while (i < vec.Length)
+            var vma = Vmas.FindContaining(start);
+            if (vma is null)
             {
-                var vma = Vmas.FindContaining(addr);
-                if (vma is null)
-                {
-                    return -Errno.ENOMEM;
-                }
+                return -Errno.ENOMEM;
+            }
 
-                var pages = (int)Math.Min((ulong)(vec.Length - i), (vma.End - addr) >> PageSize.PAGE_SHIFT);
-                if (!CanDoMincore(vma, cred))
+            var pages = (int)Math.Min((ulong)vec.Length, (vma.End - start) >> PageSize.PAGE_SHIFT);
+            vec = vec[..pages];
+            if (!CanDoMincore(vma, cred))
+            {
+                vec.Fill(1);
+                return pages;
+            }
+
+            var end = start + ((ulong)pages << PageSize.PAGE_SHIFT);
+            Span<ulong> entries = stackalloc ulong[PteTable.EntryCount];
+            var i = 0;
+            for (var addr = start; addr < end;)
+            {
+                var stop = PageTable.PmdAddrEnd(addr, end);
+                var n = (int)((stop - addr) >> PageSize.PAGE_SHIFT);
+                var table = PageTable.Lookup(addr);
+                if (table is null)
                 {
-                    vec.Slice(i, pages).Fill(1);
+                    // No page table: every page is a hole (mincore_unmapped_range()).
+                    entries[..n].Clear();
                 }
                 else
                 {
-                    for (var p = 0; p < pages; p++)
+                    // The entries are copied under the PTE lock and judged after it: the page cache
+                    // lock ranks above the PTE lock, so it cannot be taken inside.
+                    using (table.Ptl.EnterScope())
                     {
-                        vec[i + p] = MincorePage(vma, addr + ((ulong)p << PageSize.PAGE_SHIFT));
+                        var first = PageTable.PteIndex(addr);
+                        for (var p = 0; p < n; p++)
+                        {
+                            entries[p] = table.Get(first + p).Raw;
+                        }
                     }
                 }
 
-                i += pages;
-                addr += (ulong)pages << PageSize.PAGE_SHIFT;
+                for (var p = 0; p < n; p++)
+                {
+                    vec[i + p] = MincorePage(vma, addr + ((ulong)p << PageSize.PAGE_SHIFT), new Pte(entries[p]));
+                }
+
+                i += n;
+                addr = stop;
             }
 
-            return 0;
+            return pages;
         }
         finally
         {
@@ -59,18 +82,9 @@ public sealed partial class MmStruct
     /// <summary>can_do_mincore(): anonymous memory, or a file the caller owns or may write.</summary>
     private static bool CanDoMincore(Vma vma, Credentials cred) => vma.File is null || vma.File.Inode.OwnerOrMayWrite(cred);
 
-    private byte MincorePage(Vma vma, ulong addr)
+    /// <summary>The residency byte of the page at <paramref name="addr"/> whose entry is <paramref name="pte"/>.</summary>
+    private byte MincorePage(Vma vma, ulong addr, Pte pte)
     {
-        var table = PageTable.Lookup(addr);
-        Pte pte = default;
-        if (table is not null)
-        {
-            using (table.Ptl.EnterScope())
-            {
-                pte = table.Get(PageTable.PteIndex(addr));
-            }
-        }
-
         if (pte.IsPresent)
         {
             return 1;

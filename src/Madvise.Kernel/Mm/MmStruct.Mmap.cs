@@ -224,7 +224,10 @@ public sealed partial class MmStruct
             area = ArchGetUnmappedAreaTopdown(addr, len, flags);
         }
 
-        if (area < 0)
+        // IS_ERR_VALUE(): a MAP_FIXED address comes back as it was given, and one at or above
+        // 2^63 (0x8000000000000000, 0xffff800000000000, 0xfffffffffffff000) reads as a negative
+        // long without being an errno; the limit check below answers -ENOMEM for all of them.
+        if (Errno.IsErrorValue(area))
         {
             return area;
         }
@@ -256,7 +259,7 @@ public sealed partial class MmStruct
         if (padded > len)
         {
             var ret = ArchGetUnmappedAreaTopdown(addr, padded, flags);
-            if (ret >= 0)
+            if (!Errno.IsErrorValue(ret))
             {
                 var r = (ulong)ret;
                 if (r == addr)

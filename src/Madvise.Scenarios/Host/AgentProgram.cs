@@ -183,7 +183,10 @@ public static class AgentProgram
             {
                 var (addr, len) = (request.U64(), request.U64());
                 var vec = new byte[request.U32()];
-                if (Reply(reply, executor, executor.Mincore(addr, len, vec)))
+                var r = executor.Mincore(addr, len, vec);
+
+                // -EFAULT: the kernel filled the writable part of the vector (ITargetTask.Mincore).
+                if (Reply(reply, executor, r) || r == -Errno.EFAULT)
                 {
                     reply.Bytes(vec);
                 }

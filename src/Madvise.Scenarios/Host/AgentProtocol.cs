@@ -41,7 +41,7 @@ namespace Madvise.Scenarios.Host;
 /// <item><term><see cref="OpenPidfd"/></term><description>i32 id, i32 pid</description></item>
 /// <item><term><see cref="Write"/></term><description>u64 addr, u64 len, u8 value</description></item>
 /// <item><term><see cref="Read"/></term><description>u64 addr, u64 len → string runs (the canonical <c>ab*4096,00*8192</c> form)</description></item>
-/// <item><term><see cref="Mincore"/></term><description>u64 addr, u64 len, u32 vecLength → u32 n, n bytes</description></item>
+/// <item><term><see cref="Mincore"/></term><description>u64 addr, u64 len, u32 vecLength → u32 n, n bytes (also after -EFAULT: the vector's writable part was filled)</description></item>
 /// <item><term><see cref="Vmas"/></term><description>u64 addr, u64 len → u32 n, n × (u64 start, u64 end, string perms, u8 k, k × string flag)</description></item>
 /// <item><term><see cref="SetUid"/></term><description>u32 uid</description></item>
 /// <item><term><see cref="DropCapability"/></term><description>i32 capability</description></item>

@@ -224,17 +224,12 @@ internal sealed class AgentTask : ITargetTask
     /// <inheritdoc/>
     public long Mincore(ulong addr, ulong length, Span<byte> vec)
     {
-        if (HostSyscalls.MincorePages(length) > (ulong)vec.Length)
-        {
-            throw new ArgumentException($"mincore of {length} bytes needs {HostSyscalls.MincorePages(length)} vector bytes, got {vec.Length}.", nameof(vec));
-        }
-
         var vecLength = (uint)vec.Length;
         var (r, bytes) = _target.Run(() =>
         {
             Begin(AgentProtocol.Mincore).U64(addr).U64(length).U32(vecLength);
             var result = Call(out var reply);
-            return (result, result == 0 ? reply.Bytes().ToArray() : []);
+            return (result, result == 0 || result == -Errno.EFAULT ? reply.Bytes().ToArray() : []);
         });
         bytes.AsSpan(0, Math.Min(bytes.Length, vec.Length)).CopyTo(vec);
         return r;

@@ -117,7 +117,7 @@ internal sealed class SelfTask : ITargetTask
     /// mincore(2), run on the caller's thread: residency does not depend on the thread, CPU or
     /// credentials, and the caller's span cannot cross to the step thread.
     /// </summary>
-    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostSyscalls.Mincore(addr, length, vec);
+    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostMincore.Call(addr, length, vec);
 
     /// <inheritdoc/>
     public long Vmas(ulong addr, ulong length, List<MappingInfo> into) => _target.Run(() => _executor.Vmas(addr, length, into));

@@ -64,7 +64,7 @@ internal sealed partial class TaskExecutor : IDisposable
         var r = addr == 0 && (flags & (MapFlags.MAP_FIXED | MapFlags.MAP_FIXED_NOREPLACE)) == 0
             ? MmapInArena(length, prot, flags, fd, offset)
             : HostSyscalls.Mmap(addr, length, prot, flags, fd, offset);
-        if (r < 0)
+        if (Errno.IsErrorValue(r))
         {
             return r;
         }
@@ -96,7 +96,7 @@ internal sealed partial class TaskExecutor : IDisposable
             var r = HostSyscalls.Mmap(at, length, prot, flags | MapFlags.MAP_FIXED_NOREPLACE, fd, offset);
             if (r != -Errno.EEXIST)
             {
-                if (r >= 0)
+                if (!Errno.IsErrorValue(r))
                 {
                     return r;
                 }
@@ -168,8 +168,8 @@ internal sealed partial class TaskExecutor : IDisposable
     public long Madvise(ulong addr, ulong length, MemoryAdvice advice) =>
         Refuse(_guard.CheckMadvise(addr, length, advice)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, advice);
 
-    /// <summary>mincore(2).</summary>
-    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostSyscalls.Mincore(addr, length, vec);
+    /// <summary>mincore(2) (<see cref="HostMincore"/>).</summary>
+    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostMincore.Call(addr, length, vec);
 
     /// <summary>Unmaps what the scenario mapped here and closes every descriptor.</summary>
     public void Dispose()

@@ -75,7 +75,7 @@ internal sealed class SimTask : ITargetTask
         }
 
         var r = Sys.Mmap(Task, addr, length, (ulong)(uint)prot, (ulong)(uint)flags, fd, offset);
-        if (r < 0)
+        if (Errno.IsErrorValue(r))
         {
             return r;
         }

@@ -68,6 +68,50 @@ public sealed class MincoreTests
     }
 
     [Fact]
+    public void AShortVectorIsFilledThenFaultsUnlessAHoleComesFirst()
+    {
+        using var b = new MmBuilder();
+        b.Map(0, 3, "rw", "private,populate");
+        b.Map(4, 2);
+        var vec = new byte[4];
+
+        // The writable part of the vector ends after 2 bytes: the first batch (pages 0-2, one
+        // VMA) is copied up to there and the copy faults.
+        vec.AsSpan().Fill(0xee);
+        MmBuilder.Expect(-Errno.EFAULT, Sys.Mincore(b.Task, MmBuilder.Addr(0), 6 * 4096UL, vec.AsSpan(0, 2)), "short vector");
+        Assert.Equal([1, 1, 0xee, 0xee], vec);
+
+        // A hole met before the vector runs out wins: the batch of pages 0-2 fits, page 3 is a hole.
+        vec.AsSpan().Fill(0xee);
+        MmBuilder.Expect(-Errno.ENOMEM, Sys.Mincore(b.Task, MmBuilder.Addr(0), 6 * 4096UL, vec.AsSpan(0, 3)), "hole first");
+        Assert.Equal([1, 1, 1, 0xee], vec);
+
+        b.AssertInvariants();
+    }
+
+    [Fact]
+    public void LongRangesAreWalkedInBatchesAndAHoleFarInIsFound()
+    {
+        using var b = new MmBuilder();
+        const int pages = 3 * 4096;
+        b.Map(0, pages, "none", "private,noreserve");
+        b.Unmap(pages - 1, 1);
+        Assert.Equal(0, b.Protect(5000, 1, "rw"));
+        b.Write(5000, 1, 0x11);
+        var vec = new byte[pages];
+        vec.AsSpan().Fill(0xee);
+        MmBuilder.Expect(-Errno.ENOMEM, Sys.Mincore(b.Task, MmBuilder.Addr(0), (ulong)pages * 4096, vec), "hole in the last batch");
+        Assert.Equal(0xee, vec[pages - 1]);
+        Assert.Equal(1, vec[5000]);
+        Assert.Equal(pages - 2, vec.Count(x => x == 0));
+
+        Assert.Equal(0, Sys.Mincore(b.Task, MmBuilder.Addr(0), (ulong)(pages - 1) * 4096, vec));
+        Assert.Equal([5000], Enumerable.Range(0, pages - 1).Where(i => vec[i] != 0));
+
+        b.AssertInvariants();
+    }
+
+    [Fact]
     public void FileMappingsReportThePageCacheWhetherMappedOrNot()
     {
         using var b = new MmBuilder();

@@ -90,6 +90,9 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Frames in use (allocated and not yet freed), not counting the zero page.</summary>
     public long FramesInUse => Volatile.Read(ref _framesInUse);
 
+    /// <summary>Frames that can still be allocated (a snapshot: concurrent allocations may take them).</summary>
+    public long FreeFrames => TotalFrames - 1 - FramesInUse;
+
     /// <summary>Frames created so far (the high-water mark of native memory committed).</summary>
     public int CreatedFrames
     {
