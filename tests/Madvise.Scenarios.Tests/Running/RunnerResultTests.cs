@@ -1,3 +1,4 @@
+using System.Globalization;
 using Madvise.Scenarios.Tests.Shared;
 
 namespace Madvise.Scenarios.Tests.Running;
@@ -57,12 +58,42 @@ public class RunnerResultTests
     }
 
     [Fact]
-    public void MincoreOfMoreThan2Pow24PagesIsSkipped()
+    public void LongMincoreIsAskedAWindowAtATime()
     {
-        var target = new FakeTarget();
-        Assert.Equal(["SKIP(mincore range too large)", "SKIP(mincore range too large)"], Scn.Results(target, "mincore 0 0x1000001p", "mincore 0 -1"));
-        Assert.Empty(target.Calls);
-        Assert.Equal(["1010"], Scn.Results(new FakeTarget(), "mincore 0 0x1000000p").Select(r => r[..4]));
+        // A kernel answering as Linux for a vector whose writable part ends early: it fills that
+        // part and says -EFAULT while the range goes on; a hole at page 0x180000 is -ENOMEM.
+        static long? Kernel(string call)
+        {
+            var p = call.Split(' ');
+            if (p[1] != "mincore")
+            {
+                return null;
+            }
+
+            var addr = ulong.Parse(p[2][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var pages = (ulong.Parse(p[3][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) + 4095) / 4096;
+            var window = ulong.Parse(p[4], CultureInfo.InvariantCulture);
+            var hole = 0x180000UL << 12;
+            if (addr >= 0x1000000000 && addr + (Math.Min(pages, window) << 12) > 0x1000000000 + hole)
+            {
+                return -Errno.ENOMEM;
+            }
+
+            return pages > window ? -Errno.EFAULT : 0;
+        }
+
+        var target = new FakeTarget { Script = Kernel };
+        var results = Scn.Results(target, "mincore 0 0x200001p", "mincore 0 0x1000001p", "mincore 0x1000000000 0x200000p");
+        Assert.Equal(string.Concat(Enumerable.Repeat("10", 1 << 20)) + "1", results[0]);
+        Assert.Equal("SKIP(mincore result longer than 16777216 pages)", results[1]);
+        Assert.Equal("-ENOMEM", results[2]);
+        Assert.Equal(
+            ["self mincore 0x0 0x200001000 1048576", "self mincore 0x100000000 0x100001000 1048576", "self mincore 0x200000000 0x1000 1048576"],
+            target.Calls.Take(3));
+        Assert.Equal(3 + 17 + 2, target.Calls.Count);
+
+        // Up to one window, one call with the whole vector.
+        Assert.Equal(["1010"], Scn.Results(new FakeTarget(), "mincore 0 0x100000p").Select(r => r[..4]));
     }
 
     [Fact]
