@@ -5,12 +5,33 @@ namespace Madvise.Kernel;
 /// answers depend on it (HWPOISON is an invalid behaviour without CONFIG_MEMORY_FAILURE,
 /// PAGEOUT of anonymous memory does nothing without swap, ...).
 /// </summary>
+/// <remarks>
+/// <para>Limits (<see cref="Validate"/>; the kernel's constructor refuses anything else with an
+/// <see cref="ArgumentOutOfRangeException"/>): RAM from <see cref="MinMemoryBytes"/> to
+/// <see cref="MaxMemoryBytes"/>, swap up to <see cref="MaxSwapBytes"/>. Why: frames and swap slots
+/// are numbered with 31 bits, and a kernel's fixed host cost is a directory of 16 bytes per 2 MiB
+/// of RAM and 8 bytes per 2 MiB of swap (8 MiB and 4 MiB at the limits); everything else is
+/// committed as it is used: frames as they are first allocated, swap as slots are first
+/// written. The host memory a kernel can take is its RAM (frames' data, page tables included,
+/// and their metadata) plus the swap it has written, plus the managed objects of its tasks.
+/// Whether this machine can afford a configuration is the caller's question (the scenario
+/// runner refuses a swap device larger than the machine's memory).</para>
+/// </remarks>
 public sealed record KernelConfig
 {
-    /// <summary>RAM of the simulated machine; frames are committed lazily as they are first used.</summary>
+    /// <summary>Smallest <see cref="MemoryBytes"/>: 2 MiB (one chunk of frames).</summary>
+    public const ulong MinMemoryBytes = 2UL << 20;
+
+    /// <summary>Largest <see cref="MemoryBytes"/>: 1 TiB (2^28 frames).</summary>
+    public const ulong MaxMemoryBytes = 1UL << 40;
+
+    /// <summary>Largest <see cref="SwapBytes"/>: 1 TiB (2^28 slots).</summary>
+    public const ulong MaxSwapBytes = 1UL << 40;
+
+    /// <summary>RAM of the simulated machine; frames are committed lazily as they are first used. Rounded up to 2 MiB.</summary>
     public ulong MemoryBytes { get; init; } = 4UL << 30;
 
-    /// <summary>Size of the swap device; 0 = no swap.</summary>
+    /// <summary>Size of the swap device; 0 = no swap. Rounded down to 4 KiB (less than a page is no swap).</summary>
     public ulong SwapBytes { get; init; }
 
     /// <summary>CONFIG_MEMORY_FAILURE: MADV_HWPOISON and MADV_SOFT_OFFLINE exist.</summary>
@@ -33,4 +54,34 @@ public sealed record KernelConfig
 
     /// <summary>The default configuration: this project's host (no swap, no memory failure, THP madvise, KSM).</summary>
     public static KernelConfig Default { get; } = new();
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting outside its limits (class remarks).</summary>
+    public void Validate()
+    {
+        if (MemoryBytes is < MinMemoryBytes or > MaxMemoryBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBytes), MemoryBytes,
+                $"simulated RAM must be from {MinMemoryBytes >> 20} MiB to {MaxMemoryBytes >> 40} TiB");
+        }
+
+        if (SwapBytes > MaxSwapBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SwapBytes), SwapBytes, $"simulated swap must be at most {MaxSwapBytes >> 40} TiB");
+        }
+
+        if (MaxMapCount < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxMapCount), MaxMapCount, "vm.max_map_count cannot be negative");
+        }
+
+        if (!Enum.IsDefined(Profile))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Profile), Profile, "unknown kernel profile");
+        }
+
+        if (!Enum.IsDefined(Thp))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Thp), Thp, "unknown transparent huge page mode");
+        }
+    }
 }

@@ -16,9 +16,11 @@ public sealed class SimulatedKernel : IDisposable
     private long _nextIno = 1;
 
     /// <summary>Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is outside the limits of <see cref="KernelConfig"/>.</exception>
     public SimulatedKernel(KernelConfig? config = null)
     {
         Config = config ?? KernelConfig.Default;
+        Config.Validate();
         Memory = new PhysicalMemory(Config.MemoryBytes);
         Lru = new Lru(Memory);
         Memory.Lru = Lru;

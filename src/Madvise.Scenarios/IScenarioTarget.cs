@@ -21,6 +21,8 @@ public interface IScenarioTarget : IDisposable
     /// configures itself; the host compares with the running kernel.
     /// </summary>
     /// <returns>null when later steps can run, else the reason every later step prints <c>SKIP(config)</c>.</returns>
+    /// <exception cref="ScenarioConfigException">The target cannot be configured so at all (a size it cannot represent or
+    /// this machine cannot afford); the target stays as it was.</exception>
     string? Configure(ScenarioConfig config);
 
     /// <summary>The task <c>self</c> that every file starts in.</summary>

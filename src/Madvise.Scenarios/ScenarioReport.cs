@@ -67,6 +67,15 @@ public sealed class ScenarioReport
     /// <summary>Steps whose target threw (a target bug).</summary>
     public int Errors { get; }
 
+    /// <summary>
+    /// The <c>config</c> step the target could not take (<see cref="ScenarioConfigException"/>), at
+    /// which the run stopped: it is the last step of <see cref="Steps"/>; else null.
+    /// </summary>
+    public StepReport? ConfigErrorStep { get; init; }
+
+    /// <summary>Why the target could not take <see cref="ConfigErrorStep"/>'s configuration; else null.</summary>
+    public string? ConfigError { get; init; }
+
     /// <summary>True when no expectation failed and no target error occurred.</summary>
     public bool Passed => Mismatches == 0 && Errors == 0;
 }

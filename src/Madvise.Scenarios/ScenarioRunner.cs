@@ -44,6 +44,12 @@
 //     that was skipped (a fork on the C# host target) may have changed what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
+// 10. A config step the target cannot take at all (ScenarioConfigException: a size it cannot
+//     represent, swap=0xffffffffffffffff, or more swap than this machine has memory, swap=1024G)
+//     prints ERROR(config: WHY) and ends the file: the report's ConfigError says why, and the
+//     tools report FILE:LINE: config error: WHY and exit as for a file they cannot parse. The
+//     target is left as it was, never half-built.
+
 using System.Globalization;
 using Madvise.Abi;
 using Madvise.Scenarios.Steps;
@@ -83,6 +89,9 @@ public sealed class ScenarioRunner
     /// <summary>Set when a config step could not be matched: every later step prints <c>SKIP(config)</c>.</summary>
     private bool _configSkip;
 
+    /// <summary>Set when the target refused a config step (<see cref="ScenarioConfigException"/>): the run stops (rule 10).</summary>
+    private string? _configError;
+
     /// <summary>True when the file is marked host-divergent and runs on the host target (rule 9).</summary>
     private readonly bool _hostDivergentFile;
 
@@ -119,6 +128,16 @@ public sealed class ScenarioRunner
         foreach (var step in scenario.Steps)
         {
             reports.Add(runner.RunStep(scenario, step));
+            if (runner._configError is not null)
+            {
+                // Rule 10: nothing after a configuration the target cannot take means anything.
+                return new ScenarioReport(scenario, target.Name, reports)
+                {
+                    DivergencePoint = runner._divergencePoint,
+                    ConfigErrorStep = reports[^1],
+                    ConfigError = runner._configError,
+                };
+            }
         }
 
         return new ScenarioReport(scenario, target.Name, reports) { DivergencePoint = runner._divergencePoint };
@@ -135,6 +154,13 @@ public sealed class ScenarioRunner
                 : step.Expected is null ? StepVerdict.NotChecked
                 : ScenarioLexer.FoldWhitespace(result) == step.Expected ? StepVerdict.Held
                 : StepVerdict.Mismatch;
+        }
+        catch (ScenarioConfigException ex)
+        {
+            _configError = ex.Message;
+            result = $"ERROR(config: {ex.Message})";
+            verdict = StepVerdict.Error;
+            _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: {_target.Name} target cannot take '{step.Text}': {ex.Message}; the file stops here");
         }
 #pragma warning disable CA1031 // A target bug must not stop the other steps; it is reported, not hidden.
         catch (Exception ex)

@@ -21,7 +21,8 @@ internal static class CheckCommand
         Exit codes:
           0  no step differs
           1  a step differs
-          2  a file cannot be read or parsed, or a target is not available
+          2  a file cannot be read or parsed, a target cannot take its config, or a
+             target is not available
 
         Example:
           madv check tests/scenarios/*.scn
@@ -61,6 +62,13 @@ internal static class CheckCommand
             if (sim is null || host is null)
             {
                 return ExitCodes.Usage;
+            }
+
+            if (sim.ConfigError is not null || host.ConfigError is not null)
+            {
+                // A target could not take the file's config (its reason is on stderr).
+                unreadable = true;
+                continue;
             }
 
             var comparison = ScenarioComparison.Compare(sim, host);

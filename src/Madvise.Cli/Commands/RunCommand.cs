@@ -23,7 +23,10 @@ internal static class RunCommand
         Exit codes:
           0  every expectation held
           1  an expectation did not hold, or a target failed on a step
-          2  a file cannot be read or parsed, or the target is not available
+          2  a file cannot be read or parsed, a config step asks for what the target
+             cannot hold (swap larger than 1 TiB or than this machine's memory; the file
+             stops there: 'FILE:LINE: ... cannot take ...' on stderr), or the target is
+             not available
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target host
@@ -88,7 +91,7 @@ internal static class RunCommand
                 {
                     output.WriteLine($"{path}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
                 }
-                else if (step.Verdict == StepVerdict.Error)
+                else if (step.Verdict == StepVerdict.Error && !ReferenceEquals(step, report.ConfigErrorStep))
                 {
                     output.WriteLine($"{path}:{step.Step.Line}: error: {step.Text}: {step.Result}");
                 }
@@ -100,7 +103,11 @@ internal static class RunCommand
             mismatches += report.Mismatches;
             skipped += report.Skipped;
             divergent += report.Divergent;
-            errors += report.Errors;
+            errors += report.Errors - (report.ConfigErrorStep is null ? 0 : 1);
+
+            // A config the target cannot take stopped the file (its reason is on stderr): exit as
+            // for a file that cannot be parsed.
+            unreadable |= report.ConfigError is not null;
         }
 
         var summary = string.Create(

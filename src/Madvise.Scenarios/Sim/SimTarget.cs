@@ -1,3 +1,4 @@
+using System.Globalization;
 using Madvise.Kernel;
 using Madvise.Kernel.Mm.Vmas;
 
@@ -77,11 +78,49 @@ public sealed class SimTarget : IScenarioTarget
             };
         }
 
+        // The new kernel is built before the old one goes: a configuration that cannot be built
+        // leaves the target as it was, and no step ever runs on a disposed kernel.
+        var kernel = Build(c);
         _kernel.Dispose();
-        _kernel = new Kernel.SimulatedKernel(c);
+        _kernel = kernel;
         _self.Rebind(_kernel.CreateProcess());
         return null;
     }
+
+    /// <summary>
+    /// A kernel for <paramref name="config"/>, or <see cref="ScenarioConfigException"/> when it cannot
+    /// be represented (<see cref="KernelConfig.Validate"/>) or this machine cannot afford it: the
+    /// swap device lives in this process's memory, so it may not exceed the memory the runtime
+    /// sees (physical memory or the cgroup limit). RAM is committed only as it is used.
+    /// </summary>
+    private static Kernel.SimulatedKernel Build(KernelConfig config)
+    {
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ScenarioConfigException($"{Describe(ex.ParamName, ex.ActualValue)}: {ex.Message[..ex.Message.IndexOf(" (Parameter", StringComparison.Ordinal)]}", ex);
+        }
+
+        var machine = (ulong)Math.Max(0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        if (machine > 0 && config.SwapBytes > machine)
+        {
+            throw new ScenarioConfigException(
+                $"{Describe(nameof(KernelConfig.SwapBytes), config.SwapBytes)}: the simulated swap device lives in this process's memory, " +
+                $"and this machine has {Size(machine)}");
+        }
+
+        return new Kernel.SimulatedKernel(config);
+    }
+
+    private static string Describe(string? setting, object? value) =>
+        (setting == nameof(KernelConfig.SwapBytes) ? "swap" : setting ?? "config") + (value is ulong bytes ? $" of {Size(bytes)}" : string.Empty);
+
+    /// <summary>Bytes, with GiB/TiB where they help: <c>1099511627776 bytes (1024.0 GiB)</c>.</summary>
+    private static string Size(ulong bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes ({bytes / (double)(1UL << 30):0.0} GiB)");
 
     /// <inheritdoc/>
     public ITargetTask? CreateTask(string name, out string? failure)

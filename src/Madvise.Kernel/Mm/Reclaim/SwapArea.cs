@@ -8,46 +8,49 @@ namespace Madvise.Kernel.Mm.Reclaim;
 /// use count per slot (Linux: <c>swap_map</c>) because fork shares swap entries.
 /// </summary>
 /// <remarks>
-/// Writing and reading a slot is synchronous (the model has no I/O latency to imitate). The
+/// <para>Writing and reading a slot is synchronous (the model has no I/O latency to imitate). The
 /// swap cache maps a slot to a frame that currently holds its data (after WILLNEED read it
-/// ahead). <see cref="_lock"/> protects counts, the free stack and the cache; it is a leaf
-/// lock taken inside page-table locks. Slot data is native memory allocated on first use.
+/// ahead). <see cref="_lock"/> protects counts, the free list and the cache; it is a leaf
+/// lock taken inside page-table locks.</para>
+/// <para>Host memory: the device is this process's memory, so it costs only what is used. Slots
+/// are handed out lowest first and come in chunks of 512 (2 MiB of data, native memory, and 4 KiB
+/// of counts), each created when its first slot is; a chunk stays until the device goes, so the
+/// footprint follows the most slots ever in use, never the configured size. Released slots are
+/// reused before a new one is touched. Nothing is taken from the simulated RAM: the device is a
+/// disk, and <see cref="KernelConfig.MaxSwapBytes"/> bounds its size.</para>
 /// </remarks>
 internal sealed unsafe class SwapArea : IDisposable
 {
+    /// <summary>Slots per chunk: 2 MiB of slot data.</summary>
+    private const int SlotsPerChunk = 512;
+
+    private const int ChunkShift = 9;
+
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Protects <see cref="_count"/>, <see cref="_free"/>, <see cref="_cache"/>.</summary>
+    /// <summary>Protects every chunk's counts and cache, <see cref="_released"/>, <see cref="_releasedCount"/>, <see cref="_nextUnused"/> and <see cref="_used"/>.</summary>
     private readonly Lock _lock = new();
 
-    /// <summary>Users of each slot (PTEs and the swap cache); 0 = free.</summary>
-    private readonly int[] _count;
+    /// <summary>The chunks by slot &gt;&gt; 9; null until a slot of the chunk is first used. Entries are written under <see cref="_lock"/> and never change afterwards.</summary>
+    private readonly Chunk?[] _chunks;
 
-    /// <summary>Frame caching each slot, or -1.</summary>
-    private readonly int[] _cache;
+    /// <summary>Slots released since they were first used, as a stack (reused first). Protected by <see cref="_lock"/>.</summary>
+    private int[] _released = new int[SlotsPerChunk];
 
-    /// <summary>Free slots, as a stack.</summary>
-    private readonly int[] _free;
+    /// <summary>Valid entries of <see cref="_released"/>. Protected by <see cref="_lock"/>.</summary>
+    private int _releasedCount;
 
-    private int _freeCount;
+    /// <summary>Slots at or above this were never used. Protected by <see cref="_lock"/>.</summary>
+    private int _nextUnused;
 
-    /// <summary>Slot data: one native block for the whole device, allocated on first write.</summary>
-    private byte* _data;
+    /// <summary>Slots in use. Protected by <see cref="_lock"/>.</summary>
+    private int _used;
 
     public SwapArea(PhysicalMemory memory, ulong bytes)
     {
         _memory = memory;
         Slots = (int)(bytes / PhysicalMemory.PageBytes);
-        _count = new int[Slots];
-        _cache = new int[Slots];
-        Array.Fill(_cache, -1);
-        _free = new int[Slots];
-        for (var i = 0; i < Slots; i++)
-        {
-            _free[i] = Slots - 1 - i;
-        }
-
-        _freeCount = Slots;
+        _chunks = new Chunk?[(Slots + SlotsPerChunk - 1) >> ChunkShift];
     }
 
     /// <summary>Number of slots.</summary>
@@ -60,7 +63,19 @@ internal sealed unsafe class SwapArea : IDisposable
         {
             lock (_lock)
             {
-                return Slots - _freeCount;
+                return _used;
+            }
+        }
+    }
+
+    /// <summary>Chunks of slots created so far (host memory: 2 MiB of data each).</summary>
+    public int ChunksCreated
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_nextUnused + SlotsPerChunk - 1) >> ChunkShift;
             }
         }
     }
@@ -72,20 +87,28 @@ internal sealed unsafe class SwapArea : IDisposable
         int slot;
         lock (_lock)
         {
-            if (_freeCount == 0)
+            if (_releasedCount > 0)
+            {
+                slot = _released[--_releasedCount];
+            }
+            else if (_nextUnused < Slots)
+            {
+                slot = _nextUnused++;
+                if ((slot & (SlotsPerChunk - 1)) == 0)
+                {
+                    Volatile.Write(ref _chunks[slot >> ChunkShift], new Chunk());
+                }
+            }
+            else
             {
                 return -1;
             }
 
-            slot = _free[--_freeCount];
-            _count[slot] = 1;
-            if (_data == null)
-            {
-                _data = (byte*)NativeMemory.Alloc((nuint)Slots * PhysicalMemory.PageBytes);
-            }
+            ChunkOf(slot).Count[slot & (SlotsPerChunk - 1)] = 1;
+            _used++;
         }
 
-        Buffer.MemoryCopy(_memory.Data(pfn), _data + ((long)slot * PhysicalMemory.PageBytes), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+        Store(slot, pfn);
         return slot;
     }
 
@@ -95,40 +118,50 @@ internal sealed unsafe class SwapArea : IDisposable
     /// <see cref="WriteOut"/> and the unmap are not lost.
     /// </summary>
     public void Store(int slot, int pfn) =>
-        Buffer.MemoryCopy(_memory.Data(pfn), _data + ((long)slot * PhysicalMemory.PageBytes), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+        Buffer.MemoryCopy(_memory.Data(pfn), SlotData(slot), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
 
     /// <summary>Copies slot <paramref name="slot"/>'s data into frame <paramref name="pfn"/>.</summary>
     public void ReadIn(int slot, int pfn) =>
-        Buffer.MemoryCopy(_data + ((long)slot * PhysicalMemory.PageBytes), _memory.Data(pfn), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
+        Buffer.MemoryCopy(SlotData(slot), _memory.Data(pfn), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
 
     /// <summary>Adds a user to a slot (fork copies a swap PTE: swap_duplicate).</summary>
     public void Duplicate(int slot)
     {
         lock (_lock)
         {
-            _count[slot]++;
+            ChunkOf(slot).Count[slot & (SlotsPerChunk - 1)]++;
         }
     }
 
     /// <summary>Drops a user of a slot (swap_free); the slot and any cached frame are released at zero.</summary>
     public void Free(int slot)
     {
-        var cached = -1;
+        int cached;
         lock (_lock)
         {
-            if (--_count[slot] > 0)
+            var chunk = ChunkOf(slot);
+            var i = slot & (SlotsPerChunk - 1);
+            var n = --chunk.Count[i];
+            if (n > 0)
             {
                 return;
             }
 
-            if (_count[slot] < 0)
+            if (n < 0)
             {
+                chunk.Count[i] = 0;
                 throw new InvalidOperationException($"swap slot {slot} freed twice");
             }
 
-            _free[_freeCount++] = slot;
-            cached = _cache[slot];
-            _cache[slot] = -1;
+            if (_releasedCount == _released.Length)
+            {
+                Array.Resize(ref _released, _released.Length * 2);
+            }
+
+            _released[_releasedCount++] = slot;
+            _used--;
+            cached = chunk.Cache[i];
+            chunk.Cache[i] = -1;
         }
 
         if (cached >= 0)
@@ -142,7 +175,7 @@ internal sealed unsafe class SwapArea : IDisposable
     {
         lock (_lock)
         {
-            var pfn = _cache[slot];
+            var pfn = ChunkOf(slot).Cache[slot & (SlotsPerChunk - 1)];
             if (pfn >= 0)
             {
                 _memory.Get(pfn);
@@ -158,12 +191,14 @@ internal sealed unsafe class SwapArea : IDisposable
     {
         lock (_lock)
         {
-            if (_cache[slot] >= 0 || _count[slot] == 0)
+            var chunk = ChunkOf(slot);
+            var i = slot & (SlotsPerChunk - 1);
+            if (chunk.Cache[i] >= 0 || chunk.Count[i] == 0)
             {
                 return false;
             }
 
-            _cache[slot] = pfn;
+            chunk.Cache[i] = pfn;
             ref var f = ref _memory.Frame(pfn);
             f.SwapSlot = slot;
             Interlocked.Or(ref f.Flags, (int)PageFlags.SwapCache);
@@ -176,9 +211,16 @@ internal sealed unsafe class SwapArea : IDisposable
     {
         lock (_lock)
         {
-            return _cache[slot] >= 0;
+            return ChunkOf(slot).Cache[slot & (SlotsPerChunk - 1)] >= 0;
         }
     }
+
+    /// <summary>The chunk of a slot that has been handed out (its chunk exists).</summary>
+    private Chunk ChunkOf(int slot) =>
+        Volatile.Read(ref _chunks[slot >> ChunkShift]) ?? throw new InvalidOperationException($"swap slot {slot} was never allocated");
+
+    /// <summary>The 4 KiB of data of a slot that has been handed out.</summary>
+    private byte* SlotData(int slot) => (byte*)ChunkOf(slot).Data + ((nint)(slot & (SlotsPerChunk - 1)) * PhysicalMemory.PageBytes);
 
     private void DropCachedFrame(int pfn)
     {
@@ -190,10 +232,36 @@ internal sealed unsafe class SwapArea : IDisposable
 
     public void Dispose()
     {
-        if (_data != null)
+        for (var i = 0; i < _chunks.Length; i++)
         {
-            NativeMemory.Free(_data);
-            _data = null;
+            _chunks[i]?.Free();
+            _chunks[i] = null;
+        }
+    }
+
+    /// <summary>512 slots: their use counts, swap cache entries and 2 MiB of data.</summary>
+    private sealed class Chunk
+    {
+        /// <summary>Users of each slot (PTEs and the swap cache); 0 = free.</summary>
+        public readonly int[] Count = new int[SlotsPerChunk];
+
+        /// <summary>Frame caching each slot, or -1.</summary>
+        public readonly int[] Cache = NewCache();
+
+        /// <summary>The slots' data (native memory, committed by the OS as it is first written).</summary>
+        public nint Data = (nint)NativeMemory.Alloc(SlotsPerChunk * (nuint)PhysicalMemory.PageBytes);
+
+        public void Free()
+        {
+            NativeMemory.Free((void*)Data);
+            Data = 0;
+        }
+
+        private static int[] NewCache()
+        {
+            var cache = new int[SlotsPerChunk];
+            Array.Fill(cache, -1);
+            return cache;
         }
     }
 }
