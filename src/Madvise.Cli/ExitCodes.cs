@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>A file could not be read or parsed, the command line was wrong, or a target is unavailable.</summary>
     public const int Usage = 2;
+
+    /// <summary>The simulated kernel oopsed: an exception escaped one of its system calls (a kernel bug; the task that made the call was killed).</summary>
+    public const int KernelOops = 3;
 }

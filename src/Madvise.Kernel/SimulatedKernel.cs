@@ -22,7 +22,7 @@ public sealed class SimulatedKernel : IDisposable
         Config = config ?? KernelConfig.Default;
         Config.Validate();
         Memory = new PhysicalMemory(Config.MemoryBytes);
-        Lru = new Lru(Memory);
+        Lru = new Lru(Memory, Faults);
         Memory.Lru = Lru;
         Swap = Config.SwapBytes >= PageFrameSize ? new SwapArea(Memory, Config.SwapBytes) : null;
         Processes = new ProcessTable(this);
@@ -50,6 +50,43 @@ public sealed class SimulatedKernel : IDisposable
 
     /// <summary>Event counters.</summary>
     public KernelStatistics Stats { get; } = new();
+
+    /// <summary>Protects <see cref="_oopses"/>. Leaf lock.</summary>
+    private readonly Lock _oopsLock = new();
+
+    /// <summary>Every oops so far, in order. Protected by <see cref="_oopsLock"/>.</summary>
+    private readonly List<KernelOops> _oopses = [];
+
+    /// <summary>Oopses recorded so far (read without a lock).</summary>
+    private int _oopsCount;
+
+    /// <summary>Number of kernel oopses so far (<see cref="KernelOops"/>).</summary>
+    public int OopsCount => Volatile.Read(ref _oopsCount);
+
+    /// <summary>The oopses so far, oldest first.</summary>
+    public IReadOnlyList<KernelOops> Oopses
+    {
+        get
+        {
+            lock (_oopsLock)
+            {
+                return [.. _oopses];
+            }
+        }
+    }
+
+    /// <summary>Test hook: fault points inside system calls (<see cref="FaultInjector"/>).</summary>
+    public FaultInjector Faults { get; } = new();
+
+    /// <summary>Records an oops (the caller kills the task).</summary>
+    internal void RecordOops(KernelOops oops)
+    {
+        lock (_oopsLock)
+        {
+            _oopses.Add(oops);
+            Volatile.Write(ref _oopsCount, _oopses.Count);
+        }
+    }
 
     /// <summary>Creates a process with an empty address space and <paramref name="cred"/> (default: root with every capability).</summary>
     public TaskStruct CreateProcess(Credentials? cred = null) =>

@@ -25,6 +25,12 @@ public interface IScenarioTarget : IDisposable
     /// this machine cannot afford); the target stays as it was.</exception>
     string? Configure(ScenarioConfig config);
 
+    /// <summary>
+    /// The kernel oopses (bugs that escaped a system call; the task that made it was killed) since
+    /// the last call, oldest first; empty when none. Only a simulated kernel has any to report.
+    /// </summary>
+    IReadOnlyList<TargetOops> TakeOopses() => [];
+
     /// <summary>The task <c>self</c> that every file starts in.</summary>
     ITargetTask Self { get; }
 

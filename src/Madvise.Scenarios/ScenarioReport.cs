@@ -34,6 +34,11 @@ public sealed class ScenarioReport
                 case StepVerdict.NotChecked:
                     break;
             }
+
+            if (s.IsOops)
+            {
+                Oopses++;
+            }
         }
     }
 
@@ -64,8 +69,11 @@ public sealed class ScenarioReport
     /// </summary>
     public StepReport? DivergencePoint { get; init; }
 
-    /// <summary>Steps whose target threw (a target bug).</summary>
+    /// <summary>Steps whose target threw (a target bug), or during which the kernel oopsed.</summary>
     public int Errors { get; }
+
+    /// <summary>Steps during which the kernel oopsed (a kernel bug; counted in <see cref="Errors"/> too).</summary>
+    public int Oopses { get; }
 
     /// <summary>
     /// The <c>config</c> step the target could not take (<see cref="ScenarioConfigException"/>), at

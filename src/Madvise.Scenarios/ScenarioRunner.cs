@@ -49,6 +49,11 @@
 //     prints ERROR(config: WHY) and ends the file: the report's ConfigError says why, and the
 //     tools report FILE:LINE: config error: WHY and exit as for a file they cannot parse. The
 //     target is left as it was, never half-built.
+// 11. A kernel oops during a step (a simulated kernel's bug, or an injected fault, escaped a
+//     system call: IScenarioTarget.TakeOopses) makes the step print OOPS(SUMMARY), an error,
+//     whatever the call returned; the summary goes to the diagnostics writer (the whole
+//     exception too when verbose). The kernel killed the task that made the call, so its later
+//     steps print -ESRCH; the run goes on, and the tools exit with their oops status.
 
 using System.Globalization;
 using Madvise.Abi;
@@ -92,6 +97,9 @@ public sealed class ScenarioRunner
     /// <summary>Set when the target refused a config step (<see cref="ScenarioConfigException"/>): the run stops (rule 10).</summary>
     private string? _configError;
 
+    /// <summary>Whether an oops's whole exception goes to the diagnostics (rule 11).</summary>
+    private bool _verbose;
+
     /// <summary>True when the file is marked host-divergent and runs on the host target (rule 9).</summary>
     private readonly bool _hostDivergentFile;
 
@@ -117,13 +125,14 @@ public sealed class ScenarioRunner
     /// <param name="scenario">The parsed scenario.</param>
     /// <param name="target">A fresh target.</param>
     /// <param name="output">Receives <c>TEXT = RESULT</c> per step as it completes.</param>
-    /// <param name="diagnostics">Receives config mismatch reasons and target exceptions; null discards them.</param>
-    public static ScenarioReport Run(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter? diagnostics = null)
+    /// <param name="diagnostics">Receives config mismatch reasons, target exceptions and kernel oopses; null discards them.</param>
+    /// <param name="verbose">Whether a kernel oops's whole exception (with its stack trace) goes to <paramref name="diagnostics"/>, not only its summary.</param>
+    public static ScenarioReport Run(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter? diagnostics = null, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(output);
-        var runner = new ScenarioRunner(scenario, target, output, diagnostics ?? TextWriter.Null);
+        var runner = new ScenarioRunner(scenario, target, output, diagnostics ?? TextWriter.Null) { _verbose = verbose };
         var reports = new List<StepReport>(scenario.Steps.Count);
         foreach (var step in scenario.Steps)
         {
@@ -171,6 +180,22 @@ public sealed class ScenarioRunner
             _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: {_target.Name} target threw on '{step.Text}': {ex}");
         }
 
+        // Rule 11: an oops during the step is the step's result, whatever the call returned.
+        var oopses = _target.TakeOopses();
+        if (oopses.Count > 0)
+        {
+            result = "OOPS(" + string.Join("; ", oopses.Select(o => o.Summary)) + ")";
+            verdict = StepVerdict.Error;
+            foreach (var oops in oopses)
+            {
+                _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: kernel oops on '{step.Text}': {oops.Summary}; the task was killed");
+                if (_verbose)
+                {
+                    _diagnostics.WriteLine(oops.Details);
+                }
+            }
+        }
+
         // A task or fork step stopped before the target saw it (its parent had exited, a
         // config SKIP, a target error) still defines the name for later steps: as a task
         // whose creation printed this result.
@@ -203,7 +228,7 @@ public sealed class ScenarioRunner
         }
 
         _output.WriteLine(step.Text + " = " + result);
-        var report = new StepReport(step, result, verdict);
+        var report = new StepReport(step, result, verdict) { IsOops = oopses.Count > 0 };
         if (divergesHere)
         {
             _divergencePoint = report;

@@ -16,4 +16,7 @@ public sealed record StepReport(Step Step, string Result, StepVerdict Verdict)
 
     /// <summary>True when the result is <c>SKIP(...)</c>.</summary>
     public bool IsSkip => Verdict == StepVerdict.Skipped;
+
+    /// <summary>True when the kernel oopsed during the step (runner rule 11): the result is <c>OOPS(...)</c> and the verdict <see cref="StepVerdict.Error"/>.</summary>
+    public bool IsOops { get; init; }
 }

@@ -20,6 +20,11 @@ internal static class RunCommand
           reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE'; the other files
           still run.
 
+        A kernel oops (an exception escaped a system call of the simulated kernel: a bug)
+        prints OOPS(...) as the step's result and 'FILE:LINE: kernel oops on ...' on stderr
+        (with --verbose, the whole exception and its stack trace); the kernel killed the task
+        that made the call, and the run goes on.
+
         Exit codes:
           0  every expectation held
           1  an expectation did not hold, or a target failed on a step
@@ -27,6 +32,7 @@ internal static class RunCommand
              cannot hold (swap larger than 1 TiB or than this machine's memory; the file
              stops there: 'FILE:LINE: ... cannot take ...' on stderr), or the target is
              not available
+          3  the simulated kernel oopsed on a step (and no file was unreadable)
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target host
@@ -42,13 +48,17 @@ internal static class RunCommand
             HelpName = "sim|host",
             DefaultValueFactory = _ => ScenarioTargets.Sim,
         };
-        var command = new Command("run", "Run scenario files on one target and check their expectations.") { files, target }.WithHelpDetails(Details);
-        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim));
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Print the whole exception of a kernel oops, with its stack trace, on stderr.",
+        };
+        var command = new Command("run", "Run scenario files on one target and check their expectations.") { files, target, verbose }.WithHelpDetails(Details);
+        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim, parse.GetValue(verbose)));
         return command;
     }
 
     /// <summary>Runs every file on a fresh target of <paramref name="targetName"/>.</summary>
-    public static int Execute(CliContext context, IReadOnlyList<string> files, string targetName)
+    public static int Execute(CliContext context, IReadOnlyList<string> files, string targetName, bool verbose = false)
     {
         // Fail before printing anything: without the target no file can run.
         if (!ScenarioFiles.CheckTargets(context, targetName))
@@ -58,7 +68,7 @@ internal static class RunCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0;
+        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0, oopses = 0;
         foreach (var path in files)
         {
             var scenario = ScenarioFiles.TryLoad(path, context.Error);
@@ -77,7 +87,7 @@ internal static class RunCommand
                 }
 
                 output.WriteLine("# " + path);
-                report = ScenarioRunner.Run(scenario, target, output, context.Error);
+                report = ScenarioRunner.Run(scenario, target, output, context.Error, verbose);
             }
 
             foreach (var step in report.Steps)
@@ -104,6 +114,7 @@ internal static class RunCommand
             skipped += report.Skipped;
             divergent += report.Divergent;
             errors += report.Errors - (report.ConfigErrorStep is null ? 0 : 1);
+            oopses += report.Oopses;
 
             // A config the target cannot take stopped the file (its reason is on stderr): exit as
             // for a file that cannot be parsed.
@@ -123,7 +134,12 @@ internal static class RunCommand
             summary += string.Create(CultureInfo.InvariantCulture, $", {errors} target errors");
         }
 
+        if (oopses > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture, $", {oopses} kernel oopses");
+        }
+
         output.WriteLine(summary);
-        return unreadable ? ExitCodes.Usage : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        return unreadable ? ExitCodes.Usage : oopses > 0 ? ExitCodes.KernelOops : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 }

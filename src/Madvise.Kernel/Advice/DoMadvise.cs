@@ -24,11 +24,17 @@ internal static partial class MadviseCore
                 return error;
             }
 
-            InitTlb(b);
-            error = DoBehavior(start, lenIn, b);
-            FinishTlb(b);
-            Unlock(b);
-            return error;
+            // The batch is flushed and the lock released on every way out, an exception included.
+            try
+            {
+                InitTlb(b);
+                return DoBehavior(start, lenIn, b);
+            }
+            finally
+            {
+                FinishTlb(b);
+                Unlock(b);
+            }
         }
         finally
         {

@@ -104,13 +104,22 @@ internal static partial class MadviseCore
         }
     }
 
-    /// <summary>Drops and re-takes the mmap read lock around work that must not hold it (WILLNEED, REMOVE).</summary>
+    /// <summary>
+    /// Drops the mmap read lock around work that must not hold it (WILLNEED, REMOVE); the walk
+    /// revalidates its VMA afterwards (<see cref="MadviseBehavior.LockDropped"/>). While dropped,
+    /// the lock mode is None, so an unlock on the way out of an exception releases nothing twice.
+    /// </summary>
     public static void DropMmapReadLock(MadviseBehavior b)
     {
         b.LockDropped = true;
+        b.LockMode = MadviseLockMode.None;
         b.Mm.ReadUnlock(b.LockToken);
     }
 
     /// <summary>Re-takes the mmap read lock dropped by <see cref="DropMmapReadLock"/>.</summary>
-    public static void RetakeMmapReadLock(MadviseBehavior b) => b.LockToken = b.Mm.ReadLock();
+    public static void RetakeMmapReadLock(MadviseBehavior b)
+    {
+        b.LockToken = b.Mm.ReadLock();
+        b.LockMode = MadviseLockMode.MmapRead;
+    }
 }

@@ -41,9 +41,16 @@ internal static partial class MadviseCore
 
         if (b.LockMode == MadviseLockMode.VmaRead && TryVmaReadLock(b))
         {
-            var result = VmaBehavior(b);
-            b.Vma!.Lock.EndRead();
-            return result;
+            var locked = b.Vma!;
+            try
+            {
+                mm.Kernel.Faults.At(FaultPoint.MadviseVmaLocked);
+                return VmaBehavior(b);
+            }
+            finally
+            {
+                locked.Lock.EndRead();
+            }
         }
 
         var vma = mm.Vmas.Find(b.Start);
@@ -66,6 +73,7 @@ internal static partial class MadviseCore
 
             b.End = Math.Min(vma.End, lastEnd);
             b.Vma = vma;
+            mm.Kernel.Faults.At(FaultPoint.MadviseReadLocked);
             var error = VmaBehavior(b);
             if (error != 0)
             {

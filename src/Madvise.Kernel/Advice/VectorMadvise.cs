@@ -67,47 +67,59 @@ internal static partial class MadviseCore
                 return ret;
             }
 
-            InitTlb(b);
-            while (iter.Remaining != 0)
+            // Whatever holds at the way out (a lock, a batch; nothing after a failed relock) is
+            // released on every way out, an exception included.
+            try
             {
-                var start = iter.CurrentBase;
-                var lenIn = iter.CurrentLength;
-                ret = ShouldSkip(config, start, lenIn, behavior, out var error) ? error : DoBehavior(start, lenIn, b);
-
-                if (ret == -Errno.ERESTARTNOINTR)
+                InitTlb(b);
+                while (iter.Remaining != 0)
                 {
-                    if (current.FatalSignal.IsPending)
+                    var start = iter.CurrentBase;
+                    var lenIn = iter.CurrentLength;
+                    ret = ShouldSkip(config, start, lenIn, behavior, out var error) ? error : DoBehavior(start, lenIn, b);
+
+                    if (ret == -Errno.ERESTARTNOINTR)
                     {
-                        ret = -Errno.EINTR;
+                        if (current.FatalSignal.IsPending)
+                        {
+                            ret = -Errno.EINTR;
+                            break;
+                        }
+
+                        // Drop and reacquire the lock to let the racing faults finish, then retry
+                        // the same range (the June 2025 fix: a failed relock ends the call).
+                        mm.Kernel.Stats.RecordVectorRetry();
+                        FinishTlb(b);
+                        Unlock(b);
+                        ret = Lock(b);
+                        if (ret != 0)
+                        {
+                            return ret;
+                        }
+
+                        InitTlb(b);
+                        continue;
+                    }
+
+                    if (ret < 0)
+                    {
                         break;
                     }
 
-                    // Drop and reacquire the lock to let the racing faults finish, then retry
-                    // the same range (the June 2025 fix: a failed relock ends the call).
-                    mm.Kernel.Stats.RecordVectorRetry();
-                    FinishTlb(b);
-                    Unlock(b);
-                    ret = Lock(b);
-                    if (ret != 0)
+                    iter.Advance(iter.CurrentLength);
+                    if (iter.Remaining != 0)
                     {
-                        return ret;
+                        mm.Kernel.Faults.At(FaultPoint.VectorBetweenRanges);
                     }
-
-                    InitTlb(b);
-                    continue;
                 }
 
-                if (ret < 0)
-                {
-                    break;
-                }
-
-                iter.Advance(iter.CurrentLength);
+                return ret;
             }
-
-            FinishTlb(b);
-            Unlock(b);
-            return ret;
+            finally
+            {
+                FinishTlb(b);
+                Unlock(b);
+            }
         }
         finally
         {

@@ -28,6 +28,7 @@ internal static class Filemap
         var cache = inode.Cache;
         lock (cache.Lock)
         {
+            kernel.Faults.At(FaultPoint.PageCacheLocked);
             if (cache.TryGetLocked(index, out var cached))
             {
                 memory.Get(cached);

@@ -21,9 +21,11 @@ namespace Madvise.Kernel.Fs;
 /// references that keep the file alive.</para>
 /// <para>Lifetime: every file of the model is unlinked (the scenario <c>file</c> step unlinks
 /// it; memfds and the shmem file behind shared anonymous memory have no name), so it lives as
-/// long as something refers to it: an open descriptor in any task's table or a VMA that maps
-/// it. When the last goes, its page cache is freed (Linux: fput → iput_final → evict →
-/// truncate_inode_pages).</para>
+/// long as something refers to it: an open descriptor in any task's table, a system call that
+/// holds it (Linux's fget()/get_file(): mmap while it creates the mapping, WILLNEED and REMOVE
+/// while they work with the mmap_lock dropped), or a VMA that maps it. When the last goes, its
+/// page cache is freed (Linux: fput → iput_final → evict → truncate_inode_pages); taking a
+/// reference after that is a kernel bug (an exception), never a user error.</para>
 /// </remarks>
 public sealed class Inode
 {
@@ -39,14 +41,14 @@ public sealed class Inode
     /// <summary>VMAs mapping this file (i_mmap). Protected by <see cref="_mappingsLock"/>.</summary>
     private readonly List<Vma> _mappings = [];
 
-    /// <summary>Protects <see cref="_mappings"/>, <see cref="_openDescriptors"/> and <see cref="_evicted"/>. Leaf lock.</summary>
+    /// <summary>Protects <see cref="_mappings"/>, <see cref="_references"/> and <see cref="_evicted"/>. Leaf lock.</summary>
     private readonly Lock _mappingsLock = new();
 
     /// <summary>The frames the page cache holds are returned here when the file goes.</summary>
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Descriptors, in any task's table, open on this file. Protected by <see cref="_mappingsLock"/>.</summary>
-    private int _openDescriptors;
+    /// <summary>References other than mappings: descriptors in any task's table and system calls in flight (<see cref="Get"/>). Protected by <see cref="_mappingsLock"/>.</summary>
+    private int _references;
 
     /// <summary>Set once the last reference went and the page cache was freed. Protected by <see cref="_mappingsLock"/>.</summary>
     private bool _evicted;
@@ -151,24 +153,29 @@ public sealed class Inode
         ReleaseIfUnused();
     }
 
-    /// <summary>A descriptor on this file was installed in a task's table.</summary>
-    internal void OpenDescriptor()
+    /// <summary>
+    /// Takes a reference (Linux: get_file()): a descriptor installed in a task's table, or a system
+    /// call that will use the file. Precondition: the caller already holds a reference, or
+    /// reached the file under a lock that keeps one (the descriptor table's).
+    /// </summary>
+    internal void Get()
     {
         lock (_mappingsLock)
         {
             ThrowIfEvictedLocked();
-            _openDescriptors++;
+            _references++;
         }
     }
 
-    /// <summary>A descriptor on this file was closed; the file goes when that was its last reference.</summary>
-    internal void CloseDescriptor()
+    /// <summary>Drops a reference taken by <see cref="Get"/> (Linux: fput()); the file goes when that was its last reference.</summary>
+    internal void Put()
     {
         lock (_mappingsLock)
         {
-            if (--_openDescriptors < 0)
+            if (--_references < 0)
             {
-                throw new InvalidOperationException($"inode {Ino}: more descriptors closed than opened");
+                _references = 0;
+                throw new InvalidOperationException($"inode {Ino}: more references dropped than taken");
             }
         }
 
@@ -176,14 +183,14 @@ public sealed class Inode
     }
 
     /// <summary>
-    /// Frees the page cache when neither a descriptor nor a mapping refers to the file any more
+    /// Frees the page cache when no descriptor, system call or mapping refers to the file any more
     /// (also used when creating the file failed before anything referred to it).
     /// </summary>
     internal void ReleaseIfUnused()
     {
         lock (_mappingsLock)
         {
-            if (_evicted || _openDescriptors != 0 || _mappings.Count != 0)
+            if (_evicted || _references != 0 || _mappings.Count != 0)
             {
                 return;
             }

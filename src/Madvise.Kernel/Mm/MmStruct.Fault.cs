@@ -98,6 +98,7 @@ public sealed partial class MmStruct
         {
             using (table.Ptl.EnterScope())
             {
+                Kernel.Faults.At(FaultPoint.FaultPteLocked);
                 if (!table.Get(index).IsNone)
                 {
                     return FaultResult.Retry;

@@ -18,6 +18,7 @@ public sealed partial class MmStruct
     {
         var child = new MmStruct(Kernel);
         var token = WriteLock();
+        var copied = false;
         try
         {
             var gather = TlbGather.Rent(this);
@@ -49,10 +50,18 @@ public sealed partial class MmStruct
             {
                 TlbGather.Return(gather);
             }
+
+            copied = true;
         }
         finally
         {
             WriteUnlock(token);
+            if (!copied)
+            {
+                // dup_mmap() failed part-way: the half-built child goes, and with it what it
+                // already shares (after the parent's lock is released: one mmap_lock at a time).
+                child.Put();
+            }
         }
 
         error = 0;
@@ -79,6 +88,7 @@ public sealed partial class MmStruct
             {
                 using (childTable.Ptl.EnterScope())
                 {
+                    Kernel.Faults.At(FaultPoint.ForkPteLocked);
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(addr);

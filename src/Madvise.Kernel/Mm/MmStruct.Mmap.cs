@@ -28,6 +28,7 @@ public sealed partial class MmStruct
     internal long DoMmap(ulong addr, ulong len, int prot, int flags, OpenFile? file, ulong pgoff, Credentials cred, out ulong populate)
     {
         MmapLock.AssertWriteLocked();
+        Kernel.Faults.At(FaultPoint.MmapWriteLocked);
         populate = 0;
         if (len == 0)
         {

@@ -37,6 +37,7 @@ internal static class ZapPageRange
 
             using (table.Ptl.EnterScope())
             {
+                mm.Kernel.Faults.At(FaultPoint.ZapPteLocked);
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var index = PageTable.PteIndex(addr);

@@ -19,16 +19,23 @@ public static partial class Sys
             return TaskGone;
         }
 
-        var inode = task.Kernel.CreateInode(length, fill, memfd, task.Cred.Uid);
-        var error = Filemap.Populate(task.Kernel, inode, fill);
-        if (error != 0)
+        try
         {
-            // Nothing refers to the file yet: the pages written so far go back.
-            inode.ReleaseIfUnused();
-            return error;
-        }
+            var inode = task.Kernel.CreateInode(length, fill, memfd, task.Cred.Uid);
+            var error = Filemap.Populate(task.Kernel, inode, fill);
+            if (error != 0)
+            {
+                // Nothing refers to the file yet: the pages written so far go back.
+                inode.ReleaseIfUnused();
+                return error;
+            }
 
-        return task.Files.Install(new OpenFile(inode, canRead: true, canWrite: true));
+            return task.Files.Install(new OpenFile(inode, canRead: true, canWrite: true));
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "file", ex);
+        }
     }
 
     /// <summary>
@@ -37,15 +44,40 @@ public static partial class Sys
     /// </summary>
     public static long ReopenFile(TaskStruct task, long fd, bool canRead, bool canWrite)
     {
-        if (task.Files.Get(fd) is not OpenFile file)
+        try
         {
-            return -Errno.EBADF;
-        }
+            switch (task.Files.GetFile(fd))
+            {
+                case OpenFile file:
+                    try
+                    {
+                        return task.Files.Install(new OpenFile(file.Inode, canRead, canWrite));
+                    }
+                    finally
+                    {
+                        file.Inode.Put();
+                    }
 
-        return task.Files.Install(new OpenFile(file.Inode, canRead, canWrite));
+                default:
+                    return -Errno.EBADF;
+            }
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "open", ex);
+        }
     }
 
     /// <summary>close(2).</summary>
-    public static long Close(TaskStruct task, long fd) =>
-        fd is >= 0 and <= int.MaxValue && task.Files.Close((int)fd) ? 0 : -Errno.EBADF;
+    public static long Close(TaskStruct task, long fd)
+    {
+        try
+        {
+            return fd is >= 0 and <= int.MaxValue && task.Files.Close((int)fd) ? 0 : -Errno.EBADF;
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "close", ex);
+        }
+    }
 }

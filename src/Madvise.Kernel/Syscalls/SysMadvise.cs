@@ -13,23 +13,34 @@ public static partial class Sys
     /// </summary>
     public static long Madvise(TaskStruct task, ulong start, ulong length, long behavior)
     {
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
-        while (true)
+        try
         {
-            var ret = MadviseCore.DoMadvise(mm, task, start, length, (MemoryAdvice)unchecked((int)behavior));
-            if (ret != -Errno.ERESTARTNOINTR)
+            while (true)
             {
-                return ret;
-            }
+                var ret = MadviseCore.DoMadvise(mm, task, start, length, (MemoryAdvice)unchecked((int)behavior));
+                if (ret != -Errno.ERESTARTNOINTR)
+                {
+                    return ret;
+                }
 
-            if (task.FatalSignal.IsPending)
-            {
-                return -Errno.EINTR;
+                if (task.FatalSignal.IsPending)
+                {
+                    return -Errno.EINTR;
+                }
             }
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "madvise", ex);
+        }
+        finally
+        {
+            PutMm(task, mm, "madvise");
         }
     }
 

@@ -35,34 +35,45 @@ public static partial class Sys
             return -Errno.ENOMEM;
         }
 
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
-        var pages = (length >> PageSize.PAGE_SHIFT) + ((length & (PageSize.PAGE_SIZE - 1)) != 0 ? 1UL : 0UL);
-        Span<byte> batch = stackalloc byte[MincoreBatch];
-        while (pages > 0)
+        try
         {
-            var done = mm.Mincore(addr, batch[..(int)Math.Min(pages, MincoreBatch)], task.Cred);
-            if (done < 0)
+            var pages = (length >> PageSize.PAGE_SHIFT) + ((length & (PageSize.PAGE_SIZE - 1)) != 0 ? 1UL : 0UL);
+            Span<byte> batch = stackalloc byte[MincoreBatch];
+            while (pages > 0)
             {
-                return done;
+                var done = mm.Mincore(addr, batch[..(int)Math.Min(pages, MincoreBatch)], task.Cred);
+                if (done < 0)
+                {
+                    return done;
+                }
+
+                // copy_to_user(): the bytes that fit are written, the rest faults.
+                var fits = (int)Math.Min(done, vec.Length);
+                batch[..fits].CopyTo(vec);
+                if (fits < done)
+                {
+                    return -Errno.EFAULT;
+                }
+
+                vec = vec[fits..];
+                pages -= (ulong)done;
+                addr += (ulong)done << PageSize.PAGE_SHIFT;
             }
 
-            // copy_to_user(): the bytes that fit are written, the rest faults.
-            var fits = (int)Math.Min(done, vec.Length);
-            batch[..fits].CopyTo(vec);
-            if (fits < done)
-            {
-                return -Errno.EFAULT;
-            }
-
-            vec = vec[fits..];
-            pages -= (ulong)done;
-            addr += (ulong)done << PageSize.PAGE_SHIFT;
+            return 0;
         }
-
-        return 0;
+        catch (Exception ex)
+        {
+            return Oops(task, "mincore", ex);
+        }
+        finally
+        {
+            PutMm(task, mm, "mincore");
+        }
     }
 }

@@ -10,11 +10,28 @@ public static partial class Sys
     /// <summary>mlock(2) (do_mlock with VM_LOCKED).</summary>
     public static long Mlock(TaskStruct task, ulong addr, ulong length)
     {
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
+        try
+        {
+            return DoMlock(mm, task, addr, length);
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "mlock", ex);
+        }
+        finally
+        {
+            PutMm(task, mm, "mlock");
+        }
+    }
+
+    /// <summary>do_mlock(): sets VM_LOCKED under the mmap write lock, then populates with the lock dropped.</summary>
+    private static long DoMlock(MmStruct mm, TaskStruct task, ulong addr, ulong length)
+    {
         // can_do_mlock(): RLIMIT_MEMLOCK is 8 MiB, never 0, so it always passes.
         length = PageSize.PageAlign(length + (addr & (PageSize.PAGE_SIZE - 1)));
         addr &= PageSize.PAGE_MASK;
@@ -50,6 +67,7 @@ public static partial class Sys
             return error;
         }
 
+        // __mlock_posix_error_return(): -EFAULT from population is -ENOMEM, -ENOMEM is -EAGAIN.
         error = mm.MmPopulate(addr, length, ignoreErrors: false);
         return error switch
         {
@@ -63,25 +81,36 @@ public static partial class Sys
     /// <summary>munlock(2).</summary>
     public static long Munlock(TaskStruct task, ulong addr, ulong length)
     {
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
-        length = PageSize.PageAlign(length + (addr & (PageSize.PAGE_SIZE - 1)));
-        addr &= PageSize.PAGE_MASK;
-        if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
-        {
-            return -Errno.EINTR;
-        }
-
         try
         {
-            return mm.ApplyVmaLockFlags(addr, length, 0);
+            length = PageSize.PageAlign(length + (addr & (PageSize.PAGE_SIZE - 1)));
+            addr &= PageSize.PAGE_MASK;
+            if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
+            {
+                return -Errno.EINTR;
+            }
+
+            try
+            {
+                return mm.ApplyVmaLockFlags(addr, length, 0);
+            }
+            finally
+            {
+                mm.WriteUnlock(token);
+            }
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "munlock", ex);
         }
         finally
         {
-            mm.WriteUnlock(token);
+            PutMm(task, mm, "munlock");
         }
     }
 }

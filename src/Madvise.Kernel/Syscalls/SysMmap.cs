@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm;
 using Madvise.Kernel.Tasks;
 
 namespace Madvise.Kernel.Syscalls;
@@ -19,16 +20,35 @@ public static partial class Sys
             return -Errno.EINVAL;
         }
 
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
+        try
+        {
+            return DoMmapSyscall(mm, task, addr, length, prot, flags, fd, offset);
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "mmap", ex);
+        }
+        finally
+        {
+            PutMm(task, mm, "mmap");
+        }
+    }
+
+    /// <summary>ksys_mmap_pgoff(): the descriptor, then vm_mmap_pgoff().</summary>
+    private static long DoMmapSyscall(MmStruct mm, TaskStruct task, ulong addr, ulong length, ulong prot, ulong flags, long fd, ulong offset)
+    {
         var iflags = (int)(uint)flags;
         OpenFile? file = null;
         if ((iflags & MapFlags.MAP_ANONYMOUS) == 0)
         {
-            switch (task.Files.Get(fd))
+            // fget(): the reference keeps the file alive while the mapping is made, whatever
+            // another thread does to the descriptor meanwhile; the new VMA takes its own.
+            switch (task.Files.GetFile(fd))
             {
                 case OpenFile f:
                     file = f;
@@ -46,6 +66,19 @@ public static partial class Sys
             return -Errno.ENOMEM;
         }
 
+        try
+        {
+            return MmapFile(mm, task, addr, length, prot, iflags, file, offset);
+        }
+        finally
+        {
+            file?.Inode.Put();
+        }
+    }
+
+    /// <summary>vm_mmap_pgoff() with the file (if any) held by the caller.</summary>
+    private static long MmapFile(MmStruct mm, TaskStruct task, ulong addr, ulong length, ulong prot, int iflags, OpenFile? file, ulong offset)
+    {
         if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
         {
             return -Errno.EINTR;

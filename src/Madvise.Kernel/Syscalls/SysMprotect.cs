@@ -46,23 +46,34 @@ public static partial class Sys
             return -Errno.EINVAL;
         }
 
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
-        if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
-        {
-            return -Errno.EINTR;
-        }
-
         try
         {
-            return mm.MprotectLocked(addr, end, (int)prot);
+            if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
+            {
+                return -Errno.EINTR;
+            }
+
+            try
+            {
+                return mm.MprotectLocked(addr, end, (int)prot);
+            }
+            finally
+            {
+                mm.WriteUnlock(token);
+            }
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "mprotect", ex);
         }
         finally
         {
-            mm.WriteUnlock(token);
+            PutMm(task, mm, "mprotect");
         }
     }
 }

@@ -8,23 +8,34 @@ public static partial class Sys
     /// <summary>munmap(2) (__vm_munmap → do_vmi_munmap).</summary>
     public static long Munmap(TaskStruct task, ulong addr, ulong length)
     {
-        if (CurrentMm(task) is not { } mm)
+        if (GetMm(task) is not { } mm)
         {
             return TaskGone;
         }
 
-        if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
-        {
-            return -Errno.EINTR;
-        }
-
         try
         {
-            return mm.DoMunmap(addr, length);
+            if (mm.WriteLockKillable(task.FatalSignal, out var token) != 0)
+            {
+                return -Errno.EINTR;
+            }
+
+            try
+            {
+                return mm.DoMunmap(addr, length);
+            }
+            finally
+            {
+                mm.WriteUnlock(token);
+            }
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "munmap", ex);
         }
         finally
         {
-            mm.WriteUnlock(token);
+            PutMm(task, mm, "munmap");
         }
     }
 }

@@ -18,12 +18,19 @@ public static partial class Sys
             return -Errno.EINVAL;
         }
 
-        var target = task.Kernel.Processes.Find((int)pid);
-        if (target is null)
+        try
         {
-            return -Errno.ESRCH;
-        }
+            var target = task.Kernel.Processes.Find((int)pid);
+            if (target is null)
+            {
+                return -Errno.ESRCH;
+            }
 
-        return task.Files.Install(new PidFile(target, (flags & PidfdConstants.PIDFD_THREAD) != 0));
+            return task.Files.Install(new PidFile(target, (flags & PidfdConstants.PIDFD_THREAD) != 0));
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "pidfd_open", ex);
+        }
     }
 }

@@ -21,10 +21,6 @@ public static partial class Sys
     /// bits, flags is an <c>unsigned int</c>.
     /// </summary>
     /// <returns>Bytes advised (see <see cref="MadviseCore.VectorMadvise"/>), or a negative errno.</returns>
-    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
-    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
-        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
-
     public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, long behavior, ulong flags)
     {
         if ((uint)flags != 0)
@@ -32,11 +28,32 @@ public static partial class Sys
             return -Errno.EINVAL;
         }
 
-        if (CurrentMm(task) is not { } currentMm)
+        if (GetMm(task) is not { } currentMm)
         {
             return TaskGone;
         }
 
+        try
+        {
+            return DoProcessMadvise(currentMm, task, pidfd, vec, vlen, behavior);
+        }
+        catch (Exception ex)
+        {
+            return Oops(task, "process_madvise", ex);
+        }
+        finally
+        {
+            PutMm(task, currentMm, "process_madvise");
+        }
+    }
+
+    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
+    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
+        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
+
+    /// <summary>process_madvise() after the flags check, with the caller's address space held.</summary>
+    private static long DoProcessMadvise(MmStruct currentMm, TaskStruct task, long pidfd, ulong vec, ulong vlen, long behavior)
+    {
         var ret = ImportIovec(currentMm, vec, (uint)vlen, out var iter);
         if (ret < 0)
         {
@@ -50,8 +67,7 @@ public static partial class Sys
         }
 
         // mm_access(PTRACE_MODE_READ_FSCREDS).
-        var mm = target.Mm;
-        if (mm is null || !mm.TryGet())
+        if (target.GetMm() is not { } mm)
         {
             return -Errno.ESRCH;
         }
@@ -79,7 +95,7 @@ public static partial class Sys
         }
         finally
         {
-            mm.Put();
+            PutMm(task, mm, "process_madvise");
         }
     }
 

@@ -8,9 +8,11 @@ namespace Madvise.Kernel.Tasks;
 /// </summary>
 /// <remarks>
 /// <see cref="_lock"/> protects the table; the only lock taken inside it is an inode's leaf
-/// lock, to count a new descriptor. Each descriptor on an <see cref="OpenFile"/> is a
-/// reference to its inode (<see cref="Inode.OpenDescriptor"/>); it is dropped after the table
-/// lock is released, because dropping the last one frees the file's page cache.
+/// lock, to count a reference. Each descriptor on an <see cref="OpenFile"/> is a reference to
+/// its inode (<see cref="Inode.Get"/>); it is dropped after the table lock is released, because
+/// dropping the last one frees the file's page cache. A system call that uses a file takes its
+/// own reference under the table lock (<see cref="GetFile"/>, Linux's fget()), so a close by
+/// another thread cannot free the file under it.
 /// </remarks>
 public sealed class FdTable
 {
@@ -34,12 +36,16 @@ public sealed class FdTable
             }
 
             _files[fd] = file;
-            (file as OpenFile)?.Inode.OpenDescriptor();
+            (file as OpenFile)?.Inode.Get();
             return fd;
         }
     }
 
-    /// <summary>The object behind <paramref name="fd"/>, or null when it is not open (fget).</summary>
+    /// <summary>
+    /// The object behind <paramref name="fd"/>, or null when it is not open. No reference is taken:
+    /// for a pidfd (whose task object stays valid) or a look that uses nothing of the file; a
+    /// system call that uses an <see cref="OpenFile"/> takes it with <see cref="GetFile"/>.
+    /// </summary>
     public object? Get(long fd)
     {
         if (fd < 0 || fd > int.MaxValue)
@@ -50,6 +56,51 @@ public sealed class FdTable
         lock (_lock)
         {
             return _files.GetValueOrDefault((int)fd);
+        }
+    }
+
+    /// <summary>
+    /// fget(): the object behind <paramref name="fd"/>, with a reference on its inode when it is an
+    /// <see cref="OpenFile"/> (the caller drops it with <c>file.Inode.Put()</c>, fput); null when
+    /// the descriptor is not open.
+    /// </summary>
+    public object? GetFile(long fd)
+    {
+        if (fd < 0 || fd > int.MaxValue)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            var file = _files.GetValueOrDefault((int)fd);
+            (file as OpenFile)?.Inode.Get();
+            return file;
+        }
+    }
+
+    /// <summary>
+    /// Installs here a duplicate of descriptor <paramref name="fd"/> of <paramref name="source"/>
+    /// (as passing it over a socket, SCM_RIGHTS, does): the file is held while it moves, so a
+    /// close in the source meanwhile cannot free it.
+    /// </summary>
+    /// <returns>The new descriptor, or -1 when <paramref name="fd"/> is not open in <paramref name="source"/>.</returns>
+    public int InstallFrom(FdTable source, long fd)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var file = source.GetFile(fd);
+        if (file is null)
+        {
+            return -1;
+        }
+
+        try
+        {
+            return Install(file);
+        }
+        finally
+        {
+            (file as OpenFile)?.Inode.Put();
         }
     }
 
@@ -65,7 +116,7 @@ public sealed class FdTable
             }
         }
 
-        (file as OpenFile)?.Inode.CloseDescriptor();
+        (file as OpenFile)?.Inode.Put();
         return true;
     }
 
@@ -81,7 +132,7 @@ public sealed class FdTable
 
         foreach (var file in closed)
         {
-            (file as OpenFile)?.Inode.CloseDescriptor();
+            (file as OpenFile)?.Inode.Put();
         }
     }
 
@@ -94,7 +145,7 @@ public sealed class FdTable
             foreach (var (fd, file) in _files)
             {
                 copy._files[fd] = file;
-                (file as OpenFile)?.Inode.OpenDescriptor();
+                (file as OpenFile)?.Inode.Get();
             }
         }
 

@@ -48,6 +48,20 @@ public sealed class TaskStruct
     /// <summary>The address space; null once the task has exited.</summary>
     public MmStruct? Mm => Volatile.Read(ref _mm);
 
+    /// <summary>
+    /// The address space with a user reference for the caller (Linux: get_task_mm(), mmget), or
+    /// null once the task has exited. A system call holds it from entry to return, so a concurrent
+    /// <see cref="Exit"/> cannot tear the address space down under it: the last reference, the
+    /// call's own if the task exited meanwhile, does that when it is dropped (<see cref="MmStruct.Put"/>).
+    /// </summary>
+    /// <remarks>No lock: <see cref="Exit"/> clears the field before it drops the task's reference,
+    /// so a reader that still sees the mm either finds that reference held or fails mmget_not_zero.</remarks>
+    public MmStruct? GetMm()
+    {
+        var mm = Volatile.Read(ref _mm);
+        return mm is not null && mm.TryGet() ? mm : null;
+    }
+
     /// <summary>Descriptor table.</summary>
     public FdTable Files { get; }
 
@@ -119,8 +133,19 @@ public sealed class TaskStruct
     }
 
     /// <summary>
+    /// Kills the task, as Linux's oops handling kills the task whose system call oopsed: a fatal
+    /// signal (its other threads' killable waits end with -EINTR) and <see cref="Exit"/>.
+    /// </summary>
+    public void Kill()
+    {
+        FatalSignal.Raise();
+        Exit();
+    }
+
+    /// <summary>
     /// Exits: closes the descriptors and releases the address space (its memory is freed when
-    /// no other user holds it). The task stays as a zombie; pidfds that refer to it stay open.
+    /// no other user holds it: a system call of the task still running holds one,
+    /// <see cref="GetMm"/>). The task stays as a zombie; pidfds that refer to it stay open.
     /// </summary>
     public void Exit()
     {

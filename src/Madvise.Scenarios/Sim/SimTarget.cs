@@ -1,6 +1,7 @@
 using System.Globalization;
 using Madvise.Kernel;
 using Madvise.Kernel.Mm.Vmas;
+using Madvise.Kernel.Syscalls;
 
 namespace Madvise.Scenarios.Sim;
 
@@ -83,6 +84,7 @@ public sealed class SimTarget : IScenarioTarget
         var kernel = Build(c);
         _kernel.Dispose();
         _kernel = kernel;
+        _oopsesTaken = 0;
         _self.Rebind(_kernel.CreateProcess());
         return null;
     }
@@ -122,6 +124,23 @@ public sealed class SimTarget : IScenarioTarget
     private static string Size(ulong bytes) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes ({bytes / (double)(1UL << 30):0.0} GiB)");
 
+    /// <summary>Oopses of the kernel already reported by <see cref="TakeOopses"/>.</summary>
+    private int _oopsesTaken;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<TargetOops> TakeOopses()
+    {
+        if (_kernel.OopsCount == _oopsesTaken)
+        {
+            return [];
+        }
+
+        var all = _kernel.Oopses;
+        var fresh = all.Skip(_oopsesTaken).Select(o => new TargetOops(o.ToString(), o.Exception.ToString())).ToArray();
+        _oopsesTaken = all.Count;
+        return fresh;
+    }
+
     /// <inheritdoc/>
     public ITargetTask? CreateTask(string name, out string? failure)
     {
@@ -133,7 +152,7 @@ public sealed class SimTarget : IScenarioTarget
     public ITargetTask? Fork(ITargetTask parent, string name, out string? failure)
     {
         var p = (SimTask)parent;
-        var child = p.Task.Fork(out var error);
+        var error = Sys.Fork(p.Task, out var child);
         if (child is null)
         {
             failure = ScenarioResults.Errno(error);

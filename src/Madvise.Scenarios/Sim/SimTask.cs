@@ -196,65 +196,85 @@ internal sealed class SimTask : ITargetTask
         return 0;
     }
 
+    /// <remarks>As process_vm_writev(2): the address space is held (mm_access) for the call.</remarks>
     public long Write(ulong addr, ulong length, byte value)
     {
-        var mm = Task.Mm;
-        if (mm is null)
+        if (Task.GetMm() is not { } mm)
         {
             return -Errno.ESRCH;
         }
 
-        return (ulong)mm.FillRemote(addr, length, value) == length ? 0 : -Errno.EFAULT;
+        try
+        {
+            return (ulong)mm.FillRemote(addr, length, value) == length ? 0 : -Errno.EFAULT;
+        }
+        finally
+        {
+            mm.Put();
+        }
     }
 
+    /// <remarks>As process_vm_readv(2): the address space is held (mm_access) for the call.</remarks>
     public long Read(ulong addr, ulong length, ByteRuns into)
     {
-        var mm = Task.Mm;
-        if (mm is null)
+        if (Task.GetMm() is not { } mm)
         {
             return -Errno.ESRCH;
         }
 
-        var buffer = new byte[(int)Math.Min(length, 1UL << 20)];
-        ulong done = 0;
-        while (done < length)
+        try
         {
-            var chunk = buffer.AsSpan(0, (int)Math.Min((ulong)buffer.Length, length - done));
-            var got = mm.ReadRemote(addr + done, chunk);
-            if (got != chunk.Length)
+            var buffer = new byte[(int)Math.Min(length, 1UL << 20)];
+            ulong done = 0;
+            while (done < length)
             {
-                return -Errno.EFAULT;
+                var chunk = buffer.AsSpan(0, (int)Math.Min((ulong)buffer.Length, length - done));
+                var got = mm.ReadRemote(addr + done, chunk);
+                if (got != chunk.Length)
+                {
+                    return -Errno.EFAULT;
+                }
+
+                into.Append(chunk);
+                done += (ulong)chunk.Length;
             }
 
-            into.Append(chunk);
-            done += (ulong)chunk.Length;
+            return 0;
         }
-
-        return 0;
+        finally
+        {
+            mm.Put();
+        }
     }
 
     public long Mincore(ulong addr, ulong length, Span<byte> vec) => Sys.Mincore(Task, addr, length, vec);
 
     public long Vmas(ulong addr, ulong length, List<MappingInfo> into)
     {
-        var mm = Task.Mm;
-        if (mm is null)
+        if (Task.GetMm() is not { } mm)
         {
             return -Errno.ESRCH;
         }
 
-        var end = addr + length < addr ? ulong.MaxValue : addr + length;
-        foreach (var (start, stop, flags) in mm.VmaList())
+        try
         {
-            if (stop <= addr || start >= end || (_scratch != 0 && start == _scratch))
+            var end = addr + length < addr ? ulong.MaxValue : addr + length;
+            foreach (var (start, stop, flags) in mm.VmaList())
             {
-                continue;
+                if (stop <= addr || start >= end || (_scratch != 0 && start == _scratch))
+                {
+                    continue;
+                }
+
+                into.Add(new MappingInfo(start, stop, flags.Perms(), [.. flags.Mnemonics()]));
             }
 
-            into.Add(new MappingInfo(start, stop, flags.Perms(), [.. flags.Mnemonics()]));
+            return 0;
         }
-
-        return 0;
+        finally
+        {
+            mm.Put();
+        }
     }
 
     /// <summary>
@@ -269,12 +289,11 @@ internal sealed class SimTask : ITargetTask
             return fd;
         }
 
-        if (owner.HasExited || owner.Task.Files.Get(ownerFd) is not { } file)
+        if (owner.HasExited || (fd = Task.Files.InstallFrom(owner.Task.Files, ownerFd)) < 0)
         {
             return -Errno.EBADF;
         }
 
-        fd = Task.Files.Install(file);
         _held[key] = fd;
         return fd;
     }

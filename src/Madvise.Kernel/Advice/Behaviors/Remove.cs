@@ -16,7 +16,6 @@ internal static class Remove
     public static long Run(MadviseBehavior b)
     {
         var vma = b.Vma!;
-        b.LockDropped = true;
         if ((vma.Flags & VmFlags.VM_LOCKED) != 0)
         {
             return -Errno.EINVAL;
@@ -35,14 +34,19 @@ internal static class Remove
         var first = vma.PageIndex(b.Start);
         var pages = (b.End - b.Start) >> PageSize.PAGE_SHIFT;
         var kernel = b.Mm.Kernel;
-        b.Mm.ReadUnlock(b.LockToken);
+
+        // get_file(): with the mmap_lock dropped the VMA may go, and with it the file's last
+        // reference; the call's own keeps the file (and its page cache) alive until it is done.
+        file.Inode.Get();
+        MadviseCore.DropMmapReadLock(b);
         try
         {
             PunchHole(kernel, file.Inode, first, pages);
         }
         finally
         {
-            b.LockToken = b.Mm.ReadLock();
+            file.Inode.Put();
+            MadviseCore.RetakeMmapReadLock(b);
         }
 
         return 0;

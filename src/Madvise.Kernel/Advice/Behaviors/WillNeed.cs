@@ -37,7 +37,10 @@ internal static class WillNeed
         var last = vma.PageIndex(b.End - 1);
         var kernel = b.Mm.Kernel;
 
-        // vfs_fadvise() may sleep on I/O: the mmap_lock is not held across it.
+        // vfs_fadvise() may sleep on I/O: the mmap_lock is not held across it. get_file() first:
+        // without the lock the VMA may be unmapped and the file closed, and pages read into the
+        // page cache of a file that went would never be freed.
+        inode.Get();
         MadviseCore.DropMmapReadLock(b);
         try
         {
@@ -52,6 +55,7 @@ internal static class WillNeed
         }
         finally
         {
+            inode.Put();
             MadviseCore.RetakeMmapReadLock(b);
         }
 

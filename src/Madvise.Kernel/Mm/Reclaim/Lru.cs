@@ -37,7 +37,14 @@ internal sealed class Lru
     /// <summary>Length of each list.</summary>
     private readonly long[] _count = new long[ListCount];
 
-    public Lru(PhysicalMemory memory) => _memory = memory;
+    /// <summary>The kernel's fault points (tests).</summary>
+    private readonly FaultInjector _faults;
+
+    public Lru(PhysicalMemory memory, FaultInjector faults)
+    {
+        _memory = memory;
+        _faults = faults;
+    }
 
     /// <summary>Length of <paramref name="list"/>.</summary>
     public long Count(LruList list)
@@ -158,6 +165,7 @@ internal sealed class Lru
     {
         using (_lruLock.EnterScope())
         {
+            _faults.At(FaultPoint.LruLocked);
             UpdateLocked(pfn, set, clear);
         }
     }

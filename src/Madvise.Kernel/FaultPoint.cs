@@ -1,0 +1,38 @@
+namespace Madvise.Kernel;
+
+/// <summary>
+/// Places inside system calls where a test can make the kernel throw (<see cref="FaultInjector.Arm"/>),
+/// each holding a different set of locks, to check that an oops releases every lock it held.
+/// </summary>
+public enum FaultPoint
+{
+    /// <summary>No injection.</summary>
+    None,
+
+    /// <summary>do_mmap(), under the mmap write lock.</summary>
+    MmapWriteLocked,
+
+    /// <summary>The madvise walk, under the mmap read lock, with the VMA found.</summary>
+    MadviseReadLocked,
+
+    /// <summary>DONTNEED under the per-VMA read lock alone (PerVmaLock profile), before the zap.</summary>
+    MadviseVmaLocked,
+
+    /// <summary>A zap, holding a PTE lock and a TLB gather with changes pending.</summary>
+    ZapPteLocked,
+
+    /// <summary>A read fault on anonymous memory (zero page), holding the PTE lock, before the entry is set.</summary>
+    FaultPteLocked,
+
+    /// <summary>A page cache lookup, holding the page cache lock.</summary>
+    PageCacheLocked,
+
+    /// <summary>Moving a frame between LRU lists (COLD, FREE, mlock), holding the LRU lock and the PTE lock.</summary>
+    LruLocked,
+
+    /// <summary>process_madvise() between two ranges of a vector, the mmap lock held across them (BatchedLock and later).</summary>
+    VectorBetweenRanges,
+
+    /// <summary>fork, holding the parent's mmap write lock and both PTE locks of a table being copied.</summary>
+    ForkPteLocked,
+}
