@@ -46,8 +46,11 @@ namespace Madvise.Scenarios;
 /// Runs a <see cref="Scenario"/> on an <see cref="IScenarioTarget"/>, streaming
 /// <c>TEXT = RESULT</c> lines and returning a <see cref="ScenarioReport"/>.
 /// </summary>
-public sealed class ScenarioRunner
+public sealed partial class ScenarioRunner
 {
+    /// <summary>The scenario being run.</summary>
+    private readonly Scenario _scenario;
+
     /// <summary>The kernel the steps run on.</summary>
     private readonly IScenarioTarget _target;
 
@@ -87,6 +90,7 @@ public sealed class ScenarioRunner
     private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
         _hostDivergentFile = scenario.HostDivergent is not null && target.Name == ScenarioTargets.Host;
+        _scenario = scenario;
         _target = target;
         _output = output;
         _diagnostics = diagnostics;
@@ -122,7 +126,7 @@ public sealed class ScenarioRunner
         StepVerdict verdict;
         try
         {
-            result = Execute(scenario, step);
+            result = Execute(step);
             verdict = ScenarioResults.IsSkip(result) ? StepVerdict.Skipped
                 : step.Expected is null ? StepVerdict.NotChecked
                 : ScenarioLexer.FoldWhitespace(result) == step.Expected ? StepVerdict.Held
@@ -137,20 +141,7 @@ public sealed class ScenarioRunner
             _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: {_target.Name} target threw on '{step.Text}': {ex}");
         }
 
-        // A task or fork step stopped before the target saw it (its parent had exited, a
-        // config SKIP, a target error) still defines the name for later steps: as a task
-        // whose creation printed this result.
-        var created = step switch
-        {
-            TaskStep t => t.Name,
-            ForkStep f => f.Name,
-            _ => null,
-        };
-        if (created is not null)
-        {
-            _tasks.TryAdd(created, new RunnerTask(null, result));
-        }
-
+        step.Completed(this, result, verdict == StepVerdict.Skipped);
         var divergesHere = false;
         if (_hostDivergentFile && !_diverged && (step.HostDivergent is not null || verdict == StepVerdict.Skipped))
         {
@@ -163,11 +154,6 @@ public sealed class ScenarioRunner
             verdict = StepVerdict.Divergent;
         }
 
-        if (step is PidfdStep pidfdStep && verdict == StepVerdict.Skipped)
-        {
-            _skippedPidfds[pidfdStep.Name] = result;
-        }
-
         _output.WriteLine(step.Text + " = " + result);
         var report = new StepReport(step, result, verdict);
         if (divergesHere)
@@ -178,18 +164,11 @@ public sealed class ScenarioRunner
         return report;
     }
 
-    private string Execute(Scenario scenario, Step step)
+    private string Execute(Step step)
     {
-        if (step is ConfigStep config)
+        if (step is ConfigStep)
         {
-            var reason = _target.Configure(config.Config);
-            if (reason is not null)
-            {
-                _configSkip = true;
-                _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: config differs on the {_target.Name} target, later steps print SKIP(config): {reason}");
-            }
-
-            return "0";
+            return step.Execute(this);
         }
 
         if (_configSkip)
@@ -197,283 +176,12 @@ public sealed class ScenarioRunner
             return ScenarioResults.ConfigSkip;
         }
 
-        // A binding step unbinds its name first: whatever stops it below, the name must not
-        // keep an earlier binding (runner decision 1).
-        switch (step)
-        {
-            case MmapStep m:
-                _mappings.Remove(m.Name);
-                break;
-            case FileStep f:
-                _files.Remove(f.Name);
-                break;
-            case PidfdStep p:
-                _pidfds.Remove(p.Name);
-                _skippedPidfds.Remove(p.Name);
-                break;
-        }
-
-        switch (step)
-        {
-            case TaskStep t:
-                return CreateTask(t);
-            case ExitStep e:
-                return Exit(e);
-            case SetUidStep s:
-                return WithTarget(s.Target, s, task => task.SetUid(s.Uid));
-            case DropCapStep d:
-                return WithTarget(d.Target, d, task => task.DropCapability(d.Capability));
-        }
-
-        var name = step.Task ?? "self";
-        var slot = _tasks[name];
-        if (slot.Task is null)
-        {
-            return CreationFailure(slot);
-        }
-
-        return slot.Task.HasExited ? Esrch : Execute(slot.Task, step);
+        step.Unbind(this);
+        return step.Execute(this);
     }
 
-    private string Execute(ITargetTask task, Step step)
-    {
-        switch (step)
-        {
-            case MmapStep m:
-                return Mmap(task, m);
-            case FileStep f:
-                return CreateFile(task, f);
-            case PidfdStep p:
-                return OpenPidfd(task, p);
-            case ForkStep f:
-                return Fork(task, f);
-            case PmadviseStep p:
-                return ProcessMadvise(task, p);
-        }
-
-        var range = (RangeStep)step;
-        if (!TryResolve(range.Address, out var addr, out var unbound))
-        {
-            return unbound;
-        }
-
-        var length = range.Length;
-        return range switch
-        {
-            MunmapStep => Status(task, step, task.Munmap(addr, length)),
-            MlockStep => Status(task, step, task.Mlock(addr, length)),
-            MunlockStep => Status(task, step, task.Munlock(addr, length)),
-            MprotectStep p => Status(task, step, task.Mprotect(addr, length, p.Prot)),
-            MadviseStep a => Status(task, step, task.Madvise(addr, length, a.Behavior)),
-            WriteStep w => length == 0 ? "0" : Status(task, step, task.Write(addr, length, w.Value)),
-            ReadStep => Read(task, step, addr, length),
-            MincoreStep => Mincore(task, step, addr, length),
-            VmasStep => Vmas(task, step, addr, length),
-            _ => throw new InvalidOperationException($"no runner for step '{step.Keyword}'"),
-        };
-    }
-
-    private string Mmap(ITargetTask task, MmapStep step)
-    {
-        ITargetFile? file = null;
-        if (step.File is not null && !_files.TryGetValue(step.File, out file))
-        {
-            return Unbound(step.File);
-        }
-
-        ulong at = 0;
-        if (step.At is not null && !TryResolve(step.At, out at, out var unbound))
-        {
-            return unbound;
-        }
-
-        var r = task.Mmap(at, step.Length, step.Prot, step.Flags, file, step.Offset, out var mapped);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _mappings[step.Name] = mapped;
-        return ScenarioResults.Ok;
-    }
-
-    private string CreateFile(ITargetTask task, FileStep step)
-    {
-        var r = task.CreateFile(step.Name, step.Length, step.Fill, step.Memfd, out var file);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _files[step.Name] = file ?? throw new InvalidOperationException("CreateFile succeeded without a file");
-        return ScenarioResults.Ok;
-    }
-
-    private string OpenPidfd(ITargetTask task, PidfdStep step)
-    {
-        var target = _tasks[step.Target];
-        if (target.Task is null)
-        {
-            return CreationFailure(target);
-        }
-
-        var r = task.OpenPidfd(target.Task, out var pidfd);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _pidfds[step.Name] = pidfd ?? throw new InvalidOperationException("OpenPidfd succeeded without a pidfd");
-        return ScenarioResults.Ok;
-    }
-
-    private string CreateTask(TaskStep step)
-    {
-        var task = _target.CreateTask(step.Name, out var failure);
-        return Created(step.Name, task, failure);
-    }
-
-    private string Fork(ITargetTask parent, ForkStep step)
-    {
-        var task = _target.Fork(parent, step.Name, out var failure);
-        return Created(step.Name, task, failure);
-    }
-
-    private string Created(string name, ITargetTask? task, string? failure)
-    {
-        if (task is null && failure is null)
-        {
-            throw new InvalidOperationException($"task '{name}': no task and no failure");
-        }
-
-        _tasks[name] = new RunnerTask(task, failure);
-        return task is null ? failure! : ScenarioResults.Ok;
-    }
-
-    private string Exit(ExitStep step)
-    {
-        if (step.Target == "self")
-        {
-            return ScenarioResults.Skip("exit self");
-        }
-
-        return WithTarget(step.Target, step, task => task.Exit());
-    }
-
-    /// <summary>exit, setuid and dropcap: act on a named task whatever the <c>in</c> prefix says.</summary>
-    private string WithTarget(string name, Step step, Func<ITargetTask, long> action)
-    {
-        var slot = _tasks[name];
-        if (slot.Task is null)
-        {
-            return CreationFailure(slot);
-        }
-
-        if (slot.Task.HasExited)
-        {
-            return Esrch;
-        }
-
-        return Status(slot.Task, step, action(slot.Task));
-    }
-
-    private string ProcessMadvise(ITargetTask task, PmadviseStep step)
-    {
-        PidfdArgument pidfd;
-        switch (step.Pidfd)
-        {
-            case PidfdExpression.Self:
-                pidfd = new PidfdArgument.Self();
-                break;
-            case PidfdExpression.Raw raw:
-                pidfd = new PidfdArgument.Raw(raw.Fd);
-                break;
-            case PidfdExpression.Named named:
-                if (!_pidfds.TryGetValue(named.Name, out var bound))
-                {
-                    return _skippedPidfds.TryGetValue(named.Name, out var skip) ? skip : ScenarioResults.Errno(-Errno.EBADF);
-                }
-
-                pidfd = new PidfdArgument.Named(bound);
-                break;
-            default:
-                throw new InvalidOperationException("unknown PIDFD kind");
-        }
-
-        VectorArgument vector;
-        switch (step.Vector)
-        {
-            case VectorExpression.List list:
-                var entries = new (ulong Base, ulong Length)[list.Entries.Count];
-                for (var i = 0; i < entries.Length; i++)
-                {
-                    if (!TryResolve(list.Entries[i].Address, out var b, out var unbound))
-                    {
-                        return unbound;
-                    }
-
-                    entries[i] = (b, list.Entries[i].Length);
-                }
-
-                vector = new VectorArgument.List(entries);
-                break;
-            case VectorExpression.Seq seq:
-                if (!TryResolve(seq.Start, out var start, out var unboundStart))
-                {
-                    return unboundStart;
-                }
-
-                vector = new VectorArgument.Seq(start, seq.Length, seq.Stride, seq.Count);
-                break;
-            case VectorExpression.BadPointer bad:
-                vector = new VectorArgument.BadPointer(bad.Count);
-                break;
-            default:
-                throw new InvalidOperationException("unknown VEC kind");
-        }
-
-        var r = task.ProcessMadvise(pidfd, vector, step.Behavior, step.Flags);
-        return r == TargetResult.NotSupported ? NotSupported(task, step) : ScenarioResults.Count(r);
-    }
-
-    private string Read(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        if (length == 0)
-        {
-            return "";
-        }
-
-        var runs = new ByteRuns();
-        var r = task.Read(addr, length, runs);
-        return r < 0 ? Failure(task, step, r) : runs.ToString();
-    }
-
-    private string Mincore(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        var pages = (length / PageSize.PAGE_SIZE) + ((length % PageSize.PAGE_SIZE) != 0 ? 1UL : 0UL);
-        if (pages > ScenarioResults.MaxMincorePages)
-        {
-            return ScenarioResults.Skip("mincore range too large");
-        }
-
-        var vec = new byte[pages];
-        var r = task.Mincore(addr, length, vec);
-        return r < 0 ? Failure(task, step, r) : ScenarioResults.Mincore(vec);
-    }
-
-    private string Vmas(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        if (length == 0)
-        {
-            return "[]";
-        }
-
-        var mappings = new List<MappingInfo>();
-        var r = task.Vmas(addr, length, mappings);
-        return r < 0 ? Failure(task, step, r) : ScenarioResults.Vmas(addr, mappings);
-    }
-
-    private bool TryResolve(AddressExpression address, out ulong value, out string unbound)
+    /// <summary>The address <paramref name="address"/> names, or false with <paramref name="unbound"/> set to <c>SKIP(unbound NAME)</c>.</summary>
+    internal bool TryResolve(AddressExpression address, out ulong value, out string unbound)
     {
         unbound = "";
         value = 0;
@@ -493,17 +201,22 @@ public sealed class ScenarioRunner
         return true;
     }
 
-    private static string Status(ITargetTask task, Step step, long r) => r >= 0 ? "0" : Failure(task, step, r);
+    /// <summary><c>0</c> for a success, else the failure (<see cref="Failure"/>).</summary>
+    internal static string Status(ITargetTask task, Step step, long r) => r >= 0 ? "0" : Failure(task, step, r);
 
-    private static string Failure(ITargetTask task, Step step, long r) =>
+    /// <summary><c>-ERRNO</c>, or <c>SKIP(KEYWORD TASK)</c> for <see cref="TargetResult.NotSupported"/> (rule 6).</summary>
+    internal static string Failure(ITargetTask task, Step step, long r) =>
         r == TargetResult.NotSupported ? NotSupported(task, step) : ScenarioResults.Errno(r);
 
-    private static string NotSupported(ITargetTask task, Step step) => ScenarioResults.Skip(step.Keyword + " " + task.Name);
+    /// <summary><c>SKIP(KEYWORD TASK)</c> (rule 6).</summary>
+    internal static string NotSupported(ITargetTask task, Step step) => ScenarioResults.Skip(step.Keyword + " " + task.Name);
 
-    private static string CreationFailure(RunnerTask slot) =>
+    /// <summary>What a step that needs a task whose creation failed prints: its SKIP, or -ESRCH (rule 4).</summary>
+    internal static string CreationFailure(RunnerTask slot) =>
         slot.Failure is not null && ScenarioResults.IsSkip(slot.Failure) ? slot.Failure : Esrch;
 
-    private static string Unbound(string name) => ScenarioResults.Skip("unbound " + name);
+    /// <summary><c>SKIP(unbound NAME)</c> (rule 2).</summary>
+    internal static string Unbound(string name) => ScenarioResults.Skip("unbound " + name);
 
     private static string Esrch => ScenarioResults.Errno(-Errno.ESRCH);
 }

@@ -177,12 +177,9 @@ public sealed class HostScenarioTarget : IScenarioTarget
     }
 
     /// <summary>The pid of a task of this target.</summary>
-    internal static int PidOf(ITargetTask task) => task switch
-    {
-        SelfTask self => self.Pid,
-        AgentTask agent => agent.Pid,
-        _ => throw new ArgumentException($"Task {task.Name} does not belong to a host target.", nameof(task)),
-    };
+    internal static int PidOf(ITargetTask task) => task is HostTask host
+        ? host.Pid
+        : throw new ArgumentException($"Task {task.Name} does not belong to a host target.", nameof(task));
 
     /// <summary>The host descriptor behind a file or pidfd of this target.</summary>
     internal static HostDescriptor Cast(object descriptor) => descriptor as HostDescriptor ??

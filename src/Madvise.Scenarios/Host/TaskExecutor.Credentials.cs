@@ -5,6 +5,9 @@ namespace Madvise.Scenarios.Host;
 
 internal sealed partial class TaskExecutor
 {
+    /// <summary>Called after a <see cref="SetUid"/> that succeeded (an agent sets its parent-death signal again).</summary>
+    public Action? CredentialsChanged { get; set; }
+
     /// <summary>
     /// <c>setuid UID</c>: no supplementary groups, every gid and uid = <paramref name="uid"/>
     /// (glibc applies these to all threads), then the ambient set and the calling thread's
@@ -59,7 +62,13 @@ internal sealed partial class TaskExecutor
             r = HostSyscalls.SetThreadCapabilities(0, 0, 0);
         }
 
-        return r < 0 ? r : 0;
+        if (r < 0)
+        {
+            return r;
+        }
+
+        CredentialsChanged?.Invoke();
+        return 0;
     }
 
     /// <summary>
