@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 using Madvise.Cli.Report;
 using Madvise.Host;
 using Spectre.Console;

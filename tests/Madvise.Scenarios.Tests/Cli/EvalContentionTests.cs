@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Madvise.Cli;
-using Madvise.Cli.Eval;
 using Madvise.Scenarios.Tests.Shared;
 
 namespace Madvise.Scenarios.Tests.Cli;
@@ -97,8 +96,10 @@ public sealed class EvalContentionTests : IDisposable
     public void Runner_FakeWorkload_RecordsWriterOnlyWhileAdvising()
     {
         var w = new FakeWorkload();
+        var common = EvalCommandTests.Common("sim", null);
         var settings = new ContentionSettings(
-            EvalCommandTests.Common("sim", null),
+            common.Spec,
+            common.Targets,
             [0, 4],
             [2],
             WriterKind.Mmap,
@@ -119,7 +120,8 @@ public sealed class EvalContentionTests : IDisposable
     {
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        var settings = new ContentionSettings(EvalCommandTests.Common("sim", null), [0], [], WriterKind.Mmap, TimeSpan.Zero, TimeSpan.FromSeconds(10), Slices: 4);
+        var common = EvalCommandTests.Common("sim", null);
+        var settings = new ContentionSettings(common.Spec, common.Targets, [0], [], WriterKind.Mmap, TimeSpan.Zero, TimeSpan.FromSeconds(10), Slices: 4);
         var m = ContentionRunner.Run([new FakeWorkload()], settings, null, cancel.Token);
         Assert.True(m.Partial);
         Assert.Equal(0, m.Slices);

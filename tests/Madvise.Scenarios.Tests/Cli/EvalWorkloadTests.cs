@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 using Madvise.Host;
 using Madvise.Kernel;
 using Madvise.Abi;
