@@ -104,6 +104,16 @@ internal static class EvalCommand
             Description = $"Passes per configuration measured even when --seconds runs out [default: {DefaultMinPasses}, or 1 with --quick; at most --repeat].",
             HelpName = "N",
         };
+        var threads = new Option<string?>("--threads")
+        {
+            Description = "Threads of the advising process, comma-separated (e.g. 1,2,4): the advising one and N − 1 siblings that run during each pass; each count is its own column [default: 1].",
+            HelpName = "LIST",
+        };
+        var siblingWork = new Option<string?>("--sibling-work")
+        {
+            Description = "What the siblings do: sleep (sleep 1 ms, wake, sleep again) or touch (keep writing their own 64 pages) [default: sleep].",
+            HelpName = "sleep|touch",
+        };
         var pin = new Option<int?>("--pin")
         {
             Description = "Pin the advising thread to this host CPU (sched_setaffinity) while measuring; recorded in the output.",
@@ -120,6 +130,8 @@ internal static class EvalCommand
         command.Options.Add(warmup);
         command.Options.Add(minPasses);
         command.Options.Add(pin);
+        command.Options.Add(threads);
+        command.Options.Add(siblingWork);
         command.SetAction(parse =>
         {
             var isQuick = parse.GetValue(quick);
@@ -164,9 +176,28 @@ internal static class EvalCommand
                 return ExitCodes.Usage;
             }
 
+            IReadOnlyList<int> threadList = [1];
+            if (parse.GetValue(threads) is { } threadText && !ThreadList.TryParse(threadText, out threadList, out var threadError))
+            {
+                context.Error.WriteLine("madv: --threads: " + threadError);
+                return ExitCodes.Usage;
+            }
+
+            var work = (parse.GetValue(siblingWork) ?? "sleep").ToLowerInvariant() switch
+            {
+                "sleep" => SiblingWork.Sleep,
+                "touch" => SiblingWork.Touch,
+                _ => (SiblingWork?)null,
+            };
+            if (work is null)
+            {
+                context.Error.WriteLine("madv: --sibling-work must be sleep or touch");
+                return ExitCodes.Usage;
+            }
+
             var seconds = parse.GetValue(common.Seconds) ?? (passes is null ? (isQuick ? QuickSeconds : DefaultSeconds) : null);
             var stop = new EvalStopRule(passes, seconds is { } s ? TimeSpan.FromSeconds(s) : null, Math.Min(minimum, passes ?? minimum));
-            var settings = new EvalSettings(resolved.Spec, resolved.Targets, batchList, stop, warmupRounds, pinCpu);
+            var settings = new EvalSettings(resolved.Spec, resolved.Targets, batchList, stop, warmupRounds, pinCpu, threadList, work.Value);
             using var ctrlC = new CtrlC();
             return Execute(context, resolved, settings, new EvalOutputs(parse.GetValue(csv), parse.GetValue(details), parse.GetValue(stats)), ctrlC.Token);
         });
@@ -192,7 +223,9 @@ internal static class EvalCommand
 
                 var written = WriteFiles(context, report, common, outputs);
                 return measurement.Partial ? Interrupted : written ? ExitCodes.Success : ExitCodes.Failure;
-            });
+            },
+            settings.Threads,
+            settings.SiblingWork);
     }
 
     /// <summary>Writes --json, --csv and --plot; false (after saying why) when one cannot be written.</summary>

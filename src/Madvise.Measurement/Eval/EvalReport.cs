@@ -22,46 +22,59 @@ public sealed record EvalReport(MachineInfo Machine, EvalSettings Settings, Eval
     /// <summary>The baseline profile of the ratio columns: the series' "before".</summary>
     public const string BaselineProfile = nameof(Kernel.KernelProfile.PerRangeLock);
 
-    /// <summary>Index of the baseline workload (sim, PerRangeLock), or -1 when it was not measured.</summary>
-    public int BaselineIndex
+    /// <summary>True when the run measured more than one thread count: the ratio columns then compare thread counts.</summary>
+    public bool ComparesThreads
     {
         get
         {
             var workloads = Measurement.Workloads;
-            for (var i = 0; i < workloads.Count; i++)
+            for (var i = 1; i < workloads.Count; i++)
             {
-                if (workloads[i].Target == "sim" && workloads[i].Profile == BaselineProfile)
+                if (workloads[i].Threads != workloads[0].Threads)
                 {
-                    return i;
+                    return true;
                 }
             }
 
-            return -1;
+            return false;
         }
     }
 
-    /// <summary>Indices of the workloads that get a ratio column (every sim profile but the baseline), when a baseline exists.</summary>
-    public IReadOnlyList<int> RatioIndices
+    /// <summary>
+    /// The ratio columns, as (numerator, denominator) indices into the workloads: with several
+    /// thread counts, each kernel at N threads over the same kernel at the fewest; otherwise each
+    /// simulated profile over PerRangeLock (the series' after/before), when PerRangeLock was measured.
+    /// </summary>
+    public IReadOnlyList<(int Numerator, int Denominator)> RatioPairs
     {
         get
         {
-            var baseline = BaselineIndex;
-            var list = new List<int>();
-            if (baseline < 0)
+            var workloads = Measurement.Workloads;
+            var pairs = new List<(int, int)>();
+            var threads = ComparesThreads;
+            var fewest = int.MaxValue;
+            foreach (var w in workloads)
             {
-                return list;
+                fewest = Math.Min(fewest, w.Threads);
             }
 
-            var workloads = Measurement.Workloads;
             for (var i = 0; i < workloads.Count; i++)
             {
-                if (i != baseline && workloads[i].Target == "sim")
+                var w = workloads[i];
+                for (var j = 0; j < workloads.Count; j++)
                 {
-                    list.Add(i);
+                    var d = workloads[j];
+                    var match = threads
+                        ? w.Threads != fewest && d.Threads == fewest && d.Target == w.Target && d.Profile == w.Profile
+                        : i != j && w.Target == "sim" && d.Target == "sim" && d.Profile == BaselineProfile && d.Threads == w.Threads;
+                    if (match)
+                    {
+                        pairs.Add((i, j));
+                    }
                 }
             }
 
-            return list;
+            return pairs;
         }
     }
 }

@@ -24,6 +24,7 @@ public static class EvalJson
         json.WriteNumber("warmup_rounds", report.Warmup);
         json.WriteNumber("min_passes", report.Settings.Stop.MinRounds);
         json.WriteNumber("rounds", m.Rounds);
+        json.WriteString("sibling_work", report.Settings.SiblingWork == SiblingWork.Touch ? "touch" : "sleep");
         json.WriteString("hint", spec.HintName);
         json.WriteNumber("mem", spec.Mem);
         json.WriteNumber("unit", spec.Unit);
@@ -45,6 +46,7 @@ public static class EvalJson
             json.WriteNumber("mem", spec.Mem);
             json.WriteNumber("unit", spec.Unit);
             json.WriteNumber("batch", cell.Batch);
+            json.WriteNumber("threads", cell.Workload.Threads);
             var measured = cell.IsMeasured;
             var t = cell.Time;
             json.WriteNumber("passes", measured ? cell.Passes : 0);
@@ -140,8 +142,7 @@ public static class EvalJson
     {
         var m = report.Measurement;
         json.WriteStartArray("ratios");
-        var baseline = report.BaselineIndex;
-        foreach (var index in report.RatioIndices)
+        foreach (var (index, baseline) in report.RatioPairs)
         {
             for (var b = 0; b < m.Batches.Count; b++)
             {

@@ -24,9 +24,12 @@ public static class EvalTable
             $"madv eval: MADV_{spec.HintName} over {ByteSize.Format(spec.Mem)} in {ByteSize.Format(spec.Unit)} units; batch 0 = madvise() per unit, batch N = process_madvise() on the own pidfd with N units per call",
             "machine: " + report.Machine.Describe() + (report.PinCpu is { } cpu ? string.Create(CultureInfo.InvariantCulture, $"; advising thread pinned to CPU {cpu}") : string.Empty),
             string.Create(CultureInfo.InvariantCulture, $"method: {EvalRunner.Method}; {report.Warmup} warm-up rounds, then {m.Rounds} rounds ({m.TypicalPasses} passes per configuration) in {Numbers.Duration(m.Elapsed)}"),
-            "columns: simulated kernel profiles, then host (the running kernel); cells: mean ms per pass ± half-width of its 95% confidence interval (Student's t); "
-                + "ratios: profile/PerRangeLock, the median of all pairwise pass-time ratios [95% distribution-free interval (Mann–Whitney)]"
-                + (SeedEvaluation.Matches(report.Spec) ? "; seed after/before: the series' published ratio (Feb 2025, its own machine)" : string.Empty),
+            "columns: simulated kernel profiles, then host (the running kernel)"
+                + (report.ComparesThreads ? string.Create(CultureInfo.InvariantCulture, $", each with N threads (tN: the advising thread and N − 1 siblings that {SiblingText(report)} during each pass)") : string.Empty)
+                + "; cells: mean ms per pass ± half-width of its 95% confidence interval (Student's t); "
+                + (report.ComparesThreads ? "ratios: N threads / 1 thread of the same kernel" : "ratios: profile/PerRangeLock")
+                + ", the median of all pairwise pass-time ratios [95% distribution-free interval (Mann–Whitney)]"
+                + (SeedEvaluation.Matches(report.Spec) && !report.ComparesThreads ? "; seed after/before: the series' published ratio (Feb 2025, its own machine)" : string.Empty),
             FlagLegend,
         };
         if (details)
@@ -62,14 +65,13 @@ public static class EvalTable
             grid.Column(workload.Label);
         }
 
-        var baseline = report.BaselineIndex;
-        var ratios = report.RatioIndices;
-        foreach (var index in ratios)
+        var ratios = report.RatioPairs;
+        foreach (var (numerator, denominator) in ratios)
         {
-            grid.Column($"{m.Workloads[index].Label}/{m.Workloads[baseline].Label}");
+            grid.Column($"{m.Workloads[numerator].Label}/{m.Workloads[denominator].Label}");
         }
 
-        var seed = SeedEvaluation.Matches(report.Spec) && ratios.Count > 0;
+        var seed = SeedEvaluation.Matches(report.Spec) && ratios.Count > 0 && !report.ComparesThreads;
         if (seed)
         {
             grid.Column("seed after/before");
@@ -84,9 +86,9 @@ public static class EvalTable
                 row.Add(TimeCell(m.Cell(w, b), typicalPasses, details));
             }
 
-            foreach (var index in ratios)
+            foreach (var (numerator, denominator) in ratios)
             {
-                row.Add(RatioCell(m.Cell(index, b), m.Cell(baseline, b)));
+                row.Add(RatioCell(m.Cell(numerator, b), m.Cell(denominator, b)));
             }
 
             if (seed)
@@ -164,6 +166,10 @@ public static class EvalTable
 
         return string.Join(' ', flags);
     }
+
+    /// <summary>"sleep and wake every 1 ms" or "keep writing their own 64 pages".</summary>
+    public static string SiblingText(EvalReport report) =>
+        report.Settings.SiblingWork == SiblingWork.Touch ? "keep writing their own 64 pages" : "sleep and wake every 1 ms";
 
     /// <summary>True when a host column is shown.</summary>
     private static bool HostShown(EvalReport report)

@@ -35,11 +35,23 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
     /// <summary>Set once disposed.</summary>
     private bool _disposed;
 
+    /// <summary>The advising thread's sibling threads and their bodies; null with one thread.</summary>
+    private readonly SiblingThreads? _siblings;
+
+    /// <summary>The siblings' own pages, unmapped on disposal.</summary>
+    private readonly List<HostSibling> _siblingBodies = [];
+
     /// <summary>Maps the buffer, writes the iovec array and opens the pidfd.</summary>
+    /// <param name="spec">Buffer, unit and hint.</param>
+    /// <param name="threads">Threads taking part in a pass: the advising one and <paramref name="threads"/> − 1 siblings (this process has the runtime's threads besides).</param>
+    /// <param name="siblingWork">What the siblings do.</param>
     /// <exception cref="MadviseException">The buffer cannot be mapped.</exception>
-    public HostWorkload(WorkloadSpec spec)
+    public HostWorkload(WorkloadSpec spec, int threads = 1, SiblingWork siblingWork = SiblingWork.Sleep)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Spec = spec;
+        Threads = threads;
+        SiblingWork = siblingWork;
         _buffer = HostMemory.Mmap(0, (nuint)spec.Mem, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS);
         _vector = (IoVec*)NativeMemory.AlignedAlloc((nuint)spec.Units * IoVec.Size, 64);
         for (var i = 0; i < spec.Units; i++)
@@ -56,6 +68,16 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
         {
             _pidfdError = "pidfd_open: " + Errno.Name(errno);
         }
+
+        if (threads > 1)
+        {
+            for (var i = 1; i < threads; i++)
+            {
+                _siblingBodies.Add(new HostSibling(siblingWork));
+            }
+
+            _siblings = new SiblingThreads(_siblingBodies, siblingWork);
+        }
     }
 
     /// <inheritdoc/>
@@ -65,7 +87,13 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
     public string? Profile => null;
 
     /// <inheritdoc/>
-    public string Label => "host";
+    public string Label => Threads > 1 ? $"host t{Threads}" : "host";
+
+    /// <inheritdoc/>
+    public int Threads { get; }
+
+    /// <inheritdoc/>
+    public SiblingWork SiblingWork { get; }
 
     /// <inheritdoc/>
     public WorkloadSpec Spec { get; }
@@ -100,6 +128,7 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
     {
         string? error;
         var interrupts = CountTlbInterrupts ? HostTlbInterrupts.Read() : -1;
+        _siblings?.Run();
         var start = Stopwatch.GetTimestamp();
         if (batch == 0)
         {
@@ -115,6 +144,7 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
         }
 
         var end = Stopwatch.GetTimestamp();
+        _siblings?.Park();
         var remote = interrupts >= 0 && HostTlbInterrupts.Read() is var after and >= 0 ? after - interrupts : -1;
         return error is null ? new PassResult(Timing.Nanoseconds(start, end), -1, -1, null, remote) : PassResult.Failed(error);
     }
@@ -131,6 +161,12 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
         }
 
         _disposed = true;
+        _siblings?.Dispose();
+        foreach (var body in _siblingBodies)
+        {
+            body.Dispose();
+        }
+
         HostMemory.TryMunmap(_buffer, (nuint)Spec.Mem, out _);
         NativeMemory.AlignedFree(_vector);
         _pidfd?.Dispose();

@@ -13,8 +13,14 @@ public interface IAdviceWorkload : IDisposable
     /// <summary>The simulated kernel's profile name; null on the host.</summary>
     string? Profile { get; }
 
-    /// <summary>Column name in tables and plots: the profile, or <c>host</c>.</summary>
+    /// <summary>Column name in tables and plots: the profile, or <c>host</c>, with " tN" for N threads.</summary>
     string Label { get; }
+
+    /// <summary>Threads of the advising process that run during a pass: the advising one and its siblings (1 = none).</summary>
+    int Threads => 1;
+
+    /// <summary>What the siblings do while a pass runs.</summary>
+    SiblingWork SiblingWork => SiblingWork.Sleep;
 
     /// <summary>The workload's sizes and hint.</summary>
     WorkloadSpec Spec { get; }

@@ -42,9 +42,19 @@ public sealed class SimWorkload : IAdviceWorkload
     /// <summary>A pidfd of the task itself (pidfd_open(getpid())), as the seed's program uses.</summary>
     private readonly long _pidfd;
 
+    /// <summary>The advising task's sibling threads; null with one thread.</summary>
+    private readonly SiblingThreads? _siblings;
+
     /// <summary>Creates the kernel, the process and its mappings, and writes the iovec array.</summary>
-    public SimWorkload(KernelProfile profile, WorkloadSpec spec)
+    /// <param name="profile">The kernel profile.</param>
+    /// <param name="spec">Buffer, unit and hint.</param>
+    /// <param name="threads">Threads of the process during a pass: the advising one and <paramref name="threads"/> − 1 siblings.</param>
+    /// <param name="siblingWork">What the siblings do.</param>
+    public SimWorkload(KernelProfile profile, WorkloadSpec spec, int threads = 1, SiblingWork siblingWork = SiblingWork.Sleep)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Threads = threads;
+        SiblingWork = siblingWork;
         Spec = spec;
         Profile = profile.ToString();
         var vectorBytes = PageSize.PageAlign((ulong)spec.Units * IoVec.Size);
@@ -60,6 +70,16 @@ public sealed class SimWorkload : IAdviceWorkload
 
         // Read-only from here on: the array never merges with the buffer's VMA.
         Check(Sys.Mprotect(_task, _vector, vectorBytes, Prot.PROT_READ), "mprotect iovec array");
+        if (threads > 1)
+        {
+            var bodies = new List<ISiblingBody>();
+            for (var i = 1; i < threads; i++)
+            {
+                bodies.Add(new SimSibling(_task, siblingWork));
+            }
+
+            _siblings = new SiblingThreads(bodies, siblingWork);
+        }
     }
 
     /// <inheritdoc/>
@@ -69,7 +89,13 @@ public sealed class SimWorkload : IAdviceWorkload
     public string? Profile { get; }
 
     /// <inheritdoc/>
-    public string Label => Profile!;
+    public string Label => Threads > 1 ? $"{Profile} t{Threads}" : Profile!;
+
+    /// <inheritdoc/>
+    public int Threads { get; }
+
+    /// <inheritdoc/>
+    public SiblingWork SiblingWork { get; }
 
     /// <inheritdoc/>
     public WorkloadSpec Spec { get; }
@@ -103,7 +129,9 @@ public sealed class SimWorkload : IAdviceWorkload
     {
         var locks = _mm.MmapLock.GetStatistics();
         var flushes = _kernel.Stats.TlbFlushes;
+        var remote = _kernel.Stats.TlbRemoteFlushes;
         string? error;
+        _siblings?.Run();
         var start = Stopwatch.GetTimestamp();
         if (batch == 0)
         {
@@ -115,6 +143,7 @@ public sealed class SimWorkload : IAdviceWorkload
         }
 
         var end = Stopwatch.GetTimestamp();
+        _siblings?.Park();
         if (error is not null)
         {
             return PassResult.Failed(error);
@@ -125,7 +154,8 @@ public sealed class SimWorkload : IAdviceWorkload
             Timing.Nanoseconds(start, end),
             after.ReadAcquisitions + after.WriteAcquisitions - locks.ReadAcquisitions - locks.WriteAcquisitions,
             _kernel.Stats.TlbFlushes - flushes,
-            null);
+            null,
+            _kernel.Stats.TlbRemoteFlushes - remote);
     }
 
     /// <inheritdoc/>
@@ -136,7 +166,11 @@ public sealed class SimWorkload : IAdviceWorkload
     /// The kernel is private to this workload and goes away whole, so the process is not exited
     /// first: tearing its address space down page by page would be work for nothing.
     /// </remarks>
-    public void Dispose() => _kernel.Dispose();
+    public void Dispose()
+    {
+        _siblings?.Dispose();
+        _kernel.Dispose();
+    }
 
     /// <summary>madvise() once per unit.</summary>
     private string? MadviseLoop()

@@ -3,20 +3,30 @@ namespace Madvise.Measurement.Workloads;
 /// <summary>Creating the workloads of a <see cref="TargetSelection"/>: one fresh simulated kernel per profile, then the host.</summary>
 public static class Workloads
 {
-    /// <summary>Creates them in column order; on failure disposes those already made and rethrows.</summary>
-    public static List<IAdviceWorkload> Create(TargetSelection targets, WorkloadSpec spec)
+    /// <summary>
+    /// Creates them in column order — each profile at each thread count, then the host at each —
+    /// on failure disposes those already made and rethrows. <paramref name="threads"/> defaults to [1].
+    /// </summary>
+    public static List<IAdviceWorkload> Create(TargetSelection targets, WorkloadSpec spec, IReadOnlyList<int>? threads = null, SiblingWork siblingWork = SiblingWork.Sleep)
     {
+        threads ??= [1];
         var list = new List<IAdviceWorkload>();
         try
         {
             foreach (var profile in targets.Profiles)
             {
-                list.Add(new SimWorkload(profile, spec));
+                foreach (var n in threads)
+                {
+                    list.Add(new SimWorkload(profile, spec, n, siblingWork));
+                }
             }
 
             if (targets.Host)
             {
-                list.Add(new HostWorkload(spec));
+                foreach (var n in threads)
+                {
+                    list.Add(new HostWorkload(spec, n, siblingWork));
+                }
             }
 
             return list;

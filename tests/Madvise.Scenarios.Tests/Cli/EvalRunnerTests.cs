@@ -239,6 +239,23 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
+    public void Table_SeveralThreadCounts_ComparesEachKernelWithItsOneThreadRun()
+    {
+        var one = new FakeWorkload { Profile = "BatchedLock", Nanoseconds = _ => 1_000_000 };
+        var two = new FakeWorkload { Profile = "BatchedLock", Threads = 2, Nanoseconds = _ => 1_500_000 };
+        var host = new FakeWorkload { Target = "host", Profile = null, Nanoseconds = _ => 1_000_000 };
+        var host2 = new FakeWorkload { Target = "host", Profile = null, Threads = 2, Nanoseconds = _ => 3_000_000 };
+        var m = EvalRunner.Run([one, two, host, host2], [0], new EvalStopRule(5, null), warmup: 0, null, CancellationToken.None);
+        var report = Report(one.Spec, m, []);
+        Assert.True(report.ComparesThreads);
+        Assert.Equal([(1, 0), (3, 2)], report.RatioPairs);
+        var grid = EvalTable.Build(report, details: false);
+        Assert.Equal(["batch", "BatchedLock", "BatchedLock t2", "host", "host t2", "BatchedLock t2/BatchedLock", "host t2/host"], grid.Headers);
+        Assert.StartsWith("1.500 ", grid.Rows[0][5].Text, StringComparison.Ordinal);
+        Assert.StartsWith("3.000 ", grid.Rows[0][6].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Statistics_LongTable_HasEveryConfiguration()
     {
         var w = new FakeWorkload { PassError = b => b == 16 ? "EINVAL" : null };
