@@ -12,31 +12,17 @@ internal static partial class HostSyscalls
     internal static long PidfdSendSignal(int pidfd, int signal) => Result(Interop.Libc.PidfdSendSignal(pidfd, signal));
 
     /// <summary>
-    /// The pid a pidfd of this process names, from /proc/self/fdinfo (its <c>Pid:</c> line):
-    /// -1 when the process is gone, null when <paramref name="fd"/> is not an open pidfd.
+    /// The pid a pidfd names, from its /proc/PID/fdinfo text (the <c>Pid:</c> line): -1 when the
+    /// process is gone, null when the text is missing or is not a pidfd's.
     /// </summary>
-    internal static int? PidfdTarget(int fd)
+    internal static int? FdinfoPid(string? fdinfo)
     {
-        if (fd < 0)
+        if (fdinfo is null)
         {
             return null;
         }
 
-        string text;
-        try
-        {
-            text = File.ReadAllText("/proc/self/fdinfo/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        foreach (var line in text.AsSpan().EnumerateLines())
+        foreach (var line in fdinfo.AsSpan().EnumerateLines())
         {
             if (line.StartsWith("Pid:", StringComparison.Ordinal) &&
                 int.TryParse(line[4..].Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var pid))

@@ -9,7 +9,7 @@
 //     order (mmap: fd=, then at=). An mmap whose fd= names a file whose step failed prints
 //     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed with -ERRNO
 //     prints -EBADF (it is a bad descriptor), both as scnhost.py. A pmadvise whose PIDFD names
-//     a pidfd whose step printed SKIP(...) (its task's creation was skipped: fork on the host)
+//     a pidfd whose step printed SKIP(...) (its task's creation was skipped, e.g. a fork on a host without the fork server)
 //     prints that same SKIP: the descriptor would exist on a target that ran the step, so
 //     -EBADF would be a result the scenario never meant.
 //  3. Order of checks for a step: config SKIP; then, for a step run "in" a task, that task's
@@ -34,7 +34,7 @@
 //     first. That step and every later one still run and print, but a result that is not
 //     SKIP or ERROR gets the verdict Divergent: its expectation is not checked, and madv check
 //     does not compare it with the simulated kernel. Why from the first SKIP on: the step
-//     that was skipped (a fork on the C# host target) may have changed what every later step
+//     that was skipped (e.g. a fork where the host target has no fork server) may change what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
 using Madvise.Abi;

@@ -91,10 +91,38 @@ internal sealed class AgentTask : HostTask
     protected override void Created(int id) => _held.Add(id);
 
     /// <summary>
+    /// <c>fork</c> run by this task (step thread only): the agent forks a fork server
+    /// (<see cref="ForkOperation"/>), which becomes a child of this process (CLONE_PARENT).
+    /// </summary>
+    internal override ForkedTask? Fork(string name, out string? failure)
+    {
+        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        if (r < 0)
+        {
+            failure = Errno.Format(r);
+            return null;
+        }
+
+        var operation = new ForkOperation { Socket = Target.NextDescriptorId() };
+        _attach.Add((operation.Socket, theirs));
+        r = Invoke(operation);
+        HostSyscalls.Close(theirs);
+        if (r < 0)
+        {
+            HostSyscalls.Close(ours);
+            failure = r == TargetResult.NotSupported ? "SKIP(" + Target.LastSkipReason + ")" : Errno.Format(r);
+            return null;
+        }
+
+        var server = ForkServer.Connect(ours, (int)r, out failure);
+        return server is null ? null : new ForkedTask(Target, name, server, TaskExecutor.ForChild(server, operation.State));
+    }
+
+    /// <summary>
     /// Asks the agent for a duplicate of descriptor <paramref name="id"/> (step thread only).
     /// </summary>
     /// <returns>The duplicate in this process, or -1 when the agent is gone or does not hold it.</returns>
-    internal int FetchDescriptor(int id)
+    internal override int FetchDescriptor(int id)
     {
         if (HasExited)
         {

@@ -5,7 +5,8 @@ namespace Madvise.Scenarios.Host;
 /// <summary>
 /// A task of the host target. Each step becomes a <see cref="HostOperation"/> that runs in the
 /// task's own process: task <c>self</c> (<see cref="SelfTask"/>) runs it on the target's step
-/// thread, an agent task (<see cref="AgentTask"/>) sends it over its socket.
+/// thread, an agent task (<see cref="AgentTask"/>) sends it over its socket, a forked task
+/// (<see cref="ForkedTask"/>) runs it on the step thread with system calls that run in the child.
 /// </summary>
 /// <remarks>Every method hands itself over to the target's step thread, where all of a task's state lives.</remarks>
 internal abstract class HostTask : ITargetTask
@@ -32,6 +33,16 @@ internal abstract class HostTask : ITargetTask
 
     /// <inheritdoc/>
     public abstract long Exit();
+
+    /// <summary>
+    /// <c>fork</c> run by this task (step thread only): its process forks; the child is a fork
+    /// server (<see cref="NativeFork"/>) and a child of the target's process.
+    /// </summary>
+    /// <returns>The child, or null with <paramref name="failure"/> set to the step's result.</returns>
+    internal abstract ForkedTask? Fork(string name, out string? failure);
+
+    /// <summary>A duplicate of descriptor <paramref name="id"/>, which this task holds, in the target's process (step thread only); -1 when it cannot be had.</summary>
+    internal virtual int FetchDescriptor(int id) => -1;
 
     /// <inheritdoc/>
     public virtual long SetUid(uint uid) => Run(new SetUidOperation { Uid = uid });

@@ -28,6 +28,39 @@ internal sealed class SelfTask : HostTask
     public override long SetUid(uint uid) => Target.Unsupported("setuid self");
 
     /// <summary>
+    /// <c>fork</c> of this .NET process, once it is the only host target in the process
+    /// (<see cref="HostScenarioTarget.TakeProcessExclusively"/>); the child keeps the scenario's
+    /// descriptors.
+    /// </summary>
+    internal override ForkedTask? Fork(string name, out string? failure)
+    {
+        if (Target.TakeProcessExclusively() is { } refusal)
+        {
+            failure = refusal;
+            return null;
+        }
+
+        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        if (r < 0)
+        {
+            failure = Abi.Errno.Format(r);
+            return null;
+        }
+
+        var pid = NativeFork.Fork(theirs, _executor.DescriptorNumbers(), cloneParent: false);
+        HostSyscalls.Close(theirs);
+        if (pid < 0)
+        {
+            HostSyscalls.Close(ours);
+            failure = Abi.Errno.Format(pid);
+            return null;
+        }
+
+        var server = ForkServer.Connect(ours, (int)pid, out failure);
+        return server is null ? null : new ForkedTask(Target, name, server, TaskExecutor.ForChild(server, _executor.StateForFork()));
+    }
+
+    /// <summary>
     /// mincore(2), run on the caller's thread: residency does not depend on the thread, CPU or
     /// credentials, and the caller's span cannot cross to the step thread.
     /// </summary>

@@ -21,7 +21,7 @@ internal sealed partial class TaskExecutor
             case PidfdArgument<int>.Self:
                 if (_selfPidfd < 0)
                 {
-                    var r = HostSyscalls.PidfdOpen(_pid, 0);
+                    var r = _sys.PidfdOpen(_pid, 0);
                     if (r < 0)
                     {
                         return r;
@@ -82,8 +82,8 @@ internal sealed partial class TaskExecutor
 
         LastRefusal = null;
         return badPointer != 0
-            ? HostSyscalls.ProcessMadvise(fd, badPointer, vlen, advice, flags)
-            : HostSyscalls.ProcessMadvise(fd, entries, vlen, advice, flags);
+            ? _sys.ProcessMadvise(fd, badPointer, vlen, advice, flags)
+            : _sys.ProcessMadvise(fd, entries, vlen, advice, flags);
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ internal sealed partial class TaskExecutor
     {
         var asInt = unchecked((int)fd);
         return asInt is PidfdConstants.PIDFD_SELF_THREAD or PidfdConstants.PIDFD_SELF_THREAD_GROUP ||
-            HostSyscalls.PidfdTarget(asInt) == _pid;
+            (asInt >= 0 && HostSyscalls.FdinfoPid(_sys.ReadProcFile("self/fdinfo/" + asInt.ToString(System.Globalization.CultureInfo.InvariantCulture))) == _pid);
     }
 
     private ReadOnlySpan<IoVec> BuildList(IReadOnlyList<(ulong Base, ulong Length)> list)
@@ -137,7 +137,7 @@ internal sealed partial class TaskExecutor
         var page = MmapInArena(PageSize.PAGE_SIZE, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_SHARED | MapFlags.MAP_ANONYMOUS, -1, 0);
         if (page >= 0)
         {
-            HostSyscalls.Munmap((ulong)page, PageSize.PAGE_SIZE);
+            _sys.Munmap((ulong)page, PageSize.PAGE_SIZE);
         }
 
         return page;

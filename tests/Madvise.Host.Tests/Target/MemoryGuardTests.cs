@@ -191,15 +191,13 @@ public sealed unsafe class MemoryGuardTests : IDisposable
     }
 
     [Fact]
-    public void SetUidAndExitOfSelfAndForkAreSkipped()
+    public void SetUidAndExitOfSelfAreSkipped()
     {
         Assert.Equal(TargetResult.NotSupported, Self.SetUid(1000));
         Assert.Equal("setuid self", _target.LastSkipReason);
         Assert.Equal(TargetResult.NotSupported, Self.Exit());
         Assert.Equal("exit self", _target.LastSkipReason);
         Assert.False(Self.HasExited);
-        Assert.Null(_target.Fork(Self, "F", out var failure));
-        Assert.Equal("SKIP(fork from a managed process)", failure);
     }
 
     private void AssertRefused(long result, string operation)

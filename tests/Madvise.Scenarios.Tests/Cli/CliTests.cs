@@ -226,7 +226,7 @@ public sealed class CliTests : IDisposable
         return new ScenarioTargets().Register("sim", () => Make("sim")).Register("host", () => Make("host"));
     }
 
-    /// <summary>Fake sim and host targets; the host's fork prints SKIP as the C# host target's does, and only it follows <paramref name="script"/>.</summary>
+    /// <summary>Fake sim and host targets; the host's fork prints SKIP as the C# host target's does where the fork server library was not built, and only it follows <paramref name="script"/>.</summary>
     private ScenarioTargets ForkSkippingTargets(Func<string, long?>? script = null)
     {
         FakeTarget Make(string name)
@@ -234,7 +234,7 @@ public sealed class CliTests : IDisposable
             var target = new FakeTarget(name);
             if (name == "host")
             {
-                target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+                target.CreationFailures["C"] = "SKIP(fork: no libmadv-fork.so)";
                 target.Script = script ?? target.Script;
             }
 

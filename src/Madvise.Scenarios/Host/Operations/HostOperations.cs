@@ -31,6 +31,7 @@ internal static class HostOperations
         Entry<SetUidOperation>(),
         Entry<DropCapabilityOperation>(),
         Entry<GetDescriptorOperation>(),
+        Entry<ForkOperation>(),
     ];
 
     /// <summary>Operation type → wire number.</summary>
