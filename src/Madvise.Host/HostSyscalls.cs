@@ -8,8 +8,8 @@ namespace Madvise.Host;
 /// <c>long</c>, never throws for anything the kernel can answer, and never raises a signal.
 /// </summary>
 /// <remarks>
-/// This is the layer the scenario target uses (it prints raw errnos) and the layer the public
-/// throwing API (<see cref="HostMemory"/>) is built on. Addresses and lengths are 64-bit
+/// This is the layer the public API (<see cref="HostMemory"/>, <see cref="MappedRegion"/>,
+/// <see cref="AdviceBatcher"/>) is built on; the scenario harness has its own. Addresses and lengths are 64-bit
 /// unsigned so that the wrapping arithmetic of scenario files reaches the kernel unchanged.
 /// </remarks>
 internal static unsafe partial class HostSyscalls
@@ -102,6 +102,9 @@ internal static unsafe partial class HostSyscalls
             return Result(Interop.Libc.ProcessVmWritev(pid, &local, 1, &rem, 1, 0));
         }
     }
+
+    /// <summary>close(2).</summary>
+    internal static long Close(int fd) => Result(Interop.Libc.Close(fd));
 
     /// <summary>getpid(2).</summary>
     internal static int GetPid() => Interop.Libc.GetPid();

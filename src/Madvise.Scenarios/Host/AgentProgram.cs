@@ -52,7 +52,7 @@ public static class AgentProgram
 
         if (cpu >= 0)
         {
-            HostSyscalls.PinCurrentThread(cpu);
+            HarnessSyscalls.PinCurrentThread(cpu);
         }
 
         using var channel = new AgentChannel(input: 0, output: 1, ownsSocket: false);
@@ -61,7 +61,7 @@ public static class AgentProgram
         // Linux clears the parent-death signal on every credential change: set it again.
         executor.CredentialsChanged = () => WatchParent(parent);
         var writer = new FrameWriter();
-        if (channel.Send(writer.Reset().I32(HostSyscalls.GetPid()).Frame, []) < 0)
+        if (channel.Send(writer.Reset().I32(HarnessSyscalls.GetPid()).Frame, []) < 0)
         {
             return 0;
         }
@@ -89,7 +89,7 @@ public static class AgentProgram
 
             for (var i = count; i < received.Count; i++)
             {
-                HostSyscalls.Close(received[i]);
+                HarnessSyscalls.Close(received[i]);
             }
 
             if (op == HostOperations.Exit)
@@ -114,8 +114,8 @@ public static class AgentProgram
     /// </summary>
     private static bool WatchParent(int parent)
     {
-        HostSyscalls.SetParentDeathSignal(HostSyscalls.SIGKILL);
-        return parent == 0 || HostSyscalls.GetParentPid() == parent;
+        HarnessSyscalls.SetParentDeathSignal(HarnessSyscalls.SIGKILL);
+        return parent == 0 || HarnessSyscalls.GetParentPid() == parent;
     }
 
     /// <summary>Reads the operation's request fields, runs it and writes its reply; returns a descriptor to attach to the reply, or -1.</summary>

@@ -96,7 +96,7 @@ internal sealed class AgentTask : HostTask
     /// </summary>
     internal override ForkedTask? Fork(string name, out string? failure)
     {
-        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        var r = HarnessSyscalls.SocketPair(out var ours, out var theirs);
         if (r < 0)
         {
             failure = Errno.Format(r);
@@ -106,10 +106,10 @@ internal sealed class AgentTask : HostTask
         var operation = new ForkOperation { Socket = Target.NextDescriptorId() };
         _attach.Add((operation.Socket, theirs));
         r = Invoke(operation);
-        HostSyscalls.Close(theirs);
+        HarnessSyscalls.Close(theirs);
         if (r < 0)
         {
-            HostSyscalls.Close(ours);
+            HarnessSyscalls.Close(ours);
             failure = r == TargetResult.NotSupported ? "SKIP(" + Target.LastSkipReason + ")" : Errno.Format(r);
             return null;
         }
@@ -149,7 +149,7 @@ internal sealed class AgentTask : HostTask
         WaitForExit(graceMilliseconds);
         if (!_reaped)
         {
-            HostSyscalls.WaitPid(Pid, noHang: false);
+            HarnessSyscalls.WaitPid(Pid, noHang: false);
             _reaped = true;
         }
 
@@ -202,7 +202,7 @@ internal sealed class AgentTask : HostTask
         _attach.Clear();
         foreach (var fd in _received)
         {
-            HostSyscalls.Close(fd);
+            HarnessSyscalls.Close(fd);
         }
 
         _received.Clear();
@@ -225,10 +225,10 @@ internal sealed class AgentTask : HostTask
     /// <summary>Waits for the agent's pidfd to report its exit; kills it when the wait runs out.</summary>
     private void WaitForExit(int timeoutMilliseconds)
     {
-        if (HostSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
+        if (HarnessSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
         {
-            HostSyscalls.PidfdSendSignal(_pidfd.Fd, HostSyscalls.SIGKILL);
-            HostSyscalls.PollReadable(_pidfd.Fd, -1);
+            HarnessSyscalls.PidfdSendSignal(_pidfd.Fd, HarnessSyscalls.SIGKILL);
+            HarnessSyscalls.PollReadable(_pidfd.Fd, -1);
         }
 
         _exited = true;

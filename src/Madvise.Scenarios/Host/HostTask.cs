@@ -126,9 +126,9 @@ internal abstract class HostTask : ITargetTask
     /// <inheritdoc/>
     public virtual long Mincore(ulong addr, ulong length, Span<byte> vec)
     {
-        if (HostSyscalls.MincorePages(length) > (ulong)vec.Length)
+        if (HarnessSyscalls.MincorePages(length) > (ulong)vec.Length)
         {
-            throw new ArgumentException($"mincore of {length} bytes needs {HostSyscalls.MincorePages(length)} vector bytes, got {vec.Length}.", nameof(vec));
+            throw new ArgumentException($"mincore of {length} bytes needs {HarnessSyscalls.MincorePages(length)} vector bytes, got {vec.Length}.", nameof(vec));
         }
 
         var operation = new MincoreOperation { Address = addr, Length = length, VectorLength = (uint)vec.Length };

@@ -10,7 +10,7 @@ internal sealed class SelfTask : HostTask
 
     /// <summary>Creates task self over <paramref name="executor"/>.</summary>
     public SelfTask(HostScenarioTarget target, TaskExecutor executor)
-        : base(target, "self", HostSyscalls.GetPid())
+        : base(target, "self", HarnessSyscalls.GetPid())
     {
         _executor = executor;
     }
@@ -40,7 +40,7 @@ internal sealed class SelfTask : HostTask
             return null;
         }
 
-        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        var r = HarnessSyscalls.SocketPair(out var ours, out var theirs);
         if (r < 0)
         {
             failure = Abi.Errno.Format(r);
@@ -48,10 +48,10 @@ internal sealed class SelfTask : HostTask
         }
 
         var pid = NativeFork.Fork(theirs, _executor.DescriptorNumbers(), cloneParent: false);
-        HostSyscalls.Close(theirs);
+        HarnessSyscalls.Close(theirs);
         if (pid < 0)
         {
-            HostSyscalls.Close(ours);
+            HarnessSyscalls.Close(ours);
             failure = Abi.Errno.Format(pid);
             return null;
         }
@@ -64,7 +64,7 @@ internal sealed class SelfTask : HostTask
     /// mincore(2), run on the caller's thread: residency does not depend on the thread, CPU or
     /// credentials, and the caller's span cannot cross to the step thread.
     /// </summary>
-    public override long Mincore(ulong addr, ulong length, Span<byte> vec) => HostSyscalls.Mincore(addr, length, vec);
+    public override long Mincore(ulong addr, ulong length, Span<byte> vec) => HarnessSyscalls.Mincore(addr, length, vec);
 
     /// <inheritdoc/>
     protected override long Invoke(HostOperation operation) => Target.Checked(_executor, operation.Run(_executor));

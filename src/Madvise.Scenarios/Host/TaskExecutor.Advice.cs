@@ -94,7 +94,7 @@ internal sealed partial class TaskExecutor
     {
         var asInt = unchecked((int)fd);
         return asInt is PidfdConstants.PIDFD_SELF_THREAD or PidfdConstants.PIDFD_SELF_THREAD_GROUP ||
-            (asInt >= 0 && HostSyscalls.FdinfoPid(_sys.ReadProcFile("self/fdinfo/" + asInt.ToString(System.Globalization.CultureInfo.InvariantCulture))) == _pid);
+            (asInt >= 0 && HarnessSyscalls.FdinfoPid(_sys.ReadProcFile("self/fdinfo/" + asInt.ToString(System.Globalization.CultureInfo.InvariantCulture))) == _pid);
     }
 
     private ReadOnlySpan<IoVec> BuildList(IReadOnlyList<(ulong Base, ulong Length)> list)

@@ -139,7 +139,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
     /// <returns>The server, or null with <paramref name="failure"/> set (the child is then killed and reaped).</returns>
     public static ForkServer? Connect(int socket, int pid, out string? failure)
     {
-        var pidfd = HostSyscalls.PidfdOpen(pid, 0);
+        var pidfd = HarnessSyscalls.PidfdOpen(pid, 0);
         Span<byte> hello = stackalloc byte[HelloSize];
         Span<int> none = stackalloc int[MaxReplyDescriptors];
         var ok = pidfd >= 0 && ReceiveExactly(socket, hello, none, out var count) && count == 0 &&
@@ -147,14 +147,14 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         var scratchSize = BinaryPrimitives.ReadUInt64LittleEndian(hello[16..]);
         if (!ok || scratchSize < DataOffset + TaskExecutor.Chunk || scratchSize > int.MaxValue - RequestHeader)
         {
-            HostSyscalls.Close(socket);
+            HarnessSyscalls.Close(socket);
             if (pidfd >= 0)
             {
-                HostSyscalls.PidfdSendSignal((int)pidfd, HostSyscalls.SIGKILL);
-                HostSyscalls.Close((int)pidfd);
+                HarnessSyscalls.PidfdSendSignal((int)pidfd, HarnessSyscalls.SIGKILL);
+                HarnessSyscalls.Close((int)pidfd);
             }
 
-            HostSyscalls.WaitPid(pid, noHang: false);
+            HarnessSyscalls.WaitPid(pid, noHang: false);
             failure = "SKIP(fork: the forked process did not start)";
             return null;
         }
@@ -177,7 +177,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
             return null;
         }
 
-        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        var r = HarnessSyscalls.SocketPair(out var ours, out var theirs);
         if (r < 0)
         {
             failure = Errno.Format(r);
@@ -191,10 +191,10 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
 
         Span<int> attach = [theirs];
         r = Call(OpFork, 0, default, keep.Length * 4, 0, default, attach, default, out _);
-        HostSyscalls.Close(theirs);
+        HarnessSyscalls.Close(theirs);
         if (r < 0)
         {
-            HostSyscalls.Close(ours);
+            HarnessSyscalls.Close(ours);
             failure = Errno.Format(r);
             return null;
         }
@@ -221,7 +221,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         var r = Call(OpGiveDescriptor, 0, args, 0, 0, default, default, received, out var count);
         for (var i = r == 0 ? 1 : 0; i < count; i++)
         {
-            HostSyscalls.Close(received[i]);
+            HarnessSyscalls.Close(received[i]);
         }
 
         return r == 0 && count >= 1 ? received[0] : -1;
@@ -236,17 +236,17 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         }
 
         WriteHeader(OpExit, 0, default, 0, 0, 0);
-        HostSyscalls.SendWithDescriptors(_socket, _request.AsSpan(0, RequestHeader), []);
+        HarnessSyscalls.SendWithDescriptors(_socket, _request.AsSpan(0, RequestHeader), []);
         _gone = true;
     }
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for the process to exit, then kills it and waits for that.</summary>
     public void WaitForExit(int timeoutMilliseconds)
     {
-        if (HostSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
+        if (HarnessSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
         {
-            HostSyscalls.PidfdSendSignal(_pidfd.Fd, HostSyscalls.SIGKILL);
-            HostSyscalls.PollReadable(_pidfd.Fd, -1);
+            HarnessSyscalls.PidfdSendSignal(_pidfd.Fd, HarnessSyscalls.SIGKILL);
+            HarnessSyscalls.PollReadable(_pidfd.Fd, -1);
         }
 
         _gone = true;
@@ -262,7 +262,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         WaitForExit(graceMilliseconds);
         if (!_reaped)
         {
-            HostSyscalls.WaitPid(Pid, noHang: false);
+            HarnessSyscalls.WaitPid(Pid, noHang: false);
             _reaped = true;
         }
 
@@ -298,9 +298,9 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
     /// </summary>
     public long Mincore(ulong addr, ulong length, Span<byte> vec)
     {
-        if (HostSyscalls.MincorePages(length) > (ulong)vec.Length)
+        if (HarnessSyscalls.MincorePages(length) > (ulong)vec.Length)
         {
-            throw new ArgumentException($"mincore of {length} bytes needs {HostSyscalls.MincorePages(length)} vector bytes, got {vec.Length}.", nameof(vec));
+            throw new ArgumentException($"mincore of {length} bytes needs {HarnessSyscalls.MincorePages(length)} vector bytes, got {vec.Length}.", nameof(vec));
         }
 
         var piece = (ulong)DataCapacity << PageSize.PAGE_SHIFT;
@@ -308,7 +308,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         while (true)
         {
             var len = Math.Min(length - done, piece);
-            var pages = (int)HostSyscalls.MincorePages(len);
+            var pages = (int)HarnessSyscalls.MincorePages(len);
             var r = Syscall(NR_mincore, unchecked(addr + done), len, _scratch + DataOffset, 0, 0, 0, 0, DataOffset, vec.Slice((int)(done >> PageSize.PAGE_SHIFT), pages));
             done += len;
             if (r < 0 || done >= length)
@@ -483,7 +483,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
     public long LowerAmbientCapability(int capability) => Syscall(NR_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, (ulong)capability);
 
     /// <summary>prctl(PR_SET_PDEATHSIG, SIGKILL) in the server (Linux clears it on a credential change).</summary>
-    public long SetParentDeathSignal() => Syscall(NR_prctl, PR_SET_PDEATHSIG, HostSyscalls.SIGKILL);
+    public long SetParentDeathSignal() => Syscall(NR_prctl, PR_SET_PDEATHSIG, HarnessSyscalls.SIGKILL);
 
     /// <summary>Reads the file in the server (open, read to the end, close), so the server's credentials and view apply.</summary>
     public string? ReadProcFile(string path)
@@ -593,7 +593,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         WriteHeader(op, nr, args, inLength, outOffset, output.Length);
         Span<byte> reply = stackalloc byte[ReplyHeader];
         Span<int> fds = stackalloc int[MaxReplyDescriptors];
-        if (HostSyscalls.SendWithDescriptors(_socket, _request.AsSpan(0, RequestHeader + inLength), attach) < 0 ||
+        if (HarnessSyscalls.SendWithDescriptors(_socket, _request.AsSpan(0, RequestHeader + inLength), attach) < 0 ||
             !ReceiveExactly(_socket, reply, fds, out var count))
         {
             _gone = true;
@@ -629,7 +629,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
                 }
                 else
                 {
-                    HostSyscalls.Close(fds[i]);
+                    HarnessSyscalls.Close(fds[i]);
                 }
             }
         }
@@ -644,7 +644,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
         var got = 0;
         while (got < into.Length)
         {
-            var n = HostSyscalls.ReceiveWithDescriptors(socket, into[got..], descriptors[count..], out var c);
+            var n = HarnessSyscalls.ReceiveWithDescriptors(socket, into[got..], descriptors[count..], out var c);
             count += c;
             if (n <= 0)
             {
@@ -661,7 +661,7 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
     {
         if (_socket >= 0)
         {
-            HostSyscalls.Close(_socket);
+            HarnessSyscalls.Close(_socket);
             _socket = -1;
         }
 

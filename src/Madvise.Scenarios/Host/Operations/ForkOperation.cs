@@ -31,7 +31,7 @@ internal sealed class ForkOperation : HostOperation
         }
 
         var pid = NativeFork.Unavailable is null ? NativeFork.Fork(socket, executor.DescriptorNumbers(), cloneParent: true) : -Errno.ENOSYS;
-        Madvise.Host.HostSyscalls.Close(socket);
+        HarnessSyscalls.Close(socket);
         State = executor.StateForFork();
         return pid;
     }

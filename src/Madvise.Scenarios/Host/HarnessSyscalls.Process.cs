@@ -1,8 +1,8 @@
 using System.Text;
 
-namespace Madvise.Host;
+namespace Madvise.Scenarios.Host;
 
-internal static unsafe partial class HostSyscalls
+internal static unsafe partial class HarnessSyscalls
 {
     /// <summary>The lowest CPU the calling thread may run on, or -1 when the mask cannot be read.</summary>
     internal static int LowestAllowedCpu()

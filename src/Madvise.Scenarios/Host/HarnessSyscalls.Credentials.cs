@@ -1,6 +1,6 @@
-namespace Madvise.Host;
+namespace Madvise.Scenarios.Host;
 
-internal static unsafe partial class HostSyscalls
+internal static unsafe partial class HarnessSyscalls
 {
     /// <summary>setgroups(2) with an empty list: drops every supplementary group (all threads).</summary>
     internal static long ClearSupplementaryGroups() => Result(Interop.Libc.SetGroups(0, null));

@@ -1,6 +1,6 @@
-namespace Madvise.Host;
+namespace Madvise.Scenarios.Host;
 
-internal static unsafe partial class HostSyscalls
+internal static unsafe partial class HarnessSyscalls
 {
     /// <summary>The most descriptors one message of <see cref="SendWithDescriptors"/> carries.</summary>
     internal const int MaxDescriptorsPerMessage = 16;

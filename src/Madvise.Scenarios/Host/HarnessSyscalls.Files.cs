@@ -1,8 +1,8 @@
 using System.Text;
 
-namespace Madvise.Host;
+namespace Madvise.Scenarios.Host;
 
-internal static unsafe partial class HostSyscalls
+internal static unsafe partial class HarnessSyscalls
 {
     /// <summary>
     /// Creates a new regular file <c>DIRECTORY/PREFIXxxxxxx</c> (mkostemp, O_RDWR, mode 0600,
