@@ -65,19 +65,11 @@ internal static unsafe partial class HostSyscalls
         Result(Interop.Libc.ProcessMadvise(pidfd, iovecAddress, vlen, (int)advice, flags));
 
     /// <summary>process_madvise(2) with <paramref name="vector"/> as the iovec array (pinned for the call; NULL when empty).</summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice, ulong flags) =>
-        ProcessMadvise(pidfd, vector, (ulong)vector.Length, advice, flags);
-
-    /// <summary>
-    /// process_madvise(2) with <paramref name="vector"/> as the iovec array (NULL when empty) and
-    /// a vlen of its own, which may exceed the array (the kernel rejects vlen above UIO_MAXIOV
-    /// before reading it).
-    /// </summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, ulong vlen, MemoryAdvice advice, ulong flags)
+    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice, ulong flags)
     {
         fixed (IoVec* v = vector)
         {
-            return Result(Interop.Libc.ProcessMadvise(pidfd, (ulong)v, vlen, (int)advice, flags));
+            return ProcessMadvise(pidfd, (ulong)v, (ulong)vector.Length, advice, flags);
         }
     }
 
