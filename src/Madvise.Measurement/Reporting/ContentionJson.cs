@@ -3,11 +3,11 @@ using HdrHistogram;
 
 namespace Madvise.Measurement.Reporting;
 
-/// <summary><c>madv contention --json</c>: the machine header, then one record per (target, profile, advisor configuration). Schema "madv-contention/1" in the README.</summary>
+/// <summary><c>madv contention --json</c>: the machine header, then one record per (target, profile, advisor configuration). Schema "madv-contention/2" in the README.</summary>
 public static class ContentionJson
 {
     /// <summary>The schema name and version written into every file.</summary>
-    public const string Schema = "madv-contention/1";
+    public const string Schema = "madv-contention/2";
 
     /// <summary>Writes <paramref name="report"/> as indented UTF-8 JSON.</summary>
     public static void Write(Stream stream, ContentionReport report)
@@ -51,6 +51,7 @@ public static class ContentionJson
             json.WriteNumber("writer_samples", h.TotalCount);
             JsonHeader.WriteNumberOrNull(json, "writer_p50_ns", sampled ? h.GetValueAtPercentile(50) : null);
             JsonHeader.WriteNumberOrNull(json, "writer_p99_ns", sampled ? h.GetValueAtPercentile(99) : null);
+            EvalJson.WriteInterval(json, "writer_p99_ci95_ns", sampled ? QuantileEstimate.Of(h, 99).Interval : null, 0);
             JsonHeader.WriteNumberOrNull(json, "writer_p999_ns", sampled ? h.GetValueAtPercentile(99.9) : null);
             JsonHeader.WriteNumberOrNull(json, "writer_max_ns", sampled ? h.GetMaxValue() : null);
             JsonHeader.WriteNumberOrNull(json, "writer_mean_ns", sampled ? Math.Round(h.GetMean(), 1) : null);

@@ -1,28 +1,32 @@
 using System.Globalization;
-using HdrHistogram;
 using ScottPlot;
 
 namespace Madvise.Measurement.Reporting;
 
 /// <summary>
-/// <c>madv contention --plot</c>: the writer's p99 latency (log scale) against the advisor's batch
-/// size (log₂ axis, the madvise() loop at the left), one line per profile or target, with the
-/// median as a thin dotted line of open circles; each kernel's idle writer p99 as a horizontal
-/// dotted line; capped configurations (p99) as diamonds beside the largest batch, labelled with
-/// their throughput against the uncapped one.
+/// <c>madv contention --plot</c>: the writer's latency (log scale) against what the advisor does —
+/// the writer alone ("idle") at the far left, then the madvise() loop, then process_madvise()
+/// batch sizes on a log₂ axis, and the largest batch with each per-call cap (diamonds) at the
+/// right — one line per profile or target: the p99 (filled markers, with the 95% confidence
+/// interval of the percentile as a bar; open when fewer than 10 samples lie above it) and the
+/// median (thin dotted line, small open circles). Throughput of the capped calls goes into the
+/// legend, the sample counts into the title.
 /// </summary>
 public static class ContentionPlot
 {
-    /// <summary>Where the madvise() loop sits on the x axis (left of batch 1 at 0).</summary>
+    /// <summary>Where the writer alone sits on the x axis.</summary>
+    private const double IdleX = -3;
+
+    /// <summary>Where the madvise() loop sits (left of batch 1 at 0).</summary>
     private const double MadviseX = -1.5;
 
-    /// <summary>How far right of the largest batch the capped points sit (their labels need the room up to the axis' end).</summary>
-    private const double CapOffset = 0.5;
+    /// <summary>How far right of the largest batch the capped points sit.</summary>
+    private const double CapOffset = 0.8;
 
-    /// <summary>Pixels one cap label is moved up per label already placed at about the same height.</summary>
-    private const float LabelLineHeight = 14;
+    /// <summary>Horizontal spread between kernels' points at one x, so that bars do not hide each other.</summary>
+    private const double Spread = 0.12;
 
-    /// <summary>Builds the plot; null when no row has writer samples under an advisor.</summary>
+    /// <summary>Builds the plot; null when no row has writer samples.</summary>
     public static Plot? Build(ContentionReport report)
     {
         var rows = report.Measurement.Rows;
@@ -39,57 +43,62 @@ public static class ContentionPlot
             }
         }
 
+        double low = double.MaxValue, high = double.MinValue;
+        long fewest = long.MaxValue, most = 0;
+        var maxX = X(batches.Count == 0 ? 1 : batches[^1]);
         var drawn = 0;
-        var capLabelYs = new List<double>();
-        var low = double.MaxValue;
-        var high = double.MinValue;
         for (var w = 0; w < workloads.Count; w++)
         {
             var color = palette.GetColor(w);
+            var shift = (w - ((workloads.Count - 1) / 2.0)) * Spread;
             var xs = new List<double>();
-            var ys = new List<double>();
-            var medians = new List<double>();
+            var p99s = new List<double>();
+            var p50s = new List<double>();
+            var down = new List<double>();
+            var up = new List<double>();
+            var thin = new List<(double X, double Y)>();
+            var caps = new List<(double X, double Y)>();
+            var capText = new List<string>();
             ContentionRow? largest = null;
             foreach (var row in rows)
             {
-                if (row.Workload != workloads[w] || !Sampled(row))
+                if (row.Workload != workloads[w] || row.Error is not null || row.WriterLatency.TotalCount == 0)
                 {
                     continue;
                 }
 
-                var p99 = Log10Microseconds(row.WriterLatency.GetValueAtPercentile(99));
-                low = Math.Min(low, p99);
-                high = Math.Max(high, p99);
-                if (row.IsIdle)
+                var q = QuantileEstimate.Of(row.WriterLatency, 99);
+                var y = Log10Microseconds(q.Value);
+                var ci = q.Interval!.Value;
+                var p50 = Log10Microseconds(row.WriterLatency.GetValueAtPercentile(50));
+                fewest = Math.Min(fewest, q.Count);
+                most = Math.Max(most, q.Count);
+                low = Math.Min(low, p50);
+                high = Math.Max(high, y);
+                double x;
+                if (row.Cap > 0)
                 {
-                    var idle = plot.Add.HorizontalLine(p99, 1, color, LinePattern.Dotted);
-                    idle.LineColor = color.WithAlpha(0.6);
+                    x = maxX + (CapOffset * (1 + report.Settings.Caps.ToList().IndexOf(row.Cap))) + shift;
+                    caps.Add((x, y));
+                    capText.Add(CapText(row, largest));
                 }
-                else if (row.Cap == 0)
+                else
                 {
-                    var p50 = Log10Microseconds(row.WriterLatency.GetValueAtPercentile(50));
-                    low = Math.Min(low, p50);
-                    xs.Add(X(row.Batch!.Value));
-                    ys.Add(p99);
-                    medians.Add(p50);
+                    x = (row.IsIdle ? IdleX : X(row.Batch!.Value)) + shift;
                     if (row.Batch == batches[^1])
                     {
                         largest = row;
                     }
                 }
-                else
+
+                xs.Add(x);
+                p99s.Add(y);
+                p50s.Add(p50);
+                down.Add(y - Log10Microseconds((long)ci.Lower));
+                up.Add(Log10Microseconds((long)ci.Upper) - y);
+                if (q.IsThin)
                 {
-                    var x = X(row.Batch!.Value) + CapOffset;
-                    var point = plot.Add.ScatterPoints(new[] { x }, new[] { p99 }, color);
-                    point.MarkerShape = MarkerShape.FilledDiamond;
-                    point.MarkerSize = 11;
-                    var label = plot.Add.Text(CapLabel(row, largest), x, p99);
-                    label.LabelFontSize = 11;
-                    label.LabelFontColor = color;
-                    label.OffsetX = 8;
-                    label.OffsetY = -LabelLineHeight * NearbyLabels(capLabelYs, p99);
-                    label.LabelAlignment = Alignment.MiddleLeft;
-                    capLabelYs.Add(p99);
+                    thin.Add((x, y));
                 }
             }
 
@@ -99,19 +108,40 @@ public static class ContentionPlot
             }
 
             drawn++;
-            var line = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
-            line.LegendText = workloads[w].Target == "sim" ? workloads[w].Label + " (sim)" : workloads[w].Label + " (" + report.Machine.Kernel + ")";
+            var order = Enumerable.Range(0, xs.Count).Where(i => !caps.Any(c => c.X == xs[i])).ToList();
+            var line = plot.Add.Scatter(order.Select(i => xs[i]).ToArray(), order.Select(i => p99s[i]).ToArray(), color);
+            line.LegendText = PlotFile.LegendName(workloads[w], report.Machine) + (capText.Count > 0 ? "; " + string.Join("; ", capText) : string.Empty);
             line.LineWidth = 2;
-            line.MarkerSize = 6;
+            line.MarkerSize = 7;
             line.LinePattern = workloads[w].Target == "sim" ? LinePattern.Solid : LinePattern.Dashed;
+            var none = new double[xs.Count];
+            plot.Add.Plottable(new ScottPlot.Plottables.ErrorBar(xs, p99s, none, none, none, none)
+            {
+                YErrorNegative = down,
+                YErrorPositive = up,
+                Color = color.WithAlpha(0.7),
+                CapSize = 3,
+            });
 
             // The median, thin and dotted: on a shared machine the p99 is often a preempted lock
             // holder, while the median shows how long a writer typically waits for a vector.
-            var median = plot.Add.Scatter(xs.ToArray(), medians.ToArray(), color);
+            var median = plot.Add.Scatter(order.Select(i => xs[i]).ToArray(), order.Select(i => p50s[i]).ToArray(), color);
             median.LineWidth = 1;
             median.LinePattern = LinePattern.Dotted;
             median.MarkerShape = MarkerShape.OpenCircle;
             median.MarkerSize = 5;
+            if (caps.Count > 0)
+            {
+                var diamonds = plot.Add.ScatterPoints(caps.Select(c => c.X).ToArray(), caps.Select(c => c.Y).ToArray(), color);
+                diamonds.MarkerShape = MarkerShape.FilledDiamond;
+                diamonds.MarkerSize = 11;
+            }
+
+            if (thin.Count > 0)
+            {
+                var open = plot.Add.ScatterPoints(thin.Select(c => c.X).ToArray(), thin.Select(c => c.Y).ToArray(), Colors.White);
+                open.MarkerSize = 5;
+            }
         }
 
         if (drawn == 0)
@@ -119,25 +149,36 @@ public static class ContentionPlot
             return null;
         }
 
-        var ticks = new List<double>();
-        var labels = new List<string>();
+        var ticks = new List<double> { IdleX };
+        var labels = new List<string> { "idle" };
         foreach (var batch in batches)
         {
             ticks.Add(X(batch));
             labels.Add(batch == 0 ? "madvise" : batch.ToString(CultureInfo.InvariantCulture));
         }
 
+        for (var c = 0; c < report.Settings.Caps.Count; c++)
+        {
+            if (report.Settings.Caps[c] < batches[^1])
+            {
+                ticks.Add(maxX + (CapOffset * (c + 1)));
+                labels.Add(string.Create(CultureInfo.InvariantCulture, $"cap {report.Settings.Caps[c]}"));
+            }
+        }
+
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray(), labels.ToArray());
-        plot.Axes.Left.TickGenerator = LogTicks(low, high);
-        plot.Axes.SetLimits(MadviseX - 0.8, X(batches[^1]) + 4.5, low - 0.15, high + 0.15);
+        plot.Axes.Left.TickGenerator = PlotFile.LogTicks(low - 0.1, high + 0.3);
+        plot.Axes.SetLimits(IdleX - 0.6, ticks.Max() + 0.6, low - 0.1, high + 0.3);
         var spec = report.Settings.Spec;
         plot.Title(
             $"mmap_lock writer ({report.WriterName}) latency while MADV_{spec.HintName} is applied over {ByteSize.Format(spec.Mem)}"
             + (report.Measurement.Partial ? " (partial)" : string.Empty)
-            + "\np99 (filled), p50 (open circles); horizontal dotted lines: the writer alone (p99)");
-        plot.XLabel("advisor: madvise() loop or process_madvise() batch size; diamonds: largest batch with a per-call cap");
+            + string.Create(CultureInfo.InvariantCulture, $"\np99 (filled; bar: its 95% CI; white dot: < 10 samples above it) and p50 (open, dotted); each point {Numbers.Count(fewest)}–{Numbers.Count(most)} writer samples"),
+            size: 13);
+        plot.XLabel("advisor: writer alone, madvise() loop, process_madvise() batch size; diamonds: largest batch with a per-call cap");
         plot.YLabel("writer latency (µs, log scale)");
         plot.ShowLegend(Edge.Bottom);
+        plot.Legend.Orientation = Orientation.Horizontal;
         return plot;
     }
 
@@ -155,59 +196,16 @@ public static class ContentionPlot
     }
 
     /// <summary>"cap 32: 5.80 vs 6.10 GiB/s": the cap, and its throughput against the uncapped largest batch.</summary>
-    private static string CapLabel(ContentionRow capped, ContentionRow? uncapped)
+    private static string CapText(ContentionRow capped, ContentionRow? uncapped)
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"cap {capped.Cap}");
         if (capped.AdvisorGibPerSecond is { } rate)
         {
-            text += ": " + Numbers.Rate(rate);
-            if (uncapped?.AdvisorGibPerSecond is { } full)
-            {
-                text += " vs " + Numbers.Rate(full);
-            }
-
-            text += " GiB/s";
+            text += ": " + Numbers.Rate(rate) + (uncapped?.AdvisorGibPerSecond is { } full ? " vs " + Numbers.Rate(full) : string.Empty) + " GiB/s";
         }
 
         return text;
     }
-
-    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and 10^<paramref name="high"/> µs.</summary>
-    private static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
-    {
-        var ticks = new ScottPlot.TickGenerators.NumericManual();
-        for (var decade = Math.Floor(low) - 1; decade <= Math.Ceiling(high); decade++)
-        {
-            foreach (var step in (ReadOnlySpan<double>)[1, 2, 5])
-            {
-                var y = decade + Math.Log10(step);
-                if (y >= low - 0.2 && y <= high + 0.2)
-                {
-                    ticks.AddMajor(y, Math.Pow(10, y).ToString("0.###", CultureInfo.InvariantCulture));
-                }
-            }
-        }
-
-        return ticks;
-    }
-
-    /// <summary>How many labels in <paramref name="placed"/> sit within a tenth of a decade of <paramref name="y"/> (they would overlap).</summary>
-    private static int NearbyLabels(List<double> placed, double y)
-    {
-        var count = 0;
-        foreach (var other in placed)
-        {
-            if (Math.Abs(other - y) < 0.1)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
-
-    /// <summary>True for a row whose writer latency can be drawn.</summary>
-    private static bool Sampled(ContentionRow row) => row.Error is null && row.WriterLatency.TotalCount > 0;
 
     /// <summary>The x coordinate of a batch size.</summary>
     private static double X(int batch) => batch == 0 ? MadviseX : Math.Log2(batch);

@@ -21,7 +21,7 @@ public static class ContentionTable
             $"madv contention: the advisor applies MADV_{spec.HintName} over {ByteSize.Format(spec.Mem)} in {ByteSize.Format(spec.Unit)} units (batch 0 = madvise() per unit) while a second thread of the same process, the writer, does {report.WriterDescription}",
             "machine: " + report.Machine.Describe(),
             string.Create(CultureInfo.InvariantCulture, $"method: {ContentionRunner.Method}; {s.PerConfiguration.TotalSeconds:0.##}s per configuration in {m.Slices} slices; run took {Numbers.Duration(m.Elapsed)}"),
-            "columns: advisor GiB/s = bytes advised per second inside passes; writer latency percentiles in µs (HdrHistogram, 3 significant digits); 'N cap C' = vectors of N ranges submitted in calls of at most C ranges (the advice batcher's MaxRangesPerCall)",
+            "columns: advisor GiB/s = bytes advised per second inside passes; writer latency percentiles in µs (HdrHistogram, 3 significant digits); p99 95% CI: distribution-free (order statistics), '(<10 above)' when fewer than 10 samples lie above the p99; 'N cap C' = vectors of N ranges submitted in calls of at most C ranges (the advice batcher's MaxRangesPerCall)",
         };
         foreach (var note in s.Targets.Notes)
         {
@@ -47,13 +47,14 @@ public static class ContentionTable
             .Column("writer samples")
             .Column("p50 µs")
             .Column("p99 µs")
+            .Column("p99 95% CI µs")
             .Column("p99.9 µs")
             .Column("max µs");
         foreach (var row in report.Measurement.Rows)
         {
             if (row.Error is not null)
             {
-                grid.Row(row.Workload.Label, row.AdvisorLabel, new TextGrid.Cell(row.Error, Error: true), "", "", "", "", "", "");
+                grid.Row(row.Workload.Label, row.AdvisorLabel, new TextGrid.Cell(row.Error, Error: true), "", "", "", "", "", "", "");
                 continue;
             }
 
@@ -67,6 +68,7 @@ public static class ContentionTable
                 Numbers.Count(h.TotalCount),
                 sampled ? Numbers.Microseconds(h.GetValueAtPercentile(50)) : "-",
                 sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99)) : "-",
+                sampled && QuantileEstimate.Of(h, 99) is { Interval: { } ci } q ? ci.Scale(1e-3).Format("0.0") + (q.IsThin ? " (<10 above)" : string.Empty) : "-",
                 sampled ? Numbers.Microseconds(h.GetValueAtPercentile(99.9)) : "-",
                 sampled ? Numbers.Microseconds(h.GetMaxValue()) : "-");
         }

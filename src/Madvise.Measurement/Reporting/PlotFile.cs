@@ -58,6 +58,70 @@ public static class PlotFile
         }
     }
 
+    /// <summary>Renders <paramref name="panels"/> side by side into <paramref name="path"/> (PNG or SVG by extension), each <see cref="Width"/> wide.</summary>
+    public static void Save(IReadOnlyList<Plot> panels, string path)
+    {
+        if (panels.Count == 1)
+        {
+            Save(panels[0], path);
+            return;
+        }
+
+        var width = Width * panels.Count;
+        if (Path.GetExtension(path).Equals(".svg", StringComparison.OrdinalIgnoreCase))
+        {
+            // Each panel's own SVG, nested side by side in one document.
+            var xml = new System.Text.StringBuilder();
+            xml.Append(System.Globalization.CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{Height}\">");
+            for (var i = 0; i < panels.Count; i++)
+            {
+                var inner = panels[i].GetSvgXml(Width, Height);
+                var start = inner.IndexOf("<svg", StringComparison.Ordinal);
+                xml.Append(System.Globalization.CultureInfo.InvariantCulture, $"<g transform=\"translate({i * Width},0)\">").Append(inner, start, inner.Length - start).Append("</g>");
+            }
+
+            xml.Append("</svg>");
+            AtomicFile.WriteText(path, w => w.Write(xml.ToString()));
+        }
+        else
+        {
+            // A new Multiplot holds one empty plot: start from the first panel instead.
+            var multiplot = new Multiplot(panels[0]);
+            for (var i = 1; i < panels.Count; i++)
+            {
+                multiplot.AddPlot(panels[i]);
+            }
+
+            multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+            using var image = multiplot.Render(width, Height);
+            var png = image.GetImageBytes(ImageFormat.Png, 100);
+            AtomicFile.Write(path, s => s.Write(png));
+        }
+    }
+
+    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and 10^<paramref name="high"/> (the plot's y values are log10 of the data).</summary>
+    public static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var decade = Math.Floor(low) - 1; decade <= Math.Ceiling(high); decade++)
+        {
+            foreach (var step in (ReadOnlySpan<double>)[1, 2, 5])
+            {
+                var y = decade + Math.Log10(step);
+                if (y >= low - 0.2 && y <= high + 0.2)
+                {
+                    ticks.AddMajor(y, Math.Pow(10, y).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        return ticks;
+    }
+
+    /// <summary>The legend name of a workload: "BatchedLock t2 (sim)", "host (6.18.44)".</summary>
+    public static string LegendName(IAdviceWorkload workload, MachineInfo machine) =>
+        workload.Target == "sim" ? workload.Label + " (sim)" : workload.Label + " (Linux " + machine.Kernel + ")";
+
     /// <summary>Renders <paramref name="plot"/> into <paramref name="path"/> (PNG or SVG by extension).</summary>
     public static void Save(Plot plot, string path)
     {
