@@ -65,6 +65,7 @@ public static class Program
         root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ContentionCommand.Create(context));
+        root.Subcommands.Add(CompareCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

@@ -47,7 +47,14 @@ namespace Madvise.Host;
 /// <para>
 /// <b>Cost.</b> Adds and flushes allocate nothing once the range array has grown to the
 /// largest batch; adds in ascending order merge on the fly, so adjacent adds take one slot.
-/// Not thread-safe: use one batcher per thread, or a lock around it.
+/// </para>
+/// <para>
+/// <b>Threads.</b> Not thread-safe: use one batcher per thread, or a lock around it. Misuse is
+/// detected, not undefined: a call that starts while another thread is inside
+/// <see cref="Add"/>, <see cref="Flush"/>, <see cref="Clear"/> or <see cref="Dispose"/> throws
+/// <see cref="InvalidOperationException"/> and changes nothing. Whatever the caller does, no
+/// system call names memory outside the region: every range is checked against the region
+/// again right before the call that carries it, while a reference on the region keeps it mapped.
 /// </para>
 /// </remarks>
 public sealed partial class AdviceBatcher : IDisposable
@@ -102,6 +109,13 @@ public sealed partial class AdviceBatcher : IDisposable
 
     /// <summary>Set by <see cref="Dispose"/>.</summary>
     private bool _disposed;
+
+    /// <summary>
+    /// 1 while a thread is inside a public method that reads or changes the batch, else 0. Taken
+    /// with an interlocked exchange on entry, so a second thread finds it set and throws instead
+    /// of racing on <see cref="_pending"/> and <see cref="_count"/> (which corrupted ranges before).
+    /// </summary>
+    private int _inUse;
 
     /// <summary>A batcher for <paramref name="advice"/> on ranges of <paramref name="region"/>.</summary>
     /// <param name="region">The memory the ranges must lie in. The batcher does not dispose it.</param>
@@ -163,7 +177,88 @@ public sealed partial class AdviceBatcher : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The range is not inside the region, or the address is not page-aligned.</exception>
     /// <exception cref="ObjectDisposedException">The batcher or the region was disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the batcher.</exception>
     public void Add(nint address, nuint length)
+    {
+        Enter();
+        try
+        {
+            AddLocked(address, length);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Adds the range at <paramref name="offset"/> from the region's start: the same as
+    /// <see cref="Add"/> of <see cref="MappedRegion.Address"/> + <paramref name="offset"/>, without
+    /// the address arithmetic.
+    /// </summary>
+    /// <exception cref="ArgumentException">The range is not inside the region, or the offset is not page-aligned.</exception>
+    /// <exception cref="ObjectDisposedException">The batcher or the region was disposed.</exception>
+    public void AddAtOffset(nuint offset, nuint length)
+    {
+        _region.ThrowIfOffsetOutside(offset, length);
+        Add(_region.Address + (nint)offset, length);
+    }
+
+    /// <summary>
+    /// Advises every pending range (see the ordering and error rules on <see cref="AdviceBatcher"/>)
+    /// and empties the batch.
+    /// </summary>
+    /// <returns>Bytes advised, counted in whole pages.</returns>
+    /// <exception cref="MadviseException">The kernel refused a range; the exception names it and its errno.</exception>
+    /// <exception cref="ObjectDisposedException">The batcher or the region was disposed (the ranges stay pending).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is using the batcher.</exception>
+    public long Flush()
+    {
+        Enter();
+        try
+        {
+            return FlushLocked();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Drops the pending ranges without advising them.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is using the batcher.</exception>
+    public void Clear()
+    {
+        Enter();
+        _count = 0;
+        _sorted = true;
+        Exit();
+    }
+
+    /// <summary>Closes the pidfd. Pending ranges are dropped, not flushed; the region stays mapped.</summary>
+    /// <exception cref="InvalidOperationException">Another thread is using the batcher.</exception>
+    public void Dispose()
+    {
+        Enter();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _count = 0;
+            _pidfd?.Dispose();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary><see cref="Add"/>, with the batch held by this thread.</summary>
+    private void AddLocked(nint address, nuint length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ObjectDisposedException.ThrowIf(_region.IsClosed, _region);
@@ -212,14 +307,8 @@ public sealed partial class AdviceBatcher : IDisposable
         _pending[_count++] = new IoVec(start, len);
     }
 
-    /// <summary>
-    /// Advises every pending range (see the ordering and error rules on <see cref="AdviceBatcher"/>)
-    /// and empties the batch.
-    /// </summary>
-    /// <returns>Bytes advised, counted in whole pages.</returns>
-    /// <exception cref="MadviseException">The kernel refused a range; the exception names it and its errno.</exception>
-    /// <exception cref="ObjectDisposedException">The batcher or the region was disposed (the ranges stay pending).</exception>
-    public long Flush()
+    /// <summary><see cref="Flush"/>, with the batch held by this thread.</summary>
+    private long FlushLocked()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_count == 0)
@@ -260,24 +349,34 @@ public sealed partial class AdviceBatcher : IDisposable
         }
     }
 
-    /// <summary>Drops the pending ranges without advising them.</summary>
-    public void Clear()
+    /// <summary>Takes the batch for this call; throws when another thread holds it.</summary>
+    private void Enter()
     {
-        _count = 0;
-        _sorted = true;
+        if (Interlocked.Exchange(ref _inUse, 1) != 0)
+        {
+            throw new InvalidOperationException("AdviceBatcher is not thread-safe: another thread is using it (use one batcher per thread, or a lock around it).");
+        }
     }
 
-    /// <summary>Closes the pidfd. Pending ranges are dropped, not flushed; the region stays mapped.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
+    /// <summary>Releases the batch taken by <see cref="Enter"/>.</summary>
+    private void Exit() => Volatile.Write(ref _inUse, 0);
 
-        _disposed = true;
-        _count = 0;
-        _pidfd?.Dispose();
+    /// <summary>
+    /// The last check before a system call: every range of <paramref name="vector"/> lies inside
+    /// the region, which the caller holds a reference on. A range outside it can only come from a
+    /// bug in this class; it throws rather than advise memory the region does not own.
+    /// </summary>
+    private void CheckInsideRegion(ReadOnlySpan<IoVec> vector)
+    {
+        foreach (var range in vector)
+        {
+            if (!_region.Contains((nint)range.Base, (nuint)range.Len))
+            {
+                throw new InvalidOperationException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"AdviceBatcher refused to advise [0x{range.Base:x}, +{range.Len}) outside its region [0x{(ulong)_region.Address:x}, +{_region.Length}); nothing was called for it."));
+            }
+        }
     }
 
     /// <summary>Submits the pending ranges from the first; empties the batch when all are done.</summary>
@@ -321,6 +420,7 @@ public sealed partial class AdviceBatcher : IDisposable
             vector = new ReadOnlySpan<IoVec>(_pending, first, n);
         }
 
+        CheckInsideRegion(vector);
         _systemCalls++;
         var r = _syscalls.ProcessMadvise(_pidfd!.Fd, vector, _advice);
         if (r > 0)
@@ -391,6 +491,7 @@ public sealed partial class AdviceBatcher : IDisposable
             head = new IoVec(head.Base, _maxBytes);
         }
 
+        CheckInsideRegion(new ReadOnlySpan<IoVec>(in head));
         _systemCalls++;
         var r = _syscalls.Madvise(head.Base, head.Len, _advice);
         if (r >= 0)

@@ -10,41 +10,4 @@ internal static partial class HostSyscalls
 
     /// <summary>pidfd_send_signal(2).</summary>
     internal static long PidfdSendSignal(int pidfd, int signal) => Result(Interop.Libc.PidfdSendSignal(pidfd, signal));
-
-    /// <summary>
-    /// The pid a pidfd of this process names, from /proc/self/fdinfo (its <c>Pid:</c> line):
-    /// -1 when the process is gone, null when <paramref name="fd"/> is not an open pidfd.
-    /// </summary>
-    internal static int? PidfdTarget(int fd)
-    {
-        if (fd < 0)
-        {
-            return null;
-        }
-
-        string text;
-        try
-        {
-            text = File.ReadAllText("/proc/self/fdinfo/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        foreach (var line in text.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith("Pid:", StringComparison.Ordinal) &&
-                int.TryParse(line[4..].Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var pid))
-            {
-                return pid;
-            }
-        }
-
-        return null;
-    }
 }

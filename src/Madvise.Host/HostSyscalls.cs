@@ -8,8 +8,8 @@ namespace Madvise.Host;
 /// <c>long</c>, never throws for anything the kernel can answer, and never raises a signal.
 /// </summary>
 /// <remarks>
-/// This is the layer the scenario target uses (it prints raw errnos) and the layer the public
-/// throwing API (<see cref="HostMemory"/>) is built on. Addresses and lengths are 64-bit
+/// This is the layer the public API (<see cref="HostMemory"/>, <see cref="MappedRegion"/>,
+/// <see cref="AdviceBatcher"/>) is built on; the scenario harness has its own. Addresses and lengths are 64-bit
 /// unsigned so that the wrapping arithmetic of scenario files reaches the kernel unchanged.
 /// </remarks>
 internal static unsafe partial class HostSyscalls
@@ -60,28 +60,16 @@ internal static unsafe partial class HostSyscalls
         }
     }
 
-    /// <summary>mincore(2) with its vector at any address of this process: the caller answers for what the kernel may write there.</summary>
-    internal static long Mincore(ulong addr, ulong length, ulong vecAddress) =>
-        Result(Interop.Libc.MinCore((void*)addr, (nuint)length, (byte*)vecAddress));
-
     /// <summary>process_madvise(2) with an iovec array at any address of this process (0 = NULL).</summary>
     internal static long ProcessMadvise(long pidfd, ulong iovecAddress, ulong vlen, MemoryAdvice advice, ulong flags) =>
         Result(Interop.Libc.ProcessMadvise(pidfd, iovecAddress, vlen, (int)advice, flags));
 
     /// <summary>process_madvise(2) with <paramref name="vector"/> as the iovec array (pinned for the call; NULL when empty).</summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice, ulong flags) =>
-        ProcessMadvise(pidfd, vector, (ulong)vector.Length, advice, flags);
-
-    /// <summary>
-    /// process_madvise(2) with <paramref name="vector"/> as the iovec array (NULL when empty) and
-    /// a vlen of its own, which may exceed the array (the kernel rejects vlen above UIO_MAXIOV
-    /// before reading it).
-    /// </summary>
-    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, ulong vlen, MemoryAdvice advice, ulong flags)
+    internal static long ProcessMadvise(long pidfd, ReadOnlySpan<IoVec> vector, MemoryAdvice advice, ulong flags)
     {
         fixed (IoVec* v = vector)
         {
-            return Result(Interop.Libc.ProcessMadvise(pidfd, (ulong)v, vlen, (int)advice, flags));
+            return ProcessMadvise(pidfd, (ulong)v, (ulong)vector.Length, advice, flags);
         }
     }
 
@@ -106,6 +94,9 @@ internal static unsafe partial class HostSyscalls
             return Result(Interop.Libc.ProcessVmWritev(pid, &local, 1, &rem, 1, 0));
         }
     }
+
+    /// <summary>close(2).</summary>
+    internal static long Close(int fd) => Result(Interop.Libc.Close(fd));
 
     /// <summary>getpid(2).</summary>
     internal static int GetPid() => Interop.Libc.GetPid();

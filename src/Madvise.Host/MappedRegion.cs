@@ -27,12 +27,7 @@ public sealed class MappedRegion : SafeHandle
     /// <summary>Length in bytes, a whole number of pages; fixed at creation.</summary>
     private readonly nuint _length;
 
-    /// <summary>Takes ownership of (or wraps) <paramref name="length"/> bytes at <paramref name="address"/>.</summary>
-    /// <param name="address">Start of the mapping; page-aligned and not 0.</param>
-    /// <param name="length">Length in bytes, rounded up to whole pages (mmap maps whole pages too).</param>
-    /// <param name="ownsHandle">True to munmap the range when the region is released.</param>
-    /// <exception cref="ArgumentException">The address is 0 or unaligned, the length is 0, or the range wraps.</exception>
-    public MappedRegion(nint address, nuint length, bool ownsHandle)
+    private MappedRegion(nint address, nuint length, bool ownsHandle)
         : base(0, ownsHandle)
     {
         var start = (ulong)address;
@@ -85,6 +80,25 @@ public sealed class MappedRegion : SafeHandle
     }
 
     /// <summary>
+    /// A region over memory this process already has mapped, which the caller vouches for: the
+    /// region checks only that the range is page-aligned, non-empty and does not wrap, not what
+    /// lives there.
+    /// </summary>
+    /// <remarks>
+    /// Everything a region hands out (<see cref="Advise"/>, <see cref="AdviceBatcher"/>,
+    /// <see cref="GetSpan"/>) trusts this range. Name only memory your code mapped and controls:
+    /// DONTNEED on a range that holds someone else's data (a pinned managed array, the runtime's
+    /// heap, a library's mapping) zeroes it without an error. For new memory use
+    /// <see cref="Allocate"/>, which maps the range itself.
+    /// </remarks>
+    /// <param name="address">Start of the mapping; page-aligned and not 0.</param>
+    /// <param name="length">Length in bytes, rounded up to whole pages (mmap maps whole pages too).</param>
+    /// <param name="unmapOnDispose">True to hand the mapping over: it is unmapped when the region is disposed.</param>
+    /// <exception cref="ArgumentException">The address is 0 or unaligned, the length is 0, or the range wraps.</exception>
+    public static MappedRegion FromExisting(nint address, nuint length, bool unmapOnDispose) =>
+        new(address, length, unmapOnDispose);
+
+    /// <summary>
     /// True when [<paramref name="address"/>, <paramref name="address"/> + <paramref name="length"/>)
     /// lies inside the region (a zero-length range may sit at either end).
     /// </summary>
@@ -129,6 +143,30 @@ public sealed class MappedRegion : SafeHandle
             {
                 DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>
+    /// madvise(2) on the range at <paramref name="offset"/> from the region's start: the same as
+    /// <see cref="Advise"/> of <see cref="Address"/> + <paramref name="offset"/>, without the address arithmetic.
+    /// </summary>
+    /// <exception cref="ArgumentException">The range is not inside the region; nothing was called.</exception>
+    /// <exception cref="ObjectDisposedException">The region was disposed.</exception>
+    /// <exception cref="MadviseException">The kernel refused (EINVAL for an unaligned offset or a locked page, ...).</exception>
+    public void AdviseAtOffset(nuint offset, nuint length, MemoryAdvice advice)
+    {
+        ThrowIfOffsetOutside(offset, length);
+        Advise(handle + (nint)offset, length, advice);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless [offset, offset + length) is inside the region.</summary>
+    internal void ThrowIfOffsetOutside(nuint offset, nuint length)
+    {
+        if (offset > _length || length > _length - offset)
+        {
+            throw new ArgumentException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"[+0x{(ulong)offset:x}, +{length}) is not inside the region of {_length} bytes."));
         }
     }
 

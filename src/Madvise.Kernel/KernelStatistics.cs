@@ -8,6 +8,7 @@ public sealed class KernelStatistics
 {
     private long _tlbFlushes;
     private long _tlbCpuFlushes;
+    private long _tlbRemoteFlushes;
     private long _pageFaults;
     private long _cowFaults;
     private long _pagesZapped;
@@ -20,8 +21,11 @@ public sealed class KernelStatistics
     /// <summary>TLB shootdowns (one per flush of a gather that had changed translations).</summary>
     public long TlbFlushes => Interlocked.Read(ref _tlbFlushes);
 
-    /// <summary>Per-CPU invalidations performed by those shootdowns.</summary>
+    /// <summary>CPUs those shootdowns ran flush_tlb_func on (the initiator included).</summary>
     public long TlbCpuFlushes => Interlocked.Read(ref _tlbCpuFlushes);
+
+    /// <summary>Of those, CPUs other than the initiator (Linux: the TLB shootdown IPIs of /proc/interrupts).</summary>
+    public long TlbRemoteFlushes => Interlocked.Read(ref _tlbRemoteFlushes);
 
     /// <summary>Page faults handled (the TLB and page table did not allow the access).</summary>
     public long PageFaults => Interlocked.Read(ref _pageFaults);
@@ -47,10 +51,14 @@ public sealed class KernelStatistics
     /// <summary>process_madvise() ranges retried after a race-caused restart (unlock, relock, retry).</summary>
     public long VectorRetries => Interlocked.Read(ref _vectorRetries);
 
-    internal void RecordTlbFlush(int cpus)
+    internal void RecordTlbFlush(int cpus, int remote)
     {
         Interlocked.Increment(ref _tlbFlushes);
         Interlocked.Add(ref _tlbCpuFlushes, cpus);
+        if (remote > 0)
+        {
+            Interlocked.Add(ref _tlbRemoteFlushes, remote);
+        }
     }
 
     internal void RecordFault() => Interlocked.Increment(ref _pageFaults);

@@ -77,7 +77,7 @@ public interface ITargetTask
 
     /// <summary>process_madvise(2) with an iovec array the target places in this task's memory.</summary>
     /// <returns>Bytes advised, or a negative errno.</returns>
-    long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags);
+    long ProcessMadvise(PidfdArgument<ITargetPidfd> pidfd, VectorArgument<ulong> vector, MemoryAdvice advice, ulong flags);
 
     /// <summary><c>file NAME LEN BYTE [memfd]</c>: a filled, synced, unlinked file (or memfd) owned by this task.</summary>
     long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file);
@@ -93,13 +93,7 @@ public interface ITargetTask
     /// <returns>0, or a negative errno (-EFAULT) as soon as one byte cannot be read.</returns>
     long Read(ulong addr, ulong length, ByteRuns into);
 
-    /// <summary>
-    /// mincore(2) (one byte per page, bit 0 = resident) with a vector of ceil(length / 4096) bytes
-    /// of which <paramref name="vec"/> is the writable beginning; the rest of the vector is user
-    /// memory that cannot be written. The kernel's answer for such a vector: results are copied a
-    /// batch at a time, and a batch that reaches past <paramref name="vec"/> fails the call with
-    /// -EFAULT after filling <paramref name="vec"/>; a hole before that fails it with -ENOMEM.
-    /// </summary>
+    /// <summary>mincore(2) into <paramref name="vec"/> (one byte per page, bit 0 = resident; at least one byte per page of the range).</summary>
     long Mincore(ulong addr, ulong length, Span<byte> vec);
 
     /// <summary>Appends every mapping that overlaps [addr, addr+length), in address order.</summary>
@@ -135,40 +129,6 @@ public static class TargetResult
 /// <param name="Perms">The four-letter permission column, e.g. <c>rw-p</c>.</param>
 /// <param name="Flags">The sorted VmFlags mnemonics among <c>dc dd gu hg lo mg nh rr sr wf</c>.</param>
 public sealed record MappingInfo(ulong Start, ulong End, string Perms, IReadOnlyList<string> Flags);
-
-/// <summary>The PIDFD argument of <c>pmadvise</c>.</summary>
-public abstract record PidfdArgument
-{
-    private PidfdArgument()
-    {
-    }
-
-    /// <summary><c>self</c>: a pidfd of the task that runs the step.</summary>
-    public sealed record Self : PidfdArgument;
-
-    /// <summary>A raw descriptor number, including the sentinels PIDFD_SELF (-10000) and PIDFD_SELF_PROCESS (-10001).</summary>
-    public sealed record Raw(long Fd) : PidfdArgument;
-
-    /// <summary>A pidfd bound by a <c>pidfd</c> step (possibly owned by another task).</summary>
-    public sealed record Named(ITargetPidfd Pidfd) : PidfdArgument;
-}
-
-/// <summary>The VEC argument of <c>pmadvise</c>, with addresses resolved.</summary>
-public abstract record VectorArgument
-{
-    private VectorArgument()
-    {
-    }
-
-    /// <summary><c>[A L; ...]</c>; an empty list passes a NULL pointer with vlen 0.</summary>
-    public sealed record List(IReadOnlyList<(ulong Base, ulong Length)> Entries) : VectorArgument;
-
-    /// <summary><c>seq(ADDR, LEN, STRIDE, COUNT)</c>: COUNT entries <c>ADDR + i*STRIDE, LEN</c>.</summary>
-    public sealed record Seq(ulong Start, ulong Length, ulong Stride, ulong Count) : VectorArgument;
-
-    /// <summary><c>badptr(COUNT)</c>: a pointer to a page that was mapped and then unmapped, with vlen COUNT.</summary>
-    public sealed record BadPointer(ulong Count) : VectorArgument;
-}
 
 /// <summary>Transparent huge page mode (/sys/kernel/mm/transparent_hugepage/enabled).</summary>
 public enum ThpMode

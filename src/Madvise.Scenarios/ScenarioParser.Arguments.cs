@@ -14,24 +14,24 @@ public sealed partial class ScenarioParser
         ("populate", MapFlags.MAP_POPULATE), ("fixed_noreplace", MapFlags.MAP_FIXED_NOREPLACE),
     ];
 
-    private ulong ParseSize(string text, int column) =>
+    internal ulong ParseSize(string text, int column) =>
         ScenarioNumber.TryParseSize(text, out var size) ? size : throw Error(column, $"bad size '{text}'");
 
-    private ScenarioNumber ParseNumber(ScenarioToken token) =>
+    internal ScenarioNumber ParseNumber(ScenarioToken token) =>
         ScenarioNumber.TryParse(token.Text, out var number) ? number : throw Error(token.Column, $"bad number '{token.Text}'");
 
-    private byte ParseByte(ScenarioToken token)
+    internal byte ParseByte(ScenarioToken token)
     {
         var number = ParseNumber(token);
         return number.IsInRange(byte.MaxValue) ? (byte)number.Magnitude : throw Error(token.Column, "BYTE must be 0..255");
     }
 
     /// <summary>A name a step binds: <c>[A-Za-z_][A-Za-z0-9_]*</c>.</summary>
-    private string ParseNewName(ScenarioToken token) =>
+    internal string ParseNewName(ScenarioToken token) =>
         IsName(token.Text) ? token.Text : throw Error(token.Column, $"bad name '{token.Text}'");
 
     /// <summary>A task name: <c>self</c> in any case, or a task created by an earlier step.</summary>
-    private string ParseTask(ScenarioToken token)
+    internal string ParseTask(ScenarioToken token)
     {
         if (IsSelf(token.Text))
         {
@@ -42,7 +42,7 @@ public sealed partial class ScenarioParser
     }
 
     /// <summary><c>NAME</c>, <c>NAME+SIZE</c>, <c>NAME-SIZE</c> or an absolute number; <paramref name="column"/> is where <paramref name="text"/> starts.</summary>
-    private AddressExpression ParseAddress(string text, int column)
+    internal AddressExpression ParseAddress(string text, int column)
     {
         if (ScenarioNumber.TryParse(text, out var absolute))
         {
@@ -74,7 +74,7 @@ public sealed partial class ScenarioParser
         return new AddressExpression(name, offset, text);
     }
 
-    private (int Prot, string Text) ParseProt(ScenarioToken token)
+    internal (int Prot, string Text) ParseProt(ScenarioToken token)
     {
         var text = token.Text.ToLowerInvariant();
         if (text == "none")
@@ -103,7 +103,7 @@ public sealed partial class ScenarioParser
         return prot != 0 ? (prot, text) : throw Error(token.Column, $"bad PROT '{token.Text}'");
     }
 
-    private (int Flags, string Text) ParseMapFlags(ScenarioToken token)
+    internal (int Flags, string Text) ParseMapFlags(ScenarioToken token)
     {
         var text = token.Text.ToLowerInvariant();
         var flags = 0;
@@ -124,8 +124,8 @@ public sealed partial class ScenarioParser
         return (flags, text);
     }
 
-    /// <summary>A behaviour name (any case, without MADV_) or number; the text is what the step echoes.</summary>
-    private (MemoryAdvice Behavior, string Text) ParseBehavior(ScenarioToken token)
+    /// <summary>An advice name (any case, without MADV_) or number; the text is what the step echoes.</summary>
+    internal (MemoryAdvice Advice, string Text) ParseAdvice(ScenarioToken token)
     {
         if (ScenarioNumber.TryParse(token.Text, out var number))
         {
@@ -144,7 +144,7 @@ public sealed partial class ScenarioParser
         throw Error(token.Column, $"unknown behaviour '{token.Text}'");
     }
 
-    private (int Capability, string Text) ParseCapability(ScenarioToken token)
+    internal (int Capability, string Text) ParseCapability(ScenarioToken token)
     {
         foreach (var capability in Enum.GetValues<Capability>())
         {
@@ -163,33 +163,33 @@ public sealed partial class ScenarioParser
         throw Error(token.Column, $"unknown capability '{token.Text}'");
     }
 
-    private (PidfdExpression Pidfd, string Text) ParsePidfdArgument(ScenarioToken token)
+    internal (PidfdArgument<string> Pidfd, string Text) ParsePidfdArgument(ScenarioToken token)
     {
         var text = token.Text;
         if (IsSelf(text))
         {
-            return (new PidfdExpression.Self(), "self");
+            return (new PidfdArgument<string>.Self(), "self");
         }
 
         if (string.Equals(text, "PIDFD_SELF", StringComparison.OrdinalIgnoreCase))
         {
-            return (new PidfdExpression.Raw(PidfdConstants.PIDFD_SELF_THREAD), "PIDFD_SELF");
+            return (new PidfdArgument<string>.Raw(PidfdConstants.PIDFD_SELF_THREAD), "PIDFD_SELF");
         }
 
         if (string.Equals(text, "PIDFD_SELF_PROCESS", StringComparison.OrdinalIgnoreCase))
         {
-            return (new PidfdExpression.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), "PIDFD_SELF_PROCESS");
+            return (new PidfdArgument<string>.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), "PIDFD_SELF_PROCESS");
         }
 
         if (ScenarioNumber.TryParse(text, out var number))
         {
-            return (new PidfdExpression.Raw(unchecked((long)number.Wrapped)), text);
+            return (new PidfdArgument<string>.Raw(unchecked((long)number.Wrapped)), text);
         }
 
-        return _pidfds.Contains(text) ? (new PidfdExpression.Named(text), text) : throw Error(token.Column, $"unknown pidfd '{text}'");
+        return _pidfds.Contains(text) ? (new PidfdArgument<string>.Named(text), text) : throw Error(token.Column, $"unknown pidfd '{text}'");
     }
 
-    private (VectorExpression Vector, string Text) ParseVector(ScenarioToken token)
+    internal (VectorArgument<AddressExpression> Vector, string Text) ParseVector(ScenarioToken token)
     {
         var text = token.Text;
         if (text.StartsWith('['))
@@ -218,7 +218,7 @@ public sealed partial class ScenarioParser
                 throw Error(token.Column, "badptr(COUNT) expected");
             }
 
-            return (new VectorExpression.BadPointer(badCount.Wrapped), normalised);
+            return (new VectorArgument<AddressExpression>.BadPointer(badCount.Wrapped), normalised);
         }
 
         if (args.Length != 4)
@@ -234,19 +234,19 @@ public sealed partial class ScenarioParser
             throw Error(token.Column, $"bad COUNT '{args[3]}'");
         }
 
-        return (new VectorExpression.Seq(start, length, stride, count.Wrapped), normalised);
+        return (new VectorArgument<AddressExpression>.Seq(start, length, stride, count.Wrapped), normalised);
     }
 
     /// <summary><c>[ADDR LEN; ...]</c> or <c>[]</c>; errors point at the entry's first character.</summary>
-    private (VectorExpression Vector, string Text) ParseVectorList(ScenarioToken token)
+    private (VectorArgument<AddressExpression> Vector, string Text) ParseVectorList(ScenarioToken token)
     {
         var inner = token.Text[1..^1];
         if (string.IsNullOrWhiteSpace(inner))
         {
-            return (new VectorExpression.List([]), "[]");
+            return (new VectorArgument<AddressExpression>.List([]), "[]");
         }
 
-        var entries = new List<VectorEntry>();
+        var entries = new List<(AddressExpression Base, ulong Length)>();
         var texts = new List<string>();
         var offset = 1;
         foreach (var part in inner.Split(';'))
@@ -259,11 +259,11 @@ public sealed partial class ScenarioParser
                 throw Error(column, "vector entry must be 'ADDR LEN'");
             }
 
-            entries.Add(new VectorEntry(ParseAddress(fields[0], column), ParseSize(fields[1], column)));
+            entries.Add((ParseAddress(fields[0], column), ParseSize(fields[1], column)));
             texts.Add(fields[0] + " " + fields[1]);
         }
 
-        return (new VectorExpression.List(entries), "[" + string.Join("; ", texts) + "]");
+        return (new VectorArgument<AddressExpression>.List(entries), "[" + string.Join("; ", texts) + "]");
     }
 
     private static bool IsName(string text) => text.Length > 0 && NameLength(text) == text.Length;

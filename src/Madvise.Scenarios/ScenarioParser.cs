@@ -1,6 +1,7 @@
-// The scenario language parser. The grammar is shared/spec/scenario-format.md; where the
-// spec is silent this parser does what the reference runner shared/tools/scnhost.py does,
-// and the decisions are listed here, as the spec asks.
+// The scenario language parser: the lines, comments, markers and the "in TASK:" prefix; each
+// step parses its own arguments (Steps/, listed in StepTable). The language is documented in
+// docs/scenario-language.md; where the original specification is silent this parser does what
+// the independent reference runner does, and the decisions are listed here.
 //
 //  1. Lines end at "\n", "\r\n" or "\r". The first '#' on a line starts a comment, even
 //     inside "[...]". After it is cut, the first "=>" starts the expectation, which is
@@ -264,181 +265,26 @@ public sealed partial class ScenarioParser
     }
 
     /// <summary>A step without prefix; sets <see cref="Step.Text"/> to its normalised form.</summary>
-    private Step ParsePlain(List<ScenarioToken> tokens)
-    {
-        var keyword = tokens[0].Text.ToLowerInvariant();
-        return keyword switch
-        {
-            "mmap" => ParseMmap(tokens),
-            "munmap" => ParseRange(tokens, static (a, l) => new MunmapStep(a, l)),
-            "mlock" => ParseRange(tokens, static (a, l) => new MlockStep(a, l)),
-            "munlock" => ParseRange(tokens, static (a, l) => new MunlockStep(a, l)),
-            "read" => ParseRange(tokens, static (a, l) => new ReadStep(a, l)),
-            "mincore" => ParseRange(tokens, static (a, l) => new MincoreStep(a, l)),
-            "vmas" => ParseRange(tokens, static (a, l) => new VmasStep(a, l)),
-            "mprotect" => ParseMprotect(tokens),
-            "madvise" => ParseMadvise(tokens),
-            "write" => ParseWrite(tokens),
-            "pmadvise" => ParsePmadvise(tokens),
-            "file" => ParseFileStep(tokens),
-            "pidfd" => ParsePidfd(tokens),
-            "task" => ParseNewTask(tokens, static n => new TaskStep(n)),
-            "fork" => ParseNewTask(tokens, static n => new ForkStep(n)),
-            "exit" => ParseExit(tokens),
-            "setuid" => ParseSetUid(tokens),
-            "dropcap" => ParseDropCap(tokens),
-            "config" => ParseConfig(tokens),
-            _ => throw Error(tokens[0].Column, $"unknown step '{tokens[0].Text}'"),
-        };
-    }
+    private Step ParsePlain(List<ScenarioToken> tokens) =>
+        StepTable.Parsers.TryGetValue(tokens[0].Text.ToLowerInvariant(), out var parse)
+            ? parse(this, tokens)
+            : throw Error(tokens[0].Column, $"unknown step '{tokens[0].Text}'");
 
-    private MmapStep ParseMmap(List<ScenarioToken> tokens)
-    {
-        if (tokens.Count < 5)
-        {
-            throw Error(tokens[0].Column, "mmap NAME LEN PROT FLAGS [fd=FILE] [off=SIZE] [at=ADDR]");
-        }
+    /// <summary>Records that a step binds mapping <paramref name="name"/> (after its own line).</summary>
+    internal void BindMapping(string name) => _mappings.Add(name);
 
-        var name = ParseNewName(tokens[1]);
-        var length = ParseSize(tokens[2].Text, tokens[2].Column);
-        var (prot, protText) = ParseProt(tokens[3]);
-        var (flags, flagsText) = ParseMapFlags(tokens[4]);
-        string? file = null;
-        ulong offset = 0;
-        AddressExpression? at = null;
-        var text = new List<string> { "mmap", name, tokens[2].Text, protText, flagsText };
-        for (var i = 5; i < tokens.Count; i++)
-        {
-            var t = tokens[i];
-            var eq = t.Text.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0 || eq == t.Text.Length - 1)
-            {
-                throw Error(t.Column, "option must be fd=FILE, off=SIZE or at=ADDR");
-            }
+    /// <summary>Records that a step binds file <paramref name="name"/>.</summary>
+    internal void BindFile(string name) => _files.Add(name);
 
-            var key = t.Text[..eq].ToLowerInvariant();
-            var value = t.Text[(eq + 1)..];
-            var valueColumn = t.Column + eq + 1;
-            switch (key)
-            {
-                case "fd":
-                    if (!_files.Contains(value))
-                    {
-                        throw Error(valueColumn, $"unknown file '{value}'");
-                    }
+    /// <summary>Records that a step binds pidfd <paramref name="name"/>.</summary>
+    internal void BindPidfd(string name) => _pidfds.Add(name);
 
-                    file = value;
-                    break;
-                case "off":
-                    offset = ParseSize(value, valueColumn);
-                    break;
-                case "at":
-                    at = ParseAddress(value, valueColumn);
-                    break;
-                default:
-                    throw Error(t.Column, $"unknown option '{key}'");
-            }
+    /// <summary>The FILE of <c>fd=FILE</c>: a name bound by an earlier <c>file</c> step.</summary>
+    internal string ParseFileName(string value, int column) =>
+        _files.Contains(value) ? value : throw Error(column, $"unknown file '{value}'");
 
-            text.Add(key + "=" + value);
-        }
-
-        _mappings.Add(name);
-        return new MmapStep(name, length, prot, flags, file, offset, at) { Text = string.Join(' ', text) };
-    }
-
-    private RangeStep ParseRange(List<ScenarioToken> tokens, Func<AddressExpression, ulong, RangeStep> create)
-    {
-        CheckArgumentCount(tokens, 2, 2);
-        var step = create(ParseAddress(tokens[1].Text, tokens[1].Column), ParseSize(tokens[2].Text, tokens[2].Column));
-        return step with { Text = $"{step.Keyword} {tokens[1].Text} {tokens[2].Text}" };
-    }
-
-    private MprotectStep ParseMprotect(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 3, 3);
-        var address = ParseAddress(tokens[1].Text, tokens[1].Column);
-        var length = ParseSize(tokens[2].Text, tokens[2].Column);
-        var (prot, protText) = ParseProt(tokens[3]);
-        return new MprotectStep(address, length, prot) { Text = $"mprotect {tokens[1].Text} {tokens[2].Text} {protText}" };
-    }
-
-    private MadviseStep ParseMadvise(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 3, 3);
-        var address = ParseAddress(tokens[1].Text, tokens[1].Column);
-        var length = ParseSize(tokens[2].Text, tokens[2].Column);
-        var (behavior, behaviorText) = ParseBehavior(tokens[3]);
-        return new MadviseStep(address, length, behavior, behaviorText)
-        {
-            Text = $"madvise {tokens[1].Text} {tokens[2].Text} {behaviorText}",
-        };
-    }
-
-    private WriteStep ParseWrite(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 3, 3);
-        var address = ParseAddress(tokens[1].Text, tokens[1].Column);
-        var length = ParseSize(tokens[2].Text, tokens[2].Column);
-        var value = ParseByte(tokens[3]);
-        return new WriteStep(address, length, value) { Text = $"write {tokens[1].Text} {tokens[2].Text} {tokens[3].Text}" };
-    }
-
-    private PmadviseStep ParsePmadvise(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 3, 4);
-        var (pidfd, pidfdText) = ParsePidfdArgument(tokens[1]);
-        var (vector, vectorText) = ParseVector(tokens[2]);
-        var (behavior, behaviorText) = ParseBehavior(tokens[3]);
-        ulong flags = 0;
-        var text = $"pmadvise {pidfdText} {vectorText} {behaviorText}";
-        if (tokens.Count == 5)
-        {
-            flags = ParseNumber(tokens[4]).Wrapped;
-            text += " " + tokens[4].Text;
-        }
-
-        return new PmadviseStep(pidfd, vector, behavior, behaviorText, flags) { Text = text };
-    }
-
-    private FileStep ParseFileStep(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 3, 4);
-        var name = ParseNewName(tokens[1]);
-        var length = ParseSize(tokens[2].Text, tokens[2].Column);
-        var fill = ParseByte(tokens[3]);
-        var memfd = false;
-        if (tokens.Count == 5)
-        {
-            if (!Is(tokens[4], "memfd"))
-            {
-                throw Error(tokens[4].Column, "expected 'memfd'");
-            }
-
-            memfd = true;
-        }
-
-        _files.Add(name);
-        return new FileStep(name, length, fill, memfd)
-        {
-            Text = $"file {name} {tokens[2].Text} {tokens[3].Text}" + (memfd ? " memfd" : ""),
-        };
-    }
-
-    private PidfdStep ParsePidfd(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 2, 2);
-        var name = ParseNewName(tokens[1]);
-        if (IsSelf(name))
-        {
-            throw Error(tokens[1].Column, "'self' cannot be bound");
-        }
-
-        var target = ParseTask(tokens[2]);
-        _pidfds.Add(name);
-        return new PidfdStep(name, target) { Text = $"pidfd {name} {target}" };
-    }
-
-    private Step ParseNewTask(List<ScenarioToken> tokens, Func<string, Step> create)
+    /// <summary>The NAME of <c>task NAME</c> and <c>fork NAME</c>: a new task name, which it records.</summary>
+    internal string ParseNewTask(List<ScenarioToken> tokens)
     {
         CheckArgumentCount(tokens, 1, 1);
         var name = ParseNewName(tokens[1]);
@@ -448,104 +294,23 @@ public sealed partial class ScenarioParser
         }
 
         _tasks.Add(name);
-        var step = create(name);
-        return step with { Text = $"{step.Keyword} {name}" };
+        return name;
     }
 
-    private ExitStep ParseExit(List<ScenarioToken> tokens)
+    /// <summary>A <c>KEY=VALUE</c> argument: the key in lower case, the value as written and the column where it starts.</summary>
+    internal (string Key, string Value, int ValueColumn) ParseOption(ScenarioToken token, string expected)
     {
-        CheckArgumentCount(tokens, 1, 1);
-        var target = ParseTask(tokens[1]);
-        return new ExitStep(target) { Text = $"exit {target}" };
-    }
-
-    private SetUidStep ParseSetUid(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 2, 2);
-        var target = ParseTask(tokens[1]);
-        var uid = ParseNumber(tokens[2]);
-
-        // (uid_t)-1 means "leave unchanged" to setresuid(2), so it cannot be a target uid.
-        if (!uid.IsInRange(uint.MaxValue - 1))
+        var eq = token.Text.IndexOf('=', StringComparison.Ordinal);
+        if (eq < 0 || eq == token.Text.Length - 1)
         {
-            throw Error(tokens[2].Column, "bad UID");
+            throw Error(token.Column, expected);
         }
 
-        return new SetUidStep(target, (uint)uid.Magnitude) { Text = $"setuid {target} {tokens[2].Text}" };
+        return (token.Text[..eq].ToLowerInvariant(), token.Text[(eq + 1)..], token.Column + eq + 1);
     }
 
-    private DropCapStep ParseDropCap(List<ScenarioToken> tokens)
-    {
-        CheckArgumentCount(tokens, 2, 2);
-        var target = ParseTask(tokens[1]);
-        var (capability, capabilityText) = ParseCapability(tokens[2]);
-        return new DropCapStep(target, capability, capabilityText) { Text = $"dropcap {target} {capabilityText}" };
-    }
-
-    private ConfigStep ParseConfig(List<ScenarioToken> tokens)
-    {
-        if (tokens.Count < 2)
-        {
-            throw Error(tokens[0].Column, "config KEY=VALUE ... expected");
-        }
-
-        ulong? swap = null;
-        bool? memoryFailure = null;
-        bool? ksm = null;
-        ThpMode? thp = null;
-        var text = new List<string> { "config" };
-        for (var i = 1; i < tokens.Count; i++)
-        {
-            var t = tokens[i];
-            var eq = t.Text.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0 || eq == t.Text.Length - 1)
-            {
-                throw Error(t.Column, "KEY=VALUE expected");
-            }
-
-            var key = t.Text[..eq].ToLowerInvariant();
-            var value = t.Text[(eq + 1)..];
-            var lower = value.ToLowerInvariant();
-            var valueColumn = t.Column + eq + 1;
-            switch (key)
-            {
-                case "swap":
-                    swap = ParseSize(value, valueColumn);
-                    text.Add("swap=" + value);
-                    continue;
-                case "memory_failure":
-                    memoryFailure = ParseOnOff(key, lower, valueColumn);
-                    break;
-                case "ksm":
-                    ksm = ParseOnOff(key, lower, valueColumn);
-                    break;
-                case "thp":
-                    thp = lower switch
-                    {
-                        "always" => ThpMode.Always,
-                        "madvise" => ThpMode.Madvise,
-                        "never" => ThpMode.Never,
-                        _ => throw Error(valueColumn, "thp must be always, madvise or never"),
-                    };
-                    break;
-                default:
-                    throw Error(t.Column, $"unknown config key '{key}'");
-            }
-
-            text.Add(key + "=" + lower);
-        }
-
-        return new ConfigStep(new ScenarioConfig(swap, memoryFailure, thp, ksm)) { Text = string.Join(' ', text) };
-    }
-
-    private bool ParseOnOff(string key, string value, int column) => value switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => throw Error(column, $"{key} must be on or off"),
-    };
-
-    private void CheckArgumentCount(List<ScenarioToken> tokens, int min, int max)
+    /// <summary>Fails unless the step has between <paramref name="min"/> and <paramref name="max"/> arguments.</summary>
+    internal void CheckArgumentCount(List<ScenarioToken> tokens, int min, int max)
     {
         var n = tokens.Count - 1;
         if (n < min || n > max)
@@ -557,9 +322,10 @@ public sealed partial class ScenarioParser
         }
     }
 
-    private static bool Is(ScenarioToken token, string keyword) => string.Equals(token.Text, keyword, StringComparison.OrdinalIgnoreCase);
+    internal static bool Is(ScenarioToken token, string keyword) => string.Equals(token.Text, keyword, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsSelf(string name) => string.Equals(name, "self", StringComparison.OrdinalIgnoreCase);
+    internal static bool IsSelf(string name) => string.Equals(name, "self", StringComparison.OrdinalIgnoreCase);
 
-    private ScenarioParseException Error(int column, string message) => new(_file, _line, column, message);
+    /// <summary>A parse error at <paramref name="column"/> of the current line.</summary>
+    internal ScenarioParseException Error(int column, string message) => new(_file, _line, column, message);
 }

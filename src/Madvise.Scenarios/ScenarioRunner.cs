@@ -9,7 +9,7 @@
 //     order (mmap: fd=, then at=). An mmap whose fd= names a file whose step failed prints
 //     SKIP(unbound FILE); a pmadvise whose PIDFD names a pidfd whose step failed with -ERRNO
 //     prints -EBADF (it is a bad descriptor), both as scnhost.py. A pmadvise whose PIDFD names
-//     a pidfd whose step printed SKIP(...) (its task's creation was skipped: fork on the host)
+//     a pidfd whose step printed SKIP(...) (its task's creation was skipped, e.g. a fork on a host without the fork server)
 //     prints that same SKIP: the descriptor would exist on a target that ran the step, so
 //     -EBADF would be a result the scenario never meant.
 //  3. Order of checks for a step: config SKIP; then, for a step run "in" a task, that task's
@@ -26,13 +26,13 @@
 //     prints "[]". mincore of LEN 0 is asked of the target (Linux still checks the address:
 //     an unaligned one gives -EINVAL) and prints "" on success. mincore of any length gives
 //     Linux's answer with bounded memory: a range of more than 2^20 pages is asked of the
-//     target a window at a time (a vector whose writable part is the window: the kernel fills
-//     it and answers -EFAULT when its results go on, and the runner asks again from there), so
-//     an error anywhere in the range (-ENOMEM at the first hole, -EINVAL, -ENOMEM for a range
-//     beyond the user limit) is printed whatever the length. Only a successful result longer
-//     than 2^24 pages (a range of more than 64 GiB, all mapped) is not printed:
-//     SKIP(mincore result longer than 16777216 pages). scnhost.py prints SKIP(mincore range
-//     too large) for every range of more than 2^24 pages.
+//     target in pieces of 2^20 pages, in address order, and the kernel answers the pieces as
+//     it answers the whole (Linux walks the range a page of vector at a time and stops at the
+//     first failure: -EINVAL for an unaligned start, -ENOMEM at a hole or past the user limit),
+//     so an error anywhere in the range is printed whatever the length. Only a successful
+//     result longer than 2^24 pages (a range of more than 64 GiB, all mapped) is not printed:
+//     SKIP(mincore result longer than 16777216 pages). (scnhost.py prints SKIP(mincore range
+//     too large) for any range of more than 2^24 pages.)
 //  8. A target that throws is a bug in the target: the step prints ERROR(Type: message),
 //     the exception goes to the diagnostics writer and the run goes on with the next step.
 //  9. Host-divergent files (tests/scenarios/README.md). On the host target, a file marked
@@ -41,21 +41,19 @@
 //     first. That step and every later one still run and print, but a result that is not
 //     SKIP or ERROR gets the verdict Divergent: its expectation is not checked, and madv check
 //     does not compare it with the simulated kernel. Why from the first SKIP on: the step
-//     that was skipped (a fork on the C# host target) may have changed what every later step
+//     that was skipped (e.g. a fork where the host target has no fork server) may change what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
 // 10. A config step the target cannot take at all (ScenarioConfigException: a size it cannot
 //     represent, swap=0xffffffffffffffff, or more swap than this machine has memory, swap=1024G)
 //     prints ERROR(config: WHY) and ends the file: the report's ConfigError says why, and the
-//     tools report FILE:LINE: config error: WHY and exit as for a file they cannot parse. The
-//     target is left as it was, never half-built.
+//     tools report FILE:LINE: ... cannot take ... and exit as for a file they cannot parse.
+//     The target is left as it was, never half-built.
 // 11. A kernel oops during a step (a simulated kernel's bug, or an injected fault, escaped a
 //     system call: IScenarioTarget.TakeOopses) makes the step print OOPS(SUMMARY), an error,
 //     whatever the call returned; the summary goes to the diagnostics writer (the whole
 //     exception too when verbose). The kernel killed the task that made the call, so its later
 //     steps print -ESRCH; the run goes on, and the tools exit with their oops status.
-
-using System.Globalization;
 using Madvise.Abi;
 using Madvise.Scenarios.Steps;
 
@@ -65,8 +63,11 @@ namespace Madvise.Scenarios;
 /// Runs a <see cref="Scenario"/> on an <see cref="IScenarioTarget"/>, streaming
 /// <c>TEXT = RESULT</c> lines and returning a <see cref="ScenarioReport"/>.
 /// </summary>
-public sealed class ScenarioRunner
+public sealed partial class ScenarioRunner
 {
+    /// <summary>The scenario being run.</summary>
+    private readonly Scenario _scenario;
+
     /// <summary>The kernel the steps run on.</summary>
     private readonly IScenarioTarget _target;
 
@@ -112,6 +113,7 @@ public sealed class ScenarioRunner
     private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
         _hostDivergentFile = scenario.HostDivergent is not null && target.Name == ScenarioTargets.Host;
+        _scenario = scenario;
         _target = target;
         _output = output;
         _diagnostics = diagnostics;
@@ -158,7 +160,7 @@ public sealed class ScenarioRunner
         StepVerdict verdict;
         try
         {
-            result = Execute(scenario, step);
+            result = Execute(step);
             verdict = ScenarioResults.IsSkip(result) ? StepVerdict.Skipped
                 : step.Expected is null ? StepVerdict.NotChecked
                 : ScenarioLexer.FoldWhitespace(result) == step.Expected ? StepVerdict.Held
@@ -196,20 +198,7 @@ public sealed class ScenarioRunner
             }
         }
 
-        // A task or fork step stopped before the target saw it (its parent had exited, a
-        // config SKIP, a target error) still defines the name for later steps: as a task
-        // whose creation printed this result.
-        var created = step switch
-        {
-            TaskStep t => t.Name,
-            ForkStep f => f.Name,
-            _ => null,
-        };
-        if (created is not null)
-        {
-            _tasks.TryAdd(created, new RunnerTask(null, result));
-        }
-
+        step.Completed(this, result, verdict == StepVerdict.Skipped);
         var divergesHere = false;
         if (_hostDivergentFile && !_diverged && (step.HostDivergent is not null || verdict == StepVerdict.Skipped))
         {
@@ -222,11 +211,6 @@ public sealed class ScenarioRunner
             verdict = StepVerdict.Divergent;
         }
 
-        if (step is PidfdStep pidfdStep && verdict == StepVerdict.Skipped)
-        {
-            _skippedPidfds[pidfdStep.Name] = result;
-        }
-
         _output.WriteLine(step.Text + " = " + result);
         var report = new StepReport(step, result, verdict) { IsOops = oopses.Count > 0 };
         if (divergesHere)
@@ -237,18 +221,11 @@ public sealed class ScenarioRunner
         return report;
     }
 
-    private string Execute(Scenario scenario, Step step)
+    private string Execute(Step step)
     {
-        if (step is ConfigStep config)
+        if (step is ConfigStep)
         {
-            var reason = _target.Configure(config.Config);
-            if (reason is not null)
-            {
-                _configSkip = true;
-                _diagnostics.WriteLine($"{scenario.Path}:{step.Line}: config differs on the {_target.Name} target, later steps print SKIP(config): {reason}");
-            }
-
-            return "0";
+            return step.Execute(this);
         }
 
         if (_configSkip)
@@ -256,309 +233,12 @@ public sealed class ScenarioRunner
             return ScenarioResults.ConfigSkip;
         }
 
-        // A binding step unbinds its name first: whatever stops it below, the name must not
-        // keep an earlier binding (runner decision 1).
-        switch (step)
-        {
-            case MmapStep m:
-                _mappings.Remove(m.Name);
-                break;
-            case FileStep f:
-                _files.Remove(f.Name);
-                break;
-            case PidfdStep p:
-                _pidfds.Remove(p.Name);
-                _skippedPidfds.Remove(p.Name);
-                break;
-        }
-
-        switch (step)
-        {
-            case TaskStep t:
-                return CreateTask(t);
-            case ExitStep e:
-                return Exit(e);
-            case SetUidStep s:
-                return WithTarget(s.Target, s, task => task.SetUid(s.Uid));
-            case DropCapStep d:
-                return WithTarget(d.Target, d, task => task.DropCapability(d.Capability));
-        }
-
-        var name = step.Task ?? "self";
-        var slot = _tasks[name];
-        if (slot.Task is null)
-        {
-            return CreationFailure(slot);
-        }
-
-        return slot.Task.HasExited ? Esrch : Execute(slot.Task, step);
+        step.Unbind(this);
+        return step.Execute(this);
     }
 
-    private string Execute(ITargetTask task, Step step)
-    {
-        switch (step)
-        {
-            case MmapStep m:
-                return Mmap(task, m);
-            case FileStep f:
-                return CreateFile(task, f);
-            case PidfdStep p:
-                return OpenPidfd(task, p);
-            case ForkStep f:
-                return Fork(task, f);
-            case PmadviseStep p:
-                return ProcessMadvise(task, p);
-        }
-
-        var range = (RangeStep)step;
-        if (!TryResolve(range.Address, out var addr, out var unbound))
-        {
-            return unbound;
-        }
-
-        var length = range.Length;
-        return range switch
-        {
-            MunmapStep => Status(task, step, task.Munmap(addr, length)),
-            MlockStep => Status(task, step, task.Mlock(addr, length)),
-            MunlockStep => Status(task, step, task.Munlock(addr, length)),
-            MprotectStep p => Status(task, step, task.Mprotect(addr, length, p.Prot)),
-            MadviseStep a => Status(task, step, task.Madvise(addr, length, a.Behavior)),
-            WriteStep w => length == 0 ? "0" : Status(task, step, task.Write(addr, length, w.Value)),
-            ReadStep => Read(task, step, addr, length),
-            MincoreStep => Mincore(task, step, addr, length),
-            VmasStep => Vmas(task, step, addr, length),
-            _ => throw new InvalidOperationException($"no runner for step '{step.Keyword}'"),
-        };
-    }
-
-    private string Mmap(ITargetTask task, MmapStep step)
-    {
-        ITargetFile? file = null;
-        if (step.File is not null && !_files.TryGetValue(step.File, out file))
-        {
-            return Unbound(step.File);
-        }
-
-        ulong at = 0;
-        if (step.At is not null && !TryResolve(step.At, out at, out var unbound))
-        {
-            return unbound;
-        }
-
-        var r = task.Mmap(at, step.Length, step.Prot, step.Flags, file, step.Offset, out var mapped);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _mappings[step.Name] = mapped;
-        return ScenarioResults.Ok;
-    }
-
-    private string CreateFile(ITargetTask task, FileStep step)
-    {
-        var r = task.CreateFile(step.Name, step.Length, step.Fill, step.Memfd, out var file);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _files[step.Name] = file ?? throw new InvalidOperationException("CreateFile succeeded without a file");
-        return ScenarioResults.Ok;
-    }
-
-    private string OpenPidfd(ITargetTask task, PidfdStep step)
-    {
-        var target = _tasks[step.Target];
-        if (target.Task is null)
-        {
-            return CreationFailure(target);
-        }
-
-        var r = task.OpenPidfd(target.Task, out var pidfd);
-        if (r < 0)
-        {
-            return Failure(task, step, r);
-        }
-
-        _pidfds[step.Name] = pidfd ?? throw new InvalidOperationException("OpenPidfd succeeded without a pidfd");
-        return ScenarioResults.Ok;
-    }
-
-    private string CreateTask(TaskStep step)
-    {
-        var task = _target.CreateTask(step.Name, out var failure);
-        return Created(step.Name, task, failure);
-    }
-
-    private string Fork(ITargetTask parent, ForkStep step)
-    {
-        var task = _target.Fork(parent, step.Name, out var failure);
-        return Created(step.Name, task, failure);
-    }
-
-    private string Created(string name, ITargetTask? task, string? failure)
-    {
-        if (task is null && failure is null)
-        {
-            throw new InvalidOperationException($"task '{name}': no task and no failure");
-        }
-
-        _tasks[name] = new RunnerTask(task, failure);
-        return task is null ? failure! : ScenarioResults.Ok;
-    }
-
-    private string Exit(ExitStep step)
-    {
-        if (step.Target == "self")
-        {
-            return ScenarioResults.Skip("exit self");
-        }
-
-        return WithTarget(step.Target, step, task => task.Exit());
-    }
-
-    /// <summary>exit, setuid and dropcap: act on a named task whatever the <c>in</c> prefix says.</summary>
-    private string WithTarget(string name, Step step, Func<ITargetTask, long> action)
-    {
-        var slot = _tasks[name];
-        if (slot.Task is null)
-        {
-            return CreationFailure(slot);
-        }
-
-        if (slot.Task.HasExited)
-        {
-            return Esrch;
-        }
-
-        return Status(slot.Task, step, action(slot.Task));
-    }
-
-    private string ProcessMadvise(ITargetTask task, PmadviseStep step)
-    {
-        PidfdArgument pidfd;
-        switch (step.Pidfd)
-        {
-            case PidfdExpression.Self:
-                pidfd = new PidfdArgument.Self();
-                break;
-            case PidfdExpression.Raw raw:
-                pidfd = new PidfdArgument.Raw(raw.Fd);
-                break;
-            case PidfdExpression.Named named:
-                if (!_pidfds.TryGetValue(named.Name, out var bound))
-                {
-                    return _skippedPidfds.TryGetValue(named.Name, out var skip) ? skip : ScenarioResults.Errno(-Errno.EBADF);
-                }
-
-                pidfd = new PidfdArgument.Named(bound);
-                break;
-            default:
-                throw new InvalidOperationException("unknown PIDFD kind");
-        }
-
-        VectorArgument vector;
-        switch (step.Vector)
-        {
-            case VectorExpression.List list:
-                var entries = new (ulong Base, ulong Length)[list.Entries.Count];
-                for (var i = 0; i < entries.Length; i++)
-                {
-                    if (!TryResolve(list.Entries[i].Address, out var b, out var unbound))
-                    {
-                        return unbound;
-                    }
-
-                    entries[i] = (b, list.Entries[i].Length);
-                }
-
-                vector = new VectorArgument.List(entries);
-                break;
-            case VectorExpression.Seq seq:
-                if (!TryResolve(seq.Start, out var start, out var unboundStart))
-                {
-                    return unboundStart;
-                }
-
-                vector = new VectorArgument.Seq(start, seq.Length, seq.Stride, seq.Count);
-                break;
-            case VectorExpression.BadPointer bad:
-                vector = new VectorArgument.BadPointer(bad.Count);
-                break;
-            default:
-                throw new InvalidOperationException("unknown VEC kind");
-        }
-
-        var r = task.ProcessMadvise(pidfd, vector, step.Behavior, step.Flags);
-        return r == TargetResult.NotSupported ? NotSupported(task, step) : ScenarioResults.Count(r);
-    }
-
-    private string Read(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        if (length == 0)
-        {
-            return "";
-        }
-
-        var runs = new ByteRuns();
-        var r = task.Read(addr, length, runs);
-        return r < 0 ? Failure(task, step, r) : runs.ToString();
-    }
-
-    private string Mincore(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        var pages = (length / PageSize.PAGE_SIZE) + ((length % PageSize.PAGE_SIZE) != 0 ? 1UL : 0UL);
-        if (pages <= ScenarioResults.MincoreWindowPages)
-        {
-            var vec = new byte[pages];
-            var r = task.Mincore(addr, length, vec);
-            return r < 0 ? Failure(task, step, r) : ScenarioResults.Mincore(vec);
-        }
-
-        // Rule 7: one window of vector at a time. Each call covers the rest of the range, so the
-        // first one makes the kernel's whole-range checks; -EFAULT with the window full means
-        // the results went on past it, and the next call starts where the window ended.
-        var window = new byte[ScenarioResults.MincoreWindowPages];
-        var digits = new System.Text.StringBuilder();
-        for (ulong done = 0; ; done += (ulong)window.Length)
-        {
-            var left = pages - done;
-            var r = task.Mincore(addr + (done << PageSize.PAGE_SHIFT), length - (done << PageSize.PAGE_SHIFT), window);
-            var full = r == -Errno.EFAULT && left > (ulong)window.Length;
-            if (r < 0 && !full)
-            {
-                return Failure(task, step, r);
-            }
-
-            if (pages <= ScenarioResults.MaxMincorePages)
-            {
-                digits.Append(ScenarioResults.Mincore(window.AsSpan(0, (int)Math.Min(left, (ulong)window.Length))));
-            }
-
-            if (!full)
-            {
-                return pages > ScenarioResults.MaxMincorePages
-                    ? ScenarioResults.Skip(string.Create(CultureInfo.InvariantCulture, $"mincore result longer than {ScenarioResults.MaxMincorePages} pages"))
-                    : digits.ToString();
-            }
-        }
-    }
-
-    private string Vmas(ITargetTask task, Step step, ulong addr, ulong length)
-    {
-        if (length == 0)
-        {
-            return "[]";
-        }
-
-        var mappings = new List<MappingInfo>();
-        var r = task.Vmas(addr, length, mappings);
-        return r < 0 ? Failure(task, step, r) : ScenarioResults.Vmas(addr, mappings);
-    }
-
-    private bool TryResolve(AddressExpression address, out ulong value, out string unbound)
+    /// <summary>The address <paramref name="address"/> names, or false with <paramref name="unbound"/> set to <c>SKIP(unbound NAME)</c>.</summary>
+    internal bool TryResolve(AddressExpression address, out ulong value, out string unbound)
     {
         unbound = "";
         value = 0;
@@ -578,17 +258,22 @@ public sealed class ScenarioRunner
         return true;
     }
 
-    private static string Status(ITargetTask task, Step step, long r) => r >= 0 ? "0" : Failure(task, step, r);
+    /// <summary><c>0</c> for a success, else the failure (<see cref="Failure"/>).</summary>
+    internal static string Status(ITargetTask task, Step step, long r) => r >= 0 ? "0" : Failure(task, step, r);
 
-    private static string Failure(ITargetTask task, Step step, long r) =>
+    /// <summary><c>-ERRNO</c>, or <c>SKIP(KEYWORD TASK)</c> for <see cref="TargetResult.NotSupported"/> (rule 6).</summary>
+    internal static string Failure(ITargetTask task, Step step, long r) =>
         r == TargetResult.NotSupported ? NotSupported(task, step) : ScenarioResults.Errno(r);
 
-    private static string NotSupported(ITargetTask task, Step step) => ScenarioResults.Skip(step.Keyword + " " + task.Name);
+    /// <summary><c>SKIP(KEYWORD TASK)</c> (rule 6).</summary>
+    internal static string NotSupported(ITargetTask task, Step step) => ScenarioResults.Skip(step.Keyword + " " + task.Name);
 
-    private static string CreationFailure(RunnerTask slot) =>
+    /// <summary>What a step that needs a task whose creation failed prints: its SKIP, or -ESRCH (rule 4).</summary>
+    internal static string CreationFailure(RunnerTask slot) =>
         slot.Failure is not null && ScenarioResults.IsSkip(slot.Failure) ? slot.Failure : Esrch;
 
-    private static string Unbound(string name) => ScenarioResults.Skip("unbound " + name);
+    /// <summary><c>SKIP(unbound NAME)</c> (rule 2).</summary>
+    internal static string Unbound(string name) => ScenarioResults.Skip("unbound " + name);
 
     private static string Esrch => ScenarioResults.Errno(-Errno.ESRCH);
 }

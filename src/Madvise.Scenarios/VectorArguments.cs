@@ -3,7 +3,7 @@ using Madvise.Abi;
 namespace Madvise.Scenarios;
 
 /// <summary>
-/// Turns a <see cref="VectorArgument"/> into what a target passes to process_madvise(2): the
+/// Turns a <see cref="VectorArgument{TAddress}"/> into what a target passes to process_madvise(2): the
 /// iovec entries to place in the calling task's memory and the vlen.
 /// </summary>
 /// <remarks>
@@ -18,11 +18,11 @@ public static class VectorArguments
     public const int MaxBuiltEntries = IoVec.UIO_MAXIOV + 1;
 
     /// <summary>The vlen argument: the list's length, or COUNT for <c>seq</c> and <c>badptr</c>.</summary>
-    public static ulong Length(VectorArgument vector) => vector switch
+    public static ulong Length(VectorArgument<ulong> vector) => vector switch
     {
-        VectorArgument.List list => (ulong)list.Entries.Count,
-        VectorArgument.Seq seq => seq.Count,
-        VectorArgument.BadPointer bad => bad.Count,
+        VectorArgument<ulong>.List list => (ulong)list.Entries.Count,
+        VectorArgument<ulong>.Seq seq => seq.Count,
+        VectorArgument<ulong>.BadPointer bad => bad.Count,
         _ => throw new ArgumentOutOfRangeException(nameof(vector)),
     };
 
@@ -32,11 +32,11 @@ public static class VectorArguments
     /// <c>seq</c> (addresses wrap modulo 2^64). Empty for <c>[]</c> (a NULL pointer) and for
     /// <c>badptr</c>, whose pointer is an unmapped page.
     /// </summary>
-    public static IoVec[] BuildEntries(VectorArgument vector)
+    public static IoVec[] BuildEntries(VectorArgument<ulong> vector)
     {
         switch (vector)
         {
-            case VectorArgument.List list:
+            case VectorArgument<ulong>.List list:
                 var entries = new IoVec[list.Entries.Count];
                 for (var i = 0; i < entries.Length; i++)
                 {
@@ -44,7 +44,7 @@ public static class VectorArguments
                 }
 
                 return entries;
-            case VectorArgument.Seq seq:
+            case VectorArgument<ulong>.Seq seq:
                 var n = (int)Math.Min(seq.Count, MaxBuiltEntries);
                 var built = new IoVec[n];
                 var address = seq.Start;
@@ -55,7 +55,7 @@ public static class VectorArguments
                 }
 
                 return built;
-            case VectorArgument.BadPointer:
+            case VectorArgument<ulong>.BadPointer:
                 return [];
             default:
                 throw new ArgumentOutOfRangeException(nameof(vector));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Madvise.Cli.Help;
+using Madvise.Cli.Report;
 using Madvise.Scenarios;
 
 namespace Madvise.Cli.Commands;
@@ -33,12 +34,19 @@ internal static class CheckCommand
     {
         var files = ScenarioFiles.CreateArgument("Scenario files to compare, in order.");
         var command = new Command("check", "Run scenario files on sim and host and list the steps whose results differ.") { files }.WithHelpDetails(Details);
-        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? []));
+        var outputs = new ScenarioOutputs();
+        outputs.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var results = new List<ScenarioFileResult>();
+            var code = Execute(context, parse.GetValue(files) ?? [], results);
+            return outputs.Write(context, parse, "check", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;
+        });
         return command;
     }
 
-    /// <summary>Runs every file on <c>sim</c> and <c>host</c> and compares step by step.</summary>
-    public static int Execute(CliContext context, IReadOnlyList<string> files)
+    /// <summary>Runs every file on <c>sim</c> and <c>host</c> and compares step by step; each file's outcome is added to <paramref name="results"/> when given.</summary>
+    public static int Execute(CliContext context, IReadOnlyList<string> files, List<ScenarioFileResult>? results = null)
     {
         if (!ScenarioFiles.CheckTargets(context, ScenarioTargets.Sim, ScenarioTargets.Host))
         {
@@ -50,10 +58,12 @@ internal static class CheckCommand
         int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0;
         foreach (var path in files)
         {
-            var scenario = ScenarioFiles.TryLoad(path, context.Error);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var scenario = ScenarioOutputs.Load(context, path, out var loadError);
             if (scenario is null)
             {
                 unreadable = true;
+                results?.Add(new ScenarioFileResult(path, "sim,host", 0, [], loadError, clock.Elapsed.TotalSeconds));
                 continue;
             }
 
@@ -77,6 +87,7 @@ internal static class CheckCommand
                 output.WriteLine($"{path}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
             }
 
+            results?.Add(new ScenarioFileResult(path, "sim,host", sim.Steps.Count, ScenarioOutputs.Cases(sim, host), null, clock.Elapsed.TotalSeconds));
             compared += comparison.Compared;
             differ += comparison.Differences.Count;
             skipped += comparison.Skipped;

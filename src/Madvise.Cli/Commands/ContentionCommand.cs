@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Madvise.Cli.Eval;
 using Madvise.Cli.Help;
 using Madvise.Cli.Report;
 
@@ -137,17 +136,16 @@ internal static class ContentionCommand
             }
 
             var seconds = parse.GetValue(common.Seconds) ?? DefaultSeconds;
-            var settings = new ContentionSettings(resolved, batchList, capList, kind.Value, TimeSpan.FromMicroseconds(pacing), TimeSpan.FromSeconds(seconds), Slices);
+            var settings = new ContentionSettings(resolved.Spec, resolved.Targets, batchList, capList, kind.Value, TimeSpan.FromMicroseconds(pacing), TimeSpan.FromSeconds(seconds), Slices);
             using var ctrlC = new CtrlC();
-            return Execute(context, settings, ctrlC.Token);
+            return Execute(context, resolved, settings, ctrlC.Token);
         });
         return command;
     }
 
     /// <summary>Runs the measurement, prints the table and writes the files.</summary>
-    public static int Execute(CliContext context, ContentionSettings settings, CancellationToken cancel)
+    public static int Execute(CliContext context, MeasureSettings common, ContentionSettings settings, CancellationToken cancel)
     {
-        var common = settings.Common;
         return MeasurementSession.Run(
             context,
             common,
@@ -156,7 +154,7 @@ internal static class ContentionCommand
             (console, machine, started, measurement) =>
             {
                 var report = new ContentionReport(machine, settings, measurement, started);
-                ContentionTable.Write(console, report, common.Markdown);
+                TableOutput.Write(console, ContentionTable.HeaderLines(report), ContentionTable.Build(report), common.Markdown);
                 var ok = true;
                 if (common.Json is { } json)
                 {

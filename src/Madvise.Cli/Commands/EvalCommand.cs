@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Madvise.Cli.Eval;
 using Madvise.Cli.Help;
 using Madvise.Cli.Report;
 
@@ -23,6 +22,12 @@ internal static class EvalCommand
 
     /// <summary>Time budget of <c>--quick</c> (the run ends within 30 s).</summary>
     public const double QuickSeconds = 15;
+
+    /// <summary>Default unrecorded rounds before measuring.</summary>
+    public const int DefaultWarmup = 1;
+
+    /// <summary>Default minimum passes per configuration (below it every sample is flagged "few").</summary>
+    public const int DefaultMinPasses = 5;
 
     /// <summary>Help text after the options: the workload, the output, exit codes, examples.</summary>
     private const string Details = """
@@ -83,7 +88,36 @@ internal static class EvalCommand
         };
         var details = new Option<bool>("--details")
         {
-            Description = "Add the simulated kernel's mmap_lock acquisitions and TLB shootdowns per pass.",
+            Description = "Add per-pass counters: the simulated kernel's mmap_lock acquisitions and TLB shootdowns, and remote TLB invalidations (sim: CPUs visited; host: TLB shootdown interrupts).",
+        };
+        var stats = new Option<bool>("--stats")
+        {
+            Description = "After the table, print every statistic per configuration: passes, mean, 95% CI, median, min, max, standard deviation, CV, outliers, warnings.",
+        };
+        var warmup = new Option<int?>("--warmup")
+        {
+            Description = $"Unrecorded rounds (one pass of every configuration each) before measuring [default: {DefaultWarmup}].",
+            HelpName = "N",
+        };
+        var minPasses = new Option<int?>("--min-passes")
+        {
+            Description = $"Passes per configuration measured even when --seconds runs out [default: {DefaultMinPasses}, or 1 with --quick; at most --repeat].",
+            HelpName = "N",
+        };
+        var threads = new Option<string?>("--threads")
+        {
+            Description = "Threads of the advising process, comma-separated (e.g. 1,2,4): the advising one and N − 1 siblings that run during each pass; each count is its own column [default: 1].",
+            HelpName = "LIST",
+        };
+        var siblingWork = new Option<string?>("--sibling-work")
+        {
+            Description = "What the siblings do: sleep (sleep 1 ms, wake, sleep again) or touch (keep writing their own 64 pages) [default: sleep].",
+            HelpName = "sleep|touch",
+        };
+        var pin = new Option<int?>("--pin")
+        {
+            Description = "Pin the advising thread to this host CPU (sched_setaffinity) while measuring; recorded in the output.",
+            HelpName = "CPU",
         };
         var command = new Command("eval", "Measure the series' table on this machine: madvise() vs process_madvise() batches, simulated profiles and host.").WithHelpDetails(Details);
         common.AddTo(command);
@@ -92,6 +126,12 @@ internal static class EvalCommand
         command.Options.Add(quick);
         command.Options.Add(csv);
         command.Options.Add(details);
+        command.Options.Add(stats);
+        command.Options.Add(warmup);
+        command.Options.Add(minPasses);
+        command.Options.Add(pin);
+        command.Options.Add(threads);
+        command.Options.Add(siblingWork);
         command.SetAction(parse =>
         {
             var isQuick = parse.GetValue(quick);
@@ -109,49 +149,95 @@ internal static class EvalCommand
             }
 
             var passes = parse.GetValue(repeat);
-            if (passes is < 1)
+            if (passes is < 1 or > RatioEstimate.MaxSampleSize)
             {
-                context.Error.WriteLine("madv: --repeat must be at least 1");
+                context.Error.WriteLine($"madv: --repeat must be between 1 and {RatioEstimate.MaxSampleSize}");
+                return ExitCodes.Usage;
+            }
+
+            var warmupRounds = parse.GetValue(warmup) ?? DefaultWarmup;
+            if (warmupRounds is < 0 or > 100)
+            {
+                context.Error.WriteLine("madv: --warmup must be between 0 and 100");
+                return ExitCodes.Usage;
+            }
+
+            var minimum = parse.GetValue(minPasses) ?? (isQuick ? 1 : DefaultMinPasses);
+            if (minimum is < 1 or > RatioEstimate.MaxSampleSize)
+            {
+                context.Error.WriteLine($"madv: --min-passes must be between 1 and {RatioEstimate.MaxSampleSize}");
+                return ExitCodes.Usage;
+            }
+
+            var pinCpu = parse.GetValue(pin);
+            if (pinCpu is { } cpu && !ThreadAffinity.AllowedCpus().Contains(cpu))
+            {
+                context.Error.WriteLine($"madv: --pin: CPU {cpu} is not one this process may run on ({string.Join(',', ThreadAffinity.AllowedCpus())})");
+                return ExitCodes.Usage;
+            }
+
+            IReadOnlyList<int> threadList = [1];
+            if (parse.GetValue(threads) is { } threadText && !ThreadList.TryParse(threadText, out threadList, out var threadError))
+            {
+                context.Error.WriteLine("madv: --threads: " + threadError);
+                return ExitCodes.Usage;
+            }
+
+            var work = (parse.GetValue(siblingWork) ?? "sleep").ToLowerInvariant() switch
+            {
+                "sleep" => SiblingWork.Sleep,
+                "touch" => SiblingWork.Touch,
+                _ => (SiblingWork?)null,
+            };
+            if (work is null)
+            {
+                context.Error.WriteLine("madv: --sibling-work must be sleep or touch");
                 return ExitCodes.Usage;
             }
 
             var seconds = parse.GetValue(common.Seconds) ?? (passes is null ? (isQuick ? QuickSeconds : DefaultSeconds) : null);
-            var stop = new EvalStopRule(passes, seconds is { } s ? TimeSpan.FromSeconds(s) : null);
+            var stop = new EvalStopRule(passes, seconds is { } s ? TimeSpan.FromSeconds(s) : null, Math.Min(minimum, passes ?? minimum));
+            var settings = new EvalSettings(resolved.Spec, resolved.Targets, batchList, stop, warmupRounds, pinCpu, threadList, work.Value);
             using var ctrlC = new CtrlC();
-            return Execute(context, new EvalSettings(resolved, batchList, stop, parse.GetValue(csv), parse.GetValue(details)), ctrlC.Token);
+            return Execute(context, resolved, settings, new EvalOutputs(parse.GetValue(csv), parse.GetValue(details), parse.GetValue(stats)), ctrlC.Token);
         });
         return command;
     }
 
     /// <summary>Runs the evaluation, prints the table and writes the files.</summary>
-    public static int Execute(CliContext context, EvalSettings settings, CancellationToken cancel)
+    public static int Execute(CliContext context, MeasureSettings common, EvalSettings settings, EvalOutputs outputs, CancellationToken cancel)
     {
-        var common = settings.Common;
         return MeasurementSession.Run(
             context,
             common,
             "eval",
-            (workloads, sink) => EvalRunner.Run(workloads, settings.Batches, settings.Stop, settings.WarmUp, sink, cancel),
+            (workloads, sink) => EvalRunner.Run(workloads, settings, sink, cancel),
             (console, machine, started, measurement) =>
             {
-                var report = new EvalReport(machine, common.Spec, measurement, started, common.Targets.Notes);
-                EvalTable.Write(console, report, settings.Details, common.Markdown);
-                var written = WriteFiles(context, report, settings);
+                var report = new EvalReport(machine, settings, measurement, started);
+                TableOutput.Write(console, EvalTable.HeaderLines(report, outputs.Details), EvalTable.Build(report, outputs.Details), common.Markdown);
+                if (outputs.Stats)
+                {
+                    TableOutput.Write(console, ["statistics per configuration (times in ms; CI = 95% confidence interval of the mean, Student's t; outliers beyond Tukey's fences, k = 1.5)"], EvalTable.BuildStatistics(report), common.Markdown);
+                }
+
+                var written = WriteFiles(context, report, common, outputs);
                 return measurement.Partial ? Interrupted : written ? ExitCodes.Success : ExitCodes.Failure;
-            });
+            },
+            settings.Threads,
+            settings.SiblingWork);
     }
 
     /// <summary>Writes --json, --csv and --plot; false (after saying why) when one cannot be written.</summary>
-    private static bool WriteFiles(CliContext context, EvalReport report, EvalSettings settings)
+    private static bool WriteFiles(CliContext context, EvalReport report, MeasureSettings common, EvalOutputs outputs)
     {
         var ok = true;
-        var common = settings.Common;
         if (common.Json is { } json)
         {
             ok &= OutputFiles.Try(context, json, () => AtomicFile.Write(json, s => EvalJson.Write(s, report)));
         }
 
-        if (settings.Csv is { } csv)
+        if (outputs.Csv is { } csv)
         {
             ok &= OutputFiles.Try(context, csv, () => AtomicFile.WriteText(csv, w => EvalCsv.Write(w, report)));
         }

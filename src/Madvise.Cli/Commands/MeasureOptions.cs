@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Madvise.Cli.Eval;
-using Madvise.Cli.Report;
 using Madvise.Abi;
 
 namespace Madvise.Cli.Commands;

@@ -1,5 +1,3 @@
-using Madvise.Cli.Eval;
-
 namespace Madvise.Cli.Commands;
 
 /// <summary>The resolved shared options of <c>madv eval</c> and <c>madv contention</c>.</summary>

@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 using Madvise.Cli.Report;
 using Madvise.Host;
 using Spectre.Console;
@@ -18,13 +17,17 @@ internal static class MeasurementSession
     /// <param name="title">The progress bar's title.</param>
     /// <param name="measure">The measurement, given the workloads and the progress sink (null without a bar).</param>
     /// <param name="report">Prints and writes the result; given the console, the machine, the start time and the result; returns the exit code.</param>
+    /// <param name="threads">Thread counts of the advising process (eval's --threads); null for one thread.</param>
+    /// <param name="siblingWork">What the sibling threads do.</param>
     /// <returns>The exit code: <paramref name="report"/>'s, or <see cref="ExitCodes.Failure"/> when the host workload cannot be set up.</returns>
     public static int Run<TMeasurement>(
         CliContext context,
         MeasureSettings common,
         string title,
         Func<List<IAdviceWorkload>, IProgressSink?, TMeasurement> measure,
-        Func<IAnsiConsole, MachineInfo, DateTimeOffset, TMeasurement, int> report)
+        Func<IAnsiConsole, MachineInfo, DateTimeOffset, TMeasurement, int> report,
+        IReadOnlyList<int>? threads = null,
+        SiblingWork siblingWork = SiblingWork.Sleep)
     {
         var console = ConsoleOutput.Create(context.Out);
         var started = DateTimeOffset.UtcNow;
@@ -32,7 +35,7 @@ internal static class MeasurementSession
         List<IAdviceWorkload> workloads;
         try
         {
-            workloads = Workloads.Create(common.Targets, common.Spec);
+            workloads = Workloads.Create(common.Targets, common.Spec, threads, siblingWork);
         }
         catch (MadviseException ex)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Madvise.Cli.Help;
+using Madvise.Cli.Report;
 using Madvise.Scenarios;
 
 namespace Madvise.Cli.Commands;
@@ -53,12 +54,19 @@ internal static class RunCommand
             Description = "Print the whole exception of a kernel oops, with its stack trace, on stderr.",
         };
         var command = new Command("run", "Run scenario files on one target and check their expectations.") { files, target, verbose }.WithHelpDetails(Details);
-        command.SetAction(parse => Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim, parse.GetValue(verbose)));
+        var outputs = new ScenarioOutputs();
+        outputs.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var results = new List<ScenarioFileResult>();
+            var code = Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim, results, parse.GetValue(verbose));
+            return outputs.Write(context, parse, "run", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;
+        });
         return command;
     }
 
-    /// <summary>Runs every file on a fresh target of <paramref name="targetName"/>.</summary>
-    public static int Execute(CliContext context, IReadOnlyList<string> files, string targetName, bool verbose = false)
+    /// <summary>Runs every file on a fresh target of <paramref name="targetName"/>; each file's outcome is added to <paramref name="results"/> when given.</summary>
+    public static int Execute(CliContext context, IReadOnlyList<string> files, string targetName, List<ScenarioFileResult>? results = null, bool verbose = false)
     {
         // Fail before printing anything: without the target no file can run.
         if (!ScenarioFiles.CheckTargets(context, targetName))
@@ -71,10 +79,12 @@ internal static class RunCommand
         int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0, oopses = 0;
         foreach (var path in files)
         {
-            var scenario = ScenarioFiles.TryLoad(path, context.Error);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var scenario = ScenarioOutputs.Load(context, path, out var loadError);
             if (scenario is null)
             {
                 unreadable = true;
+                results?.Add(new ScenarioFileResult(path, targetName, 0, [], loadError, clock.Elapsed.TotalSeconds));
                 continue;
             }
 
@@ -107,6 +117,7 @@ internal static class RunCommand
                 }
             }
 
+            results?.Add(new ScenarioFileResult(path, targetName, report.Steps.Count, ScenarioOutputs.Cases(report), null, clock.Elapsed.TotalSeconds));
             fileCount++;
             steps += report.Steps.Count;
             held += report.Held;

@@ -1,4 +1,4 @@
-using Madvise.Cli.Eval;
+using Madvise.Measurement.Reporting;
 using Spectre.Console;
 
 namespace Madvise.Cli.Report;

@@ -72,6 +72,12 @@ public sealed partial class MmStruct
     private unsafe long Access(ulong addr, ulong length, byte* buffer, byte value, AccessKind kind, bool remote = false)
     {
         var cpu = SimCpu.Current;
+        if (!remote && (!ReferenceEquals(cpu.LoadedMm, this) || cpu.IsLazy))
+        {
+            // The task's thread runs on this CPU from here on (switch_mm).
+            cpu.SwitchMm(this);
+        }
+
         var memory = Kernel.Memory;
         var write = kind != AccessKind.Read;
         ulong done = 0;
@@ -126,11 +132,6 @@ public sealed partial class MmStruct
             if (!allowed)
             {
                 return false;
-            }
-
-            if (cpu is not null)
-            {
-                EnterCpu(cpu);
             }
 
             var page = va & PageSize.PAGE_MASK;

@@ -298,7 +298,7 @@ public sealed partial class MmStruct
 
             // ptep_clear_flush(): no CPU may keep using the old frame through a stale entry.
             var vpn = addr >> PageSize.PAGE_SHIFT;
-            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+            TlbFlush.FlushRange(this, vpn, vpn + 1);
             if (old != PhysicalMemory.ZeroPfn)
             {
                 Interlocked.Decrement(ref memory.Frame(old).MapCount);

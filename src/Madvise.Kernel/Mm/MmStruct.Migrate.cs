@@ -33,7 +33,7 @@ public sealed partial class MmStruct
             table.Set(index, marker);
             AddRss(pfn, -1);
             var vpn = addr >> PageSize.PAGE_SHIFT;
-            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+            TlbFlush.FlushRange(this, vpn, vpn + 1);
             Interlocked.Decrement(ref Kernel.Memory.Frame(pfn).MapCount);
         }
 
@@ -89,7 +89,7 @@ public sealed partial class MmStruct
             newFrame.MlockCount = oldFrame.MlockCount;
             table.Set(index, Pte.Make(copy, pte.Writable, pte.Dirty, pte.Young));
             var vpn = addr >> PageSize.PAGE_SHIFT;
-            Kernel.Stats.RecordTlbFlush(CpuMask.FlushAll(Id, vpn, vpn + 1));
+            TlbFlush.FlushRange(this, vpn, vpn + 1);
 
             // The old frame keeps the PTE's reference as its retirement reference: never reused.
             Interlocked.Decrement(ref oldFrame.MapCount);

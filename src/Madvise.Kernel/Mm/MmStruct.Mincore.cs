@@ -43,9 +43,18 @@ public sealed partial class MmStruct
                 var stop = PageTable.PmdAddrEnd(addr, end);
                 var n = (int)((stop - addr) >> PageSize.PAGE_SHIFT);
                 var table = PageTable.Lookup(addr);
+                if (table is null && vma.File is null)
+                {
+                    // No page table over anonymous memory: nothing is resident (mincore_unmapped_range()).
+                    vec.Slice(i, n).Clear();
+                    i += n;
+                    addr = stop;
+                    continue;
+                }
+
                 if (table is null)
                 {
-                    // No page table: every page is a hole (mincore_unmapped_range()).
+                    // No page table: every page is a hole, reporting the page cache.
                     entries[..n].Clear();
                 }
                 else

@@ -73,6 +73,12 @@ public sealed partial class MmStruct
     /// <summary>TLB gathers begun and not yet finished on this mm (Linux: tlb_flush_pending). Atomic.</summary>
     private int _tlbFlushPending;
 
+    /// <summary>Incremented by every shootdown before it looks at the CPUs (Linux: mm->context.tlb_gen). Atomic.</summary>
+    private long _tlbGeneration = 1;
+
+    /// <summary>Environment.TickCount64 after which the next shootdown trims <see cref="CpuMask"/> (next_trim_cpumask). Atomic.</summary>
+    private long _nextTrimCpuMask;
+
     internal MmStruct(SimulatedKernel kernel)
     {
         Kernel = kernel;
@@ -214,13 +220,18 @@ public sealed partial class MmStruct
     /// <summary>Adjusts locked_vm. Precondition: the mmap write lock is held.</summary>
     internal void AddLockedVm(long pages) => Interlocked.Add(ref _lockedVm, pages);
 
-    /// <summary>Registers the calling CPU as one that may cache translations of this mm.</summary>
-    internal void EnterCpu(SimCpu cpu)
+    /// <summary>The TLB generation: how many shootdowns of this mm have begun (tlb_gen).</summary>
+    internal long TlbGeneration => Interlocked.Read(ref _tlbGeneration);
+
+    /// <summary>inc_mm_tlb_gen(): a shootdown begins; a full barrier, ordered before its reads of the CPUs' state.</summary>
+    internal long IncTlbGeneration() => Interlocked.Increment(ref _tlbGeneration);
+
+    /// <summary>should_trim_cpumask(): true for the first shootdown after each <paramref name="intervalMilliseconds"/>.</summary>
+    internal bool ShouldTrimCpuMask(long intervalMilliseconds)
     {
-        if (!CpuMask.Contains(cpu.Id))
-        {
-            CpuMask.Add(cpu.Id);
-        }
+        var now = Environment.TickCount64;
+        var next = Interlocked.Read(ref _nextTrimCpuMask);
+        return now > next && Interlocked.CompareExchange(ref _nextTrimCpuMask, now + intervalMilliseconds, next) == next;
     }
 
     public override string ToString() => $"mm {Id}";

@@ -55,7 +55,7 @@ internal sealed class AgentChannel : IDisposable
             return -EPIPE;
         }
 
-        return HostSyscalls.SendWithDescriptors(_output, frame, descriptors);
+        return HarnessSyscalls.SendWithDescriptors(_output, frame, descriptors);
     }
 
     /// <summary>Receives one frame into <see cref="Payload"/>; descriptors that came with it are appended to <paramref name="descriptors"/>.</summary>
@@ -100,7 +100,7 @@ internal sealed class AgentChannel : IDisposable
     {
         if (_input >= 0 && _ownsSocket)
         {
-            HostSyscalls.Close(_input);
+            HarnessSyscalls.Close(_input);
         }
 
         _input = -1;
@@ -110,11 +110,11 @@ internal sealed class AgentChannel : IDisposable
     /// <summary>Fills <paramref name="into"/>; 1 when full, 0 at end of file before any byte, or a negative errno.</summary>
     private long ReceiveExactly(Span<byte> into, List<int> descriptors)
     {
-        Span<int> fds = stackalloc int[HostSyscalls.MaxDescriptorsPerMessage];
+        Span<int> fds = stackalloc int[HarnessSyscalls.MaxDescriptorsPerMessage];
         var got = 0;
         while (got < into.Length)
         {
-            var n = HostSyscalls.ReceiveWithDescriptors(_input, into[got..], fds, out var count);
+            var n = HarnessSyscalls.ReceiveWithDescriptors(_input, into[got..], fds, out var count);
             for (var i = 0; i < count; i++)
             {
                 descriptors.Add(fds[i]);

@@ -49,17 +49,17 @@ internal static class AgentLauncher
             return null;
         }
 
-        var r = HostSyscalls.SocketPair(out var ours, out var theirs);
+        var r = HarnessSyscalls.SocketPair(out var ours, out var theirs);
         if (r < 0)
         {
             failure = Abi.Errno.Format(r);
             return null;
         }
 
-        var parent = HostSyscalls.GetPid();
+        var parent = HarnessSyscalls.GetPid();
         string[] argv = [.. command, "agent", "cpu=" + cpu.ToString(CultureInfo.InvariantCulture), "parent=" + parent.ToString(CultureInfo.InvariantCulture)];
-        var pid = HostSyscalls.Spawn(command[0], argv, CurrentEnvironment(), theirs);
-        HostSyscalls.Close(theirs);
+        var pid = HarnessSyscalls.Spawn(command[0], argv, CurrentEnvironment(), theirs);
+        HarnessSyscalls.Close(theirs);
         var channel = new AgentChannel(ours, ownsSocket: true);
         if (pid < 0)
         {
@@ -68,7 +68,7 @@ internal static class AgentLauncher
             return null;
         }
 
-        var pidfd = HostSyscalls.PidfdOpen((int)pid, 0);
+        var pidfd = HarnessSyscalls.PidfdOpen((int)pid, 0);
         var received = new List<int>();
         if (pidfd < 0 || channel.Receive(received) <= 0)
         {
@@ -76,18 +76,18 @@ internal static class AgentLauncher
             channel.Dispose();
             if (pidfd >= 0)
             {
-                HostSyscalls.PidfdSendSignal((int)pidfd, HostSyscalls.SIGKILL);
-                HostSyscalls.Close((int)pidfd);
+                HarnessSyscalls.PidfdSendSignal((int)pidfd, HarnessSyscalls.SIGKILL);
+                HarnessSyscalls.Close((int)pidfd);
             }
 
-            HostSyscalls.WaitPid((int)pid, noHang: false);
+            HarnessSyscalls.WaitPid((int)pid, noHang: false);
             failure = "SKIP(agent did not start: " + string.Join(' ', argv) + ")";
             return null;
         }
 
         foreach (var fd in received)
         {
-            HostSyscalls.Close(fd);
+            HarnessSyscalls.Close(fd);
         }
 
         failure = null;

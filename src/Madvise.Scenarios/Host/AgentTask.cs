@@ -1,4 +1,3 @@
-using System.Globalization;
 using Madvise.Host;
 using Madvise.Abi;
 
@@ -12,13 +11,10 @@ namespace Madvise.Scenarios.Host;
 /// Used on the target's step thread only (the public methods hand themselves over to it), so
 /// the channel, the descriptor bookkeeping and the exit state need no lock.
 /// </remarks>
-internal sealed class AgentTask : ITargetTask
+internal sealed class AgentTask : HostTask
 {
     /// <summary>How long <c>exit</c> waits for the agent before killing it.</summary>
     private const int ExitTimeoutMilliseconds = 10_000;
-
-    /// <summary>The target this task belongs to.</summary>
-    private readonly HostScenarioTarget _target;
 
     /// <summary>The socket to the agent.</summary>
     private readonly AgentChannel _channel;
@@ -41,241 +37,99 @@ internal sealed class AgentTask : ITargetTask
     /// <summary>Set when the process was reaped.</summary>
     private bool _reaped;
 
+    /// <summary>Set once the agent exited or its channel broke.</summary>
+    private bool _exited;
+
     /// <summary>Wraps a started agent.</summary>
     public AgentTask(HostScenarioTarget target, string name, int pid, AgentChannel channel, SafePidfdHandle pidfd)
+        : base(target, name, pid)
     {
-        _target = target;
-        Name = name;
-        Pid = pid;
         _channel = channel;
         _pidfd = pidfd;
     }
 
     /// <inheritdoc/>
-    public string Name { get; }
-
-    /// <summary>The agent's pid.</summary>
-    public int Pid { get; }
-
-    /// <inheritdoc/>
-    public bool HasExited { get; private set; }
+    public override bool HasExited => _exited;
 
     /// <summary><c>exit</c>: tells the agent to exit and waits until it has (it stays a zombie until the target is disposed).</summary>
-    public long Exit() => _target.Run(() =>
+    public override long Exit() => Target.Run(() =>
     {
         if (HasExited)
         {
             return -Errno.ESRCH;
         }
 
-        Begin(AgentProtocol.Exit);
+        Begin(HostOperations.Exit);
         _channel.Send(_writer.Frame, []);
         WaitForExit(ExitTimeoutMilliseconds);
         return 0L;
     });
 
-    /// <inheritdoc/>
-    public long SetUid(uint uid) => _target.Run(() =>
+    /// <summary>Sends <paramref name="operation"/> to the agent and reads its reply fields after a result &gt;= 0.</summary>
+    protected override long Invoke(HostOperation operation)
     {
-        Begin(AgentProtocol.SetUid).U32(uid);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long DropCapability(int capability) => _target.Run(() =>
-    {
-        Begin(AgentProtocol.DropCapability).I32(capability);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long Mmap(ulong addr, ulong length, int prot, int flags, ITargetFile? file, ulong offset, out ulong mapped)
-    {
-        var (r, m) = _target.Run(() =>
-        {
-            var id = -1;
-            if (file is not null)
-            {
-                var descriptor = HostScenarioTarget.Cast(file);
-                Pass(descriptor);
-                id = descriptor.Id;
-            }
-
-            Begin(AgentProtocol.Mmap).U64(addr).U64(length).I32(prot).I32(flags).I32(id).U64(offset);
-            var result = Call(out var reply);
-            return (result, result == 0 ? reply.U64() : 0UL);
-        });
-        mapped = m;
-        return r;
-    }
-
-    /// <inheritdoc/>
-    public long Munmap(ulong addr, ulong length) => Range(AgentProtocol.Munmap, addr, length);
-
-    /// <inheritdoc/>
-    public long Mprotect(ulong addr, ulong length, int prot) => _target.Run(() =>
-    {
-        Begin(AgentProtocol.Mprotect).U64(addr).U64(length).I32(prot);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long Mlock(ulong addr, ulong length) => Range(AgentProtocol.Mlock, addr, length);
-
-    /// <inheritdoc/>
-    public long Munlock(ulong addr, ulong length) => Range(AgentProtocol.Munlock, addr, length);
-
-    /// <inheritdoc/>
-    public long Madvise(ulong addr, ulong length, MemoryAdvice advice) => _target.Run(() =>
-    {
-        Begin(AgentProtocol.Madvise).U64(addr).U64(length).I32((int)advice);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags) => _target.Run(() =>
-    {
-        var reference = PidfdReference.From(pidfd, Pass);
-        var w = Begin(AgentProtocol.ProcessMadvise).U8((byte)reference.Kind).I64(reference.Value);
-        switch (vector)
-        {
-            case VectorArgument.List list:
-                w.U8(AgentProtocol.VectorList).U32((uint)list.Entries.Count);
-                foreach (var (b, l) in list.Entries)
-                {
-                    w.U64(b).U64(l);
-                }
-
-                break;
-            case VectorArgument.Seq seq:
-                w.U8(AgentProtocol.VectorSeq).U64(seq.Start).U64(seq.Length).U64(seq.Stride).U64(seq.Count);
-                break;
-            case VectorArgument.BadPointer bad:
-                w.U8(AgentProtocol.VectorBadPointer).U64(bad.Count);
-                break;
-            default:
-                throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
-        }
-
-        w.I32((int)advice).U64(flags);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file)
-    {
-        var (r, f) = _target.Run(() =>
-        {
-            var id = _target.NextDescriptorId();
-            Begin(AgentProtocol.CreateFile).I32(id).U64(length).U8(fill).U8(memfd ? (byte)1 : (byte)0).String(name);
-            var result = Call(out _);
-            if (result != 0)
-            {
-                return (result, (HostFile?)null);
-            }
-
-            _held.Add(id);
-            return (result, new HostFile(id, name, this));
-        });
-        file = f;
-        return r;
-    }
-
-    /// <inheritdoc/>
-    public long OpenPidfd(ITargetTask target, out ITargetPidfd? pidfd)
-    {
-        var (r, p) = _target.Run(() =>
-        {
-            var id = _target.NextDescriptorId();
-            Begin(AgentProtocol.OpenPidfd).I32(id).I32(HostScenarioTarget.PidOf(target));
-            var result = Call(out _);
-            if (result != 0)
-            {
-                return (result, (HostPidfd?)null);
-            }
-
-            _held.Add(id);
-            return (result, new HostPidfd(id, this, target));
-        });
-        pidfd = p;
-        return r;
-    }
-
-    /// <inheritdoc/>
-    public long Write(ulong addr, ulong length, byte value) => _target.Run(() =>
-    {
-        Begin(AgentProtocol.Write).U64(addr).U64(length).U8(value);
-        return Call(out _);
-    });
-
-    /// <inheritdoc/>
-    public long Read(ulong addr, ulong length, ByteRuns into) => _target.Run(() =>
-    {
-        Begin(AgentProtocol.Read).U64(addr).U64(length);
+        var request = FrameCodec.Writing(Begin(HostOperations.NumberOf(operation)));
+        operation.Request(ref request);
         var result = Call(out var reply);
-        if (result == 0)
+        if (result >= 0)
         {
-            AppendRuns(reply.String(), into);
+            var fields = FrameCodec.Reading(reply);
+            operation.Reply(ref fields);
         }
 
         return result;
-    });
+    }
 
-    /// <inheritdoc/>
-    public long Mincore(ulong addr, ulong length, Span<byte> vec)
+    /// <summary>Passes <paramref name="descriptor"/> with the next request unless the agent already holds it.</summary>
+    protected override int Hold(HostDescriptor descriptor)
     {
-        var vecLength = (uint)vec.Length;
-        var (r, bytes) = _target.Run(() =>
-        {
-            Begin(AgentProtocol.Mincore).U64(addr).U64(length).U32(vecLength);
-            var result = Call(out var reply);
-            return (result, result == 0 || result == -Errno.EFAULT ? reply.Bytes().ToArray() : []);
-        });
-        bytes.AsSpan(0, Math.Min(bytes.Length, vec.Length)).CopyTo(vec);
-        return r;
+        Pass(descriptor);
+        return descriptor.Id;
     }
 
     /// <inheritdoc/>
-    public long Vmas(ulong addr, ulong length, List<MappingInfo> into) => _target.Run(() =>
+    protected override void Created(int id) => _held.Add(id);
+
+    /// <summary>
+    /// <c>fork</c> run by this task (step thread only): the agent forks a fork server
+    /// (<see cref="ForkOperation"/>), which becomes a child of this process (CLONE_PARENT).
+    /// </summary>
+    internal override ForkedTask? Fork(string name, out string? failure)
     {
-        Begin(AgentProtocol.Vmas).U64(addr).U64(length);
-        var result = Call(out var reply);
-        if (result != 0)
+        var r = HarnessSyscalls.SocketPair(out var ours, out var theirs);
+        if (r < 0)
         {
-            return result;
+            failure = Errno.Format(r);
+            return null;
         }
 
-        var n = reply.U32();
-        for (var i = 0; i < n; i++)
+        var operation = new ForkOperation { Socket = Target.NextDescriptorId() };
+        _attach.Add((operation.Socket, theirs));
+        r = Invoke(operation);
+        HarnessSyscalls.Close(theirs);
+        if (r < 0)
         {
-            var start = reply.U64();
-            var end = reply.U64();
-            var perms = reply.String();
-            var flags = new string[reply.U8()];
-            for (var k = 0; k < flags.Length; k++)
-            {
-                flags[k] = reply.String();
-            }
-
-            into.Add(new MappingInfo(start, end, perms, flags));
+            HarnessSyscalls.Close(ours);
+            failure = r == TargetResult.NotSupported ? "SKIP(" + Target.LastSkipReason + ")" : Errno.Format(r);
+            return null;
         }
 
-        return result;
-    });
+        var server = ForkServer.Connect(ours, (int)r, out failure);
+        return server is null ? null : new ForkedTask(Target, name, server, TaskExecutor.ForChild(server, operation.State));
+    }
 
     /// <summary>
     /// Asks the agent for a duplicate of descriptor <paramref name="id"/> (step thread only).
     /// </summary>
     /// <returns>The duplicate in this process, or -1 when the agent is gone or does not hold it.</returns>
-    internal int FetchDescriptor(int id)
+    internal override int FetchDescriptor(int id)
     {
         if (HasExited)
         {
             return -1;
         }
 
-        Begin(AgentProtocol.GetDescriptor).I32(id);
-        if (Call(out _) != 0 || _received.Count == 0)
+        if (Invoke(new GetDescriptorOperation { Id = id }) != 0 || _received.Count == 0)
         {
             return -1;
         }
@@ -295,7 +149,7 @@ internal sealed class AgentTask : ITargetTask
         WaitForExit(graceMilliseconds);
         if (!_reaped)
         {
-            HostSyscalls.WaitPid(Pid, noHang: false);
+            HarnessSyscalls.WaitPid(Pid, noHang: false);
             _reaped = true;
         }
 
@@ -310,7 +164,7 @@ internal sealed class AgentTask : ITargetTask
             return;
         }
 
-        var fd = _target.DescriptorInSelf(descriptor);
+        var fd = Target.DescriptorInSelf(descriptor);
         if (fd < 0)
         {
             return;
@@ -332,12 +186,6 @@ internal sealed class AgentTask : ITargetTask
         return _writer;
     }
 
-    private long Range(byte op, ulong addr, ulong length) => _target.Run(() =>
-    {
-        Begin(op).U64(addr).U64(length);
-        return Call(out _);
-    });
-
     /// <summary>
     /// Sends the request built by <see cref="Begin"/> and reads the reply; -ESRCH when the agent
     /// has exited or its channel broke (it is then treated as exited).
@@ -354,13 +202,13 @@ internal sealed class AgentTask : ITargetTask
         _attach.Clear();
         foreach (var fd in _received)
         {
-            HostSyscalls.Close(fd);
+            HarnessSyscalls.Close(fd);
         }
 
         _received.Clear();
         if (HasExited || _channel.Send(_writer.Frame, fds) < 0 || _channel.Receive(_received) <= 0)
         {
-            HasExited = true;
+            _exited = true;
             return -Errno.ESRCH;
         }
 
@@ -368,7 +216,7 @@ internal sealed class AgentTask : ITargetTask
         var result = reply.I64();
         if (result == TargetResult.NotSupported)
         {
-            _target.LastSkipReason = reply.String();
+            Target.LastSkipReason = reply.String();
         }
 
         return result;
@@ -377,31 +225,13 @@ internal sealed class AgentTask : ITargetTask
     /// <summary>Waits for the agent's pidfd to report its exit; kills it when the wait runs out.</summary>
     private void WaitForExit(int timeoutMilliseconds)
     {
-        if (HostSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
+        if (HarnessSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
         {
-            HostSyscalls.PidfdSendSignal(_pidfd.Fd, HostSyscalls.SIGKILL);
-            HostSyscalls.PollReadable(_pidfd.Fd, -1);
+            HarnessSyscalls.PidfdSendSignal(_pidfd.Fd, HarnessSyscalls.SIGKILL);
+            HarnessSyscalls.PollReadable(_pidfd.Fd, -1);
         }
 
-        HasExited = true;
+        _exited = true;
         _channel.Dispose();
-    }
-
-    /// <summary>Replays the canonical run-length text (<c>ab*4096,00*8192</c>) into <paramref name="into"/>.</summary>
-    private static void AppendRuns(string runs, ByteRuns into)
-    {
-        foreach (var range in runs.AsSpan().Split(','))
-        {
-            var run = runs.AsSpan(range);
-            if (run.IsEmpty)
-            {
-                continue;
-            }
-
-            var star = run.IndexOf('*');
-            into.AppendRun(
-                byte.Parse(run[..star], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
-                ulong.Parse(run[(star + 1)..], NumberStyles.None, CultureInfo.InvariantCulture));
-        }
     }
 }

@@ -17,7 +17,14 @@ namespace Madvise.Scenarios.Host;
 /// Safety: a step never damages memory the scenario did not map. Steps that would are refused
 /// with <see cref="TargetResult.NotSupported"/> and the reason in <see cref="LastSkipReason"/>;
 /// the rules are listed on <see cref="ScenarioMemoryGuard"/>. Also refused: <c>setuid self</c>,
-/// <c>exit self</c>; <c>fork</c> fails with <c>SKIP(fork from a managed process)</c>.
+/// <c>exit self</c>.
+/// </para>
+/// <para>
+/// <c>fork</c> makes a fork server (<see cref="NativeFork"/>, <see cref="ForkedTask"/>): a copy
+/// of the forking task's process that runs only native code and executes the system calls an
+/// executor in this process sends it. Where the fork server library was not built, fork steps
+/// print <c>SKIP(fork: ...)</c>. A fork of this process waits until no other host target runs
+/// in it, and keeps others out until this target is disposed (<see cref="ForkIsolation"/>).
 /// </para>
 /// <para>
 /// Descriptors (files, pidfds) belong to the task that created them. A task naming one it
@@ -26,9 +33,9 @@ namespace Madvise.Scenarios.Host;
 /// this process holds no copy, cannot be passed on: the step gets -EBADF.
 /// </para>
 /// <para>
-/// Dispose ends every agent (end of file on its socket, SIGKILL after a grace period; the
-/// step thread's exit also kills them through PR_SET_PDEATHSIG), reaps them, unmaps the
-/// scenario's memory in this process and closes its descriptors.
+/// Dispose ends every agent and forked child (end of file on its socket, SIGKILL after a grace
+/// period; the step thread's exit also kills them through PR_SET_PDEATHSIG), reaps them, unmaps
+/// the scenario's memory in this process and closes its descriptors.
 /// </para>
 /// </remarks>
 public sealed class HostScenarioTarget : IScenarioTarget
@@ -45,6 +52,12 @@ public sealed class HostScenarioTarget : IScenarioTarget
     /// <summary>Agents in creation order (step thread only).</summary>
     private readonly List<AgentTask> _agents = [];
 
+    /// <summary>Forked tasks in creation order (step thread only).</summary>
+    private readonly List<ForkedTask> _forked = [];
+
+    /// <summary>Set once this target holds the process exclusively (after a fork of task self; step thread only).</summary>
+    private bool _exclusive;
+
     /// <summary>Last descriptor id handed out (step thread only).</summary>
     private int _lastDescriptorId;
 
@@ -54,8 +67,17 @@ public sealed class HostScenarioTarget : IScenarioTarget
     /// <summary>Starts the step thread (pinned to the lowest CPU this process may use).</summary>
     public HostScenarioTarget()
     {
-        _thread = new StepThread();
-        _self = _thread.Invoke(() => new SelfTask(this, new TaskExecutor()));
+        ForkIsolation.Enter();
+        try
+        {
+            _thread = new StepThread();
+            _self = _thread.Invoke(() => new SelfTask(this, new TaskExecutor()));
+        }
+        catch
+        {
+            ForkIsolation.Leave(this);
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -93,12 +115,31 @@ public sealed class HostScenarioTarget : IScenarioTarget
         return task;
     }
 
-    /// <summary>A .NET process cannot fork safely (only the forking thread survives in the child).</summary>
+    /// <summary>
+    /// A fork of <paramref name="parent"/>'s process whose child is a fork server
+    /// (<see cref="NativeFork"/>): this process, an agent, or a forked task forks itself.
+    /// </summary>
     public ITargetTask? Fork(ITargetTask parent, string name, out string? failure)
     {
-        LastSkipReason = "fork from a managed process";
-        failure = "SKIP(fork from a managed process)";
-        return null;
+        var task = parent as HostTask ?? throw new ArgumentException($"Task {parent.Name} does not belong to a host target.", nameof(parent));
+        var (child, why) = Run(() =>
+        {
+            if (NativeFork.Unavailable is { } unavailable)
+            {
+                LastSkipReason = "fork: " + unavailable;
+                return ((ForkedTask?)null, "SKIP(" + LastSkipReason + ")");
+            }
+
+            var forked = task.Fork(name, out var f);
+            if (forked is not null)
+            {
+                _forked.Add(forked);
+            }
+
+            return (forked, f);
+        });
+        failure = why;
+        return child;
     }
 
     /// <summary>Ends the agents, unmaps the scenario's memory in this process and stops the step thread.</summary>
@@ -117,10 +158,16 @@ public sealed class HostScenarioTarget : IScenarioTarget
                 agent.Shutdown(ShutdownGraceMilliseconds);
             }
 
+            foreach (var forked in _forked)
+            {
+                forked.Shutdown(ShutdownGraceMilliseconds);
+            }
+
             _self.Executor.Dispose();
             return 0;
         });
         _thread.Dispose();
+        ForkIsolation.Leave(this);
     }
 
     /// <summary>Runs <paramref name="work"/> on the step thread.</summary>
@@ -148,12 +195,28 @@ public sealed class HostScenarioTarget : IScenarioTarget
         return result;
     }
 
+    /// <summary>
+    /// Makes this target the only host target of the process until it is disposed
+    /// (<see cref="ForkIsolation"/>), before task self forks (step thread only).
+    /// </summary>
+    /// <returns>Null, or the step's SKIP result when other targets still ran after the wait.</returns>
+    internal string? TakeProcessExclusively()
+    {
+        if (!_exclusive && !(_exclusive = ForkIsolation.TryTakeExclusive(this)))
+        {
+            LastSkipReason = $"fork: other host targets of this process still ran after {ForkIsolation.Timeout.TotalMinutes} minutes";
+            return "SKIP(" + LastSkipReason + ")";
+        }
+
+        return null;
+    }
+
     /// <summary>A new target-wide descriptor id (step thread only).</summary>
     internal int NextDescriptorId() => ++_lastDescriptorId;
 
     /// <summary>
     /// Makes this process hold <paramref name="descriptor"/> (step thread only): it created it,
-    /// already fetched it, or fetches a duplicate from the owning agent if that still runs.
+    /// already fetched it, or fetches a duplicate from the owning agent or forked task if that still runs.
     /// </summary>
     /// <returns>The descriptor in this process, or -1 when it cannot be had.</returns>
     internal int DescriptorInSelf(HostDescriptor descriptor)
@@ -163,7 +226,7 @@ public sealed class HostScenarioTarget : IScenarioTarget
             return fd;
         }
 
-        if (descriptor.Owner is AgentTask owner)
+        if (descriptor.Owner is HostTask owner)
         {
             fd = owner.FetchDescriptor(descriptor.Id);
             if (fd >= 0)
@@ -177,12 +240,9 @@ public sealed class HostScenarioTarget : IScenarioTarget
     }
 
     /// <summary>The pid of a task of this target.</summary>
-    internal static int PidOf(ITargetTask task) => task switch
-    {
-        SelfTask self => self.Pid,
-        AgentTask agent => agent.Pid,
-        _ => throw new ArgumentException($"Task {task.Name} does not belong to a host target.", nameof(task)),
-    };
+    internal static int PidOf(ITargetTask task) => task is HostTask host
+        ? host.Pid
+        : throw new ArgumentException($"Task {task.Name} does not belong to a host target.", nameof(task));
 
     /// <summary>The host descriptor behind a file or pidfd of this target.</summary>
     internal static HostDescriptor Cast(object descriptor) => descriptor as HostDescriptor ??

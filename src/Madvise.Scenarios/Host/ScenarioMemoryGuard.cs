@@ -50,6 +50,15 @@ internal sealed class ScenarioMemoryGuard
     /// <summary>First address of the kernel half; mappings there ([vsyscall]) are beyond any system call's reach.</summary>
     private const ulong KernelHalf = 1UL << 63;
 
+    /// <summary>The system calls of the process guarded (for its /proc/self/maps).</summary>
+    private readonly ITaskSyscalls _sys;
+
+    /// <summary>Guards the process of <paramref name="sys"/>.</summary>
+    public ScenarioMemoryGuard(ITaskSyscalls sys)
+    {
+        _sys = sys;
+    }
+
     /// <summary>The ranges the scenario's own mmaps created in this process.</summary>
     public RangeSet Owned { get; } = new();
 
@@ -208,7 +217,7 @@ internal sealed class ScenarioMemoryGuard
             return null;
         }
 
-        foreach (var m in ProcMaps.EnumerateMaps())
+        foreach (var m in _sys.EnumerateMaps())
         {
             if (m.Start >= KernelHalf || (end != 0 && m.Start >= end))
             {

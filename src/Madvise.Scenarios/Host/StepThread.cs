@@ -43,8 +43,8 @@ internal sealed class StepThread : IDisposable
         using var started = new ManualResetEventSlim();
         _thread = new Thread(() =>
         {
-            Cpu = HostSyscalls.LowestAllowedCpu();
-            if (Cpu >= 0 && HostSyscalls.PinCurrentThread(Cpu) < 0)
+            Cpu = HarnessSyscalls.LowestAllowedCpu();
+            if (Cpu >= 0 && HarnessSyscalls.PinCurrentThread(Cpu) < 0)
             {
                 Cpu = -1;
             }

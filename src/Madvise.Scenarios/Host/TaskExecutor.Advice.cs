@@ -13,15 +13,15 @@ internal sealed partial class TaskExecutor
     /// NULL pointer with vlen 0, <c>seq</c> builds at most <see cref="MaxBuiltIovecs"/> entries
     /// but passes COUNT as vlen, <c>badptr</c> passes a page that was mapped and unmapped.
     /// </summary>
-    public long ProcessMadvise(PidfdReference pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
+    public long ProcessMadvise(PidfdArgument<int> pidfd, VectorArgument<ulong> vector, MemoryAdvice advice, ulong flags)
     {
         long fd;
-        switch (pidfd.Kind)
+        switch (pidfd)
         {
-            case PidfdKind.Self:
+            case PidfdArgument<int>.Self:
                 if (_selfPidfd < 0)
                 {
-                    var r = HostSyscalls.PidfdOpen(_pid, 0);
+                    var r = _sys.PidfdOpen(_pid, 0);
                     if (r < 0)
                     {
                         return r;
@@ -32,17 +32,19 @@ internal sealed partial class TaskExecutor
 
                 fd = _selfPidfd;
                 break;
-            case PidfdKind.Descriptor:
-                if (!TryGetDescriptor((int)pidfd.Value, out var held))
+            case PidfdArgument<int>.Named named:
+                if (!TryGetDescriptor(named.Pidfd, out var held))
                 {
                     return -Errno.EBADF;
                 }
 
                 fd = held;
                 break;
-            default:
-                fd = pidfd.Value;
+            case PidfdArgument<int>.Raw raw:
+                fd = raw.Fd;
                 break;
+            default:
+                throw new ArgumentException($"Unknown pidfd {pidfd}.", nameof(pidfd));
         }
 
         ReadOnlySpan<IoVec> entries;
@@ -50,15 +52,15 @@ internal sealed partial class TaskExecutor
         ulong badPointer = 0;
         switch (vector)
         {
-            case VectorArgument.List list:
+            case VectorArgument<ulong>.List list:
                 entries = BuildList(list.Entries);
                 vlen = (ulong)entries.Length;
                 break;
-            case VectorArgument.Seq seq:
+            case VectorArgument<ulong>.Seq seq:
                 entries = BuildSeq(seq);
                 vlen = seq.Count;
                 break;
-            case VectorArgument.BadPointer bad:
+            case VectorArgument<ulong>.BadPointer bad:
                 var page = MapAndUnmapPage();
                 if (page < 0)
                 {
@@ -73,15 +75,15 @@ internal sealed partial class TaskExecutor
                 throw new ArgumentException($"Unknown vector {vector}.", nameof(vector));
         }
 
-        if ((pidfd.Kind == PidfdKind.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, advice, flags)))
+        if ((pidfd is PidfdArgument<int>.Self || TargetsThisProcess(fd)) && Refuse(_guard.CheckProcessMadviseSelf(entries, vlen, advice, flags)))
         {
             return TargetResult.NotSupported;
         }
 
         LastRefusal = null;
         return badPointer != 0
-            ? HostSyscalls.ProcessMadvise(fd, badPointer, vlen, advice, flags)
-            : HostSyscalls.ProcessMadvise(fd, entries, vlen, advice, flags);
+            ? _sys.ProcessMadvise(fd, badPointer, vlen, advice, flags)
+            : _sys.ProcessMadvise(fd, entries, vlen, advice, flags);
     }
 
     /// <summary>
@@ -92,7 +94,7 @@ internal sealed partial class TaskExecutor
     {
         var asInt = unchecked((int)fd);
         return asInt is PidfdConstants.PIDFD_SELF_THREAD or PidfdConstants.PIDFD_SELF_THREAD_GROUP ||
-            HostSyscalls.PidfdTarget(asInt) == _pid;
+            (asInt >= 0 && HarnessSyscalls.FdinfoPid(_sys.ReadProcFile("self/fdinfo/" + asInt.ToString(System.Globalization.CultureInfo.InvariantCulture))) == _pid);
     }
 
     private ReadOnlySpan<IoVec> BuildList(IReadOnlyList<(ulong Base, ulong Length)> list)
@@ -106,7 +108,7 @@ internal sealed partial class TaskExecutor
         return entries.AsSpan(0, list.Count);
     }
 
-    private ReadOnlySpan<IoVec> BuildSeq(VectorArgument.Seq seq)
+    private ReadOnlySpan<IoVec> BuildSeq(VectorArgument<ulong>.Seq seq)
     {
         var n = (int)Math.Min(seq.Count, MaxBuiltIovecs);
         var entries = _iovecs ??= new IoVec[MaxBuiltIovecs];
@@ -135,7 +137,7 @@ internal sealed partial class TaskExecutor
         var page = MmapInArena(PageSize.PAGE_SIZE, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_SHARED | MapFlags.MAP_ANONYMOUS, -1, 0);
         if (page >= 0)
         {
-            HostSyscalls.Munmap((ulong)page, PageSize.PAGE_SIZE);
+            _sys.Munmap((ulong)page, PageSize.PAGE_SIZE);
         }
 
         return page;

@@ -5,6 +5,9 @@ namespace Madvise.Scenarios.Host;
 
 internal sealed partial class TaskExecutor
 {
+    /// <summary>Called after a <see cref="SetUid"/> that succeeded (an agent sets its parent-death signal again).</summary>
+    public Action? CredentialsChanged { get; set; }
+
     /// <summary>
     /// <c>setuid UID</c>: no supplementary groups, every gid and uid = <paramref name="uid"/>
     /// (glibc applies these to all threads), then the ambient set and the calling thread's
@@ -24,7 +27,7 @@ internal sealed partial class TaskExecutor
     /// </remarks>
     public long SetUid(uint uid)
     {
-        var r = HostSyscalls.GetThreadCapabilities(out var effective, out _, out _);
+        var r = _sys.GetThreadCapabilities(out var effective, out _, out _);
         if (r < 0)
         {
             return r;
@@ -36,8 +39,8 @@ internal sealed partial class TaskExecutor
         }
 
         var mayChangeUid = (effective & (1UL << (int)Capability.CAP_SETUID)) != 0 || ThreadHasUid(uid);
-        if ((r = HostSyscalls.ClearSupplementaryGroups()) < 0 ||
-            (r = HostSyscalls.SetResGid(uid, uid, uid)) < 0)
+        if ((r = _sys.ClearSupplementaryGroups()) < 0 ||
+            (r = _sys.SetResGid(uid, uid, uid)) < 0)
         {
             return r;
         }
@@ -47,29 +50,35 @@ internal sealed partial class TaskExecutor
             return -Errno.EPERM;
         }
 
-        if ((r = HostSyscalls.SetResUid(uid, uid, uid)) < 0)
+        if ((r = _sys.SetResUid(uid, uid, uid)) < 0)
         {
             return r;
         }
 
-        HostSyscalls.ClearAmbientCapabilities();
-        r = HostSyscalls.GetThreadCapabilities(out _, out _, out _);
+        _sys.ClearAmbientCapabilities();
+        r = _sys.GetThreadCapabilities(out _, out _, out _);
         if (r >= 0)
         {
-            r = HostSyscalls.SetThreadCapabilities(0, 0, 0);
+            r = _sys.SetThreadCapabilities(0, 0, 0);
         }
 
-        return r < 0 ? r : 0;
+        if (r < 0)
+        {
+            return r;
+        }
+
+        CredentialsChanged?.Invoke();
+        return 0;
     }
 
     /// <summary>
     /// True when <paramref name="uid"/> is the calling thread's real, effective or saved uid
     /// (/proc/thread-self/status): then setresuid(uid, uid, uid) needs no capability.
     /// </summary>
-    private static bool ThreadHasUid(uint uid)
+    private bool ThreadHasUid(uint uid)
     {
         var text = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var line in File.ReadLines("/proc/thread-self/status"))
+        foreach (var line in (_sys.ReadProcFile("thread-self/status") ?? "").Split('\n'))
         {
             if (line.StartsWith("Uid:", StringComparison.Ordinal))
             {
@@ -89,20 +98,20 @@ internal sealed partial class TaskExecutor
             return -Errno.EINVAL;
         }
 
-        var r = HostSyscalls.GetThreadCapabilities(out var effective, out var permitted, out var inheritable);
+        var r = _sys.GetThreadCapabilities(out var effective, out var permitted, out var inheritable);
         if (r < 0)
         {
             return r;
         }
 
         var keep = ~(1UL << capability);
-        r = HostSyscalls.SetThreadCapabilities(effective & keep, permitted & keep, inheritable & keep);
+        r = _sys.SetThreadCapabilities(effective & keep, permitted & keep, inheritable & keep);
         if (r < 0)
         {
             return r;
         }
 
-        HostSyscalls.LowerAmbientCapability(capability);
+        _sys.LowerAmbientCapability(capability);
         return 0;
     }
 }

@@ -11,12 +11,15 @@ internal sealed partial class TaskExecutor
     /// <summary>The local descriptor for <paramref name="id"/>, when this process holds it.</summary>
     public bool TryGetDescriptor(int id, out int fd) => _descriptors.TryGetValue(id, out fd);
 
+    /// <summary>Removes descriptor <paramref name="id"/> from the table without closing it; the caller owns <paramref name="fd"/>.</summary>
+    public bool TryTakeDescriptor(int id, out int fd) => _descriptors.Remove(id, out fd);
+
     /// <summary>Takes ownership of <paramref name="fd"/> as descriptor <paramref name="id"/> (a duplicate received from another task).</summary>
     public void AddDescriptor(int id, int fd)
     {
         if (_descriptors.TryGetValue(id, out var old) && old != fd)
         {
-            HostSyscalls.Close(old);
+            _sys.Close(old);
         }
 
         _descriptors[id] = fd;
@@ -30,8 +33,8 @@ internal sealed partial class TaskExecutor
     public long CreateFile(int id, string name, ulong length, byte fill, bool memfd)
     {
         var fd = memfd
-            ? HostSyscalls.MemfdCreate(name)
-            : HostSyscalls.CreateUnlinkedTempFile(Path.GetTempPath(), "scn-" + name + "-");
+            ? _sys.MemfdCreate(name)
+            : _sys.CreateUnlinkedTempFile(Path.GetTempPath(), "scn-" + name + "-");
         if (fd < 0)
         {
             return fd;
@@ -44,18 +47,18 @@ internal sealed partial class TaskExecutor
         while (left > 0 && r == 0)
         {
             var k = (int)Math.Min(left, Chunk);
-            r = HostSyscalls.WriteAll((int)fd, buffer.AsSpan(0, k));
+            r = _sys.WriteAll((int)fd, buffer.AsSpan(0, k));
             left -= (ulong)k;
         }
 
         if (r == 0 && !memfd)
         {
-            r = HostSyscalls.Fsync((int)fd);
+            r = _sys.Fsync((int)fd);
         }
 
         if (r < 0)
         {
-            HostSyscalls.Close((int)fd);
+            _sys.Close((int)fd);
             return r;
         }
 
@@ -66,7 +69,7 @@ internal sealed partial class TaskExecutor
     /// <summary>pidfd_open(<paramref name="pid"/>, 0), held as descriptor <paramref name="id"/>.</summary>
     public long OpenPidfd(int id, int pid)
     {
-        var fd = HostSyscalls.PidfdOpen(pid, 0);
+        var fd = _sys.PidfdOpen(pid, 0);
         if (fd < 0)
         {
             return fd;
@@ -80,13 +83,13 @@ internal sealed partial class TaskExecutor
     {
         foreach (var fd in _descriptors.Values)
         {
-            HostSyscalls.Close(fd);
+            _sys.Close(fd);
         }
 
         _descriptors.Clear();
         if (_selfPidfd >= 0)
         {
-            HostSyscalls.Close(_selfPidfd);
+            _sys.Close(_selfPidfd);
             _selfPidfd = -1;
         }
     }

@@ -9,7 +9,7 @@ internal sealed partial class TaskExecutor
     private static readonly string[] ReportedVmFlags = ["dc", "dd", "gu", "hg", "lo", "mg", "nh", "rr", "sr", "wf"];
 
     /// <summary>
-    /// Stores <paramref name="value"/> over the range with process_vm_writev on this process, in
+    /// Stores <paramref name="value"/> over the range with process_vm_writev on the task's process, in
     /// chunks; the bytes before a fault are written, as a memset would have, and then -EFAULT.
     /// </summary>
     public long Write(ulong addr, ulong length, byte value)
@@ -29,7 +29,7 @@ internal sealed partial class TaskExecutor
         while (length > 0)
         {
             var k = (int)Math.Min(length, Chunk);
-            var r = HostSyscalls.ProcessVmWritev(_pid, addr, buffer.AsSpan(0, k));
+            var r = _sys.WriteMemory(addr, buffer.AsSpan(0, k));
             if (r < 0)
             {
                 return r;
@@ -48,7 +48,7 @@ internal sealed partial class TaskExecutor
     }
 
     /// <summary>
-    /// Reads the range with process_vm_readv on this process, in chunks, into
+    /// Reads the range with process_vm_readv on the task's process, in chunks, into
     /// <paramref name="sink"/>; -EFAULT as soon as one byte cannot be read (an inaccessible page
     /// never raises a signal).
     /// </summary>
@@ -58,7 +58,7 @@ internal sealed partial class TaskExecutor
         while (length > 0)
         {
             var k = (int)Math.Min(length, Chunk);
-            var r = HostSyscalls.ProcessVmReadv(_pid, addr, buffer.AsSpan(0, k));
+            var r = _sys.ReadMemory(addr, buffer.AsSpan(0, k));
             if (r < 0)
             {
                 return r;
@@ -94,7 +94,7 @@ internal sealed partial class TaskExecutor
             end = 0; // 2^64
         }
 
-        foreach (var m in ProcMaps.EnumerateSmaps())
+        foreach (var m in _sys.EnumerateSmaps())
         {
             if (end != 0 && m.Start >= end)
             {

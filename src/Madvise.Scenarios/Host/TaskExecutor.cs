@@ -21,20 +21,38 @@ internal sealed partial class TaskExecutor : IDisposable
     /// <summary>Most iovecs a seq(...) vector builds: one more than UIO_MAXIOV, which the kernel rejects before reading the array.</summary>
     internal const int MaxBuiltIovecs = IoVec.UIO_MAXIOV + 1;
 
-    /// <summary>The refusal checks and the scenario's own ranges in this process.</summary>
-    private readonly ScenarioMemoryGuard _guard = new();
+    /// <summary>The system calls of the task's process.</summary>
+    private readonly ITaskSyscalls _sys;
+
+    /// <summary>The refusal checks and the scenario's own ranges in the task's process.</summary>
+    private readonly ScenarioMemoryGuard _guard;
 
     /// <summary>Where unhinted mmaps are placed.</summary>
-    private readonly MmapArena _arena = new();
+    private readonly MmapArena _arena;
 
-    /// <summary>This process's pid, for process_vm_readv/writev on itself.</summary>
-    private readonly int _pid = HostSyscalls.GetPid();
+    /// <summary>The task's pid.</summary>
+    private readonly int _pid;
 
     /// <summary>Buffer for reads and writes, allocated on first use.</summary>
     private byte[]? _buffer;
 
     /// <summary>Reused iovec array for <c>pmadvise</c> vectors of up to <see cref="MaxBuiltIovecs"/> entries.</summary>
     private IoVec[]? _iovecs;
+
+    /// <summary>An executor of steps in this process, with an arena of its own.</summary>
+    public TaskExecutor()
+        : this(LocalSyscalls.Instance, new MmapArena())
+    {
+    }
+
+    /// <summary>An executor of steps through <paramref name="sys"/>, placing unhinted mmaps in <paramref name="arena"/>.</summary>
+    internal TaskExecutor(ITaskSyscalls sys, MmapArena arena)
+    {
+        _sys = sys;
+        _arena = arena;
+        _pid = sys.Pid;
+        _guard = new ScenarioMemoryGuard(sys);
+    }
 
     /// <summary>Why the last call returned <see cref="TargetResult.NotSupported"/>.</summary>
     public string? LastRefusal { get; private set; }
@@ -63,7 +81,7 @@ internal sealed partial class TaskExecutor : IDisposable
 
         var r = addr == 0 && (flags & (MapFlags.MAP_FIXED | MapFlags.MAP_FIXED_NOREPLACE)) == 0
             ? MmapInArena(length, prot, flags, fd, offset)
-            : HostSyscalls.Mmap(addr, length, prot, flags, fd, offset);
+            : _sys.Mmap(addr, length, prot, flags, fd, offset);
         if (Errno.IsErrorValue(r))
         {
             return r;
@@ -93,7 +111,7 @@ internal sealed partial class TaskExecutor : IDisposable
                 break;
             }
 
-            var r = HostSyscalls.Mmap(at, length, prot, flags | MapFlags.MAP_FIXED_NOREPLACE, fd, offset);
+            var r = _sys.Mmap(at, length, prot, flags | MapFlags.MAP_FIXED_NOREPLACE, fd, offset);
             if (r != -Errno.EEXIST)
             {
                 if (!Errno.IsErrorValue(r))
@@ -107,10 +125,10 @@ internal sealed partial class TaskExecutor : IDisposable
             occupied = OccupiedInArena();
         }
 
-        return HostSyscalls.Mmap(0, length, prot, flags, fd, offset);
+        return _sys.Mmap(0, length, prot, flags, fd, offset);
     }
 
-    /// <summary>The scenario's ranges plus every mapping of /proc/self/maps inside the arena.</summary>
+    /// <summary>The scenario's ranges plus every mapping of the task's /proc/self/maps inside the arena.</summary>
     private RangeSet OccupiedInArena()
     {
         var set = new RangeSet();
@@ -119,7 +137,7 @@ internal sealed partial class TaskExecutor : IDisposable
             set.Add(start, end);
         }
 
-        foreach (var m in ProcMaps.EnumerateMaps())
+        foreach (var m in _sys.EnumerateMaps())
         {
             if (m.Start >= _arena.Top)
             {
@@ -143,7 +161,7 @@ internal sealed partial class TaskExecutor : IDisposable
             return TargetResult.NotSupported;
         }
 
-        var r = HostSyscalls.Munmap(addr, length);
+        var r = _sys.Munmap(addr, length);
         if (r == 0)
         {
             _guard.Unmapped(addr, length);
@@ -154,29 +172,29 @@ internal sealed partial class TaskExecutor : IDisposable
 
     /// <summary>mprotect(2).</summary>
     public long Mprotect(ulong addr, ulong length, int prot) =>
-        Refuse(_guard.CheckAlignedRange("mprotect", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Mprotect(addr, length, prot);
+        Refuse(_guard.CheckAlignedRange("mprotect", addr, length)) ? TargetResult.NotSupported : _sys.Mprotect(addr, length, prot);
 
     /// <summary>mlock(2).</summary>
     public long Mlock(ulong addr, ulong length) =>
-        Refuse(_guard.CheckLockRange("mlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Mlock(addr, length);
+        Refuse(_guard.CheckLockRange("mlock", addr, length)) ? TargetResult.NotSupported : _sys.Mlock(addr, length);
 
     /// <summary>munlock(2).</summary>
     public long Munlock(ulong addr, ulong length) =>
-        Refuse(_guard.CheckLockRange("munlock", addr, length)) ? TargetResult.NotSupported : HostSyscalls.Munlock(addr, length);
+        Refuse(_guard.CheckLockRange("munlock", addr, length)) ? TargetResult.NotSupported : _sys.Munlock(addr, length);
 
     /// <summary>madvise(2).</summary>
     public long Madvise(ulong addr, ulong length, MemoryAdvice advice) =>
-        Refuse(_guard.CheckMadvise(addr, length, advice)) ? TargetResult.NotSupported : HostSyscalls.Madvise(addr, length, advice);
+        Refuse(_guard.CheckMadvise(addr, length, advice)) ? TargetResult.NotSupported : _sys.Madvise(addr, length, advice);
 
-    /// <summary>mincore(2) (<see cref="HostMincore"/>).</summary>
-    public long Mincore(ulong addr, ulong length, Span<byte> vec) => HostMincore.Call(addr, length, vec);
+    /// <summary>mincore(2).</summary>
+    public long Mincore(ulong addr, ulong length, Span<byte> vec) => _sys.Mincore(addr, length, vec);
 
     /// <summary>Unmaps what the scenario mapped here and closes every descriptor.</summary>
     public void Dispose()
     {
         foreach (var (start, end) in _guard.Owned.Ranges)
         {
-            HostSyscalls.Munmap(start, end - start);
+            _sys.Munmap(start, end - start);
         }
 
         _guard.Owned.Clear();

@@ -94,12 +94,12 @@ internal sealed class SimTask : ITargetTask
 
     public long Madvise(ulong addr, ulong length, MemoryAdvice advice) => Sys.Madvise(Task, addr, length, advice);
 
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
+    public long ProcessMadvise(PidfdArgument<ITargetPidfd> pidfd, VectorArgument<ulong> vector, MemoryAdvice advice, ulong flags)
     {
         long fd;
         switch (pidfd)
         {
-            case PidfdArgument.Self:
+            case PidfdArgument<ITargetPidfd>.Self:
                 if (_selfPidfd < 0)
                 {
                     var r = Sys.PidfdOpen(Task, Task.Pid, 0);
@@ -113,10 +113,10 @@ internal sealed class SimTask : ITargetTask
 
                 fd = _selfPidfd;
                 break;
-            case PidfdArgument.Raw raw:
+            case PidfdArgument<ITargetPidfd>.Raw raw:
                 fd = raw.Fd;
                 break;
-            case PidfdArgument.Named named:
+            case PidfdArgument<ITargetPidfd>.Named named:
                 var p = (SimPidfd)named.Pidfd;
                 fd = Resolve(p, p.Owner, p.Fd);
                 if (fd < 0)
@@ -131,7 +131,7 @@ internal sealed class SimTask : ITargetTask
 
         var count = VectorArguments.Length(vector);
         ulong pointer;
-        if (vector is VectorArgument.BadPointer)
+        if (vector is VectorArgument<ulong>.BadPointer)
         {
             // A page that was mapped and then unmapped.
             var page = Sys.Mmap(Task, 0, 4096, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);

@@ -8,4 +8,15 @@ public sealed record DropCapStep(string Target, int Capability, string Capabilit
 {
     /// <inheritdoc/>
     public override string Keyword => "dropcap";
+
+    internal static Step Parse(ScenarioParser parser, List<ScenarioToken> tokens)
+    {
+        parser.CheckArgumentCount(tokens, 2, 2);
+        var target = parser.ParseTask(tokens[1]);
+        var (capability, capabilityText) = parser.ParseCapability(tokens[2]);
+        return new DropCapStep(target, capability, capabilityText) { Text = $"dropcap {target} {capabilityText}" };
+    }
+
+    /// <inheritdoc/>
+    internal override string Execute(ScenarioRunner runner) => runner.WithTarget(Target, this, task => task.DropCapability(Capability));
 }

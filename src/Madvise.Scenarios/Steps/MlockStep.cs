@@ -5,4 +5,11 @@ public sealed record MlockStep(AddressExpression Address, ulong Length) : RangeS
 {
     /// <inheritdoc/>
     public override string Keyword => "mlock";
+
+    internal static Step Parse(ScenarioParser parser, List<ScenarioToken> tokens) =>
+        ParseRange(parser, tokens, static (a, l) => new MlockStep(a, l));
+
+    /// <inheritdoc/>
+    internal override string ExecuteAt(ScenarioRunner runner, ITargetTask task, ulong address) =>
+        ScenarioRunner.Status(task, this, task.Mlock(address, Length));
 }

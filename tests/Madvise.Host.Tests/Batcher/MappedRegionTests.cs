@@ -45,10 +45,10 @@ public sealed class MappedRegionTests
     [Fact]
     public void TheWrappingConstructorChecksItsArguments()
     {
-        Assert.Throws<ArgumentException>(() => new MappedRegion(0, (nuint)P, ownsHandle: false));
-        Assert.Throws<ArgumentException>(() => new MappedRegion(P + 1, (nuint)P, ownsHandle: false));
-        Assert.Throws<ArgumentException>(() => new MappedRegion(P, 0, ownsHandle: false));
-        Assert.Throws<ArgumentException>(() => new MappedRegion(-P, 2 * (nuint)P, ownsHandle: false));
+        Assert.Throws<ArgumentException>(() => MappedRegion.FromExisting(0, (nuint)P, unmapOnDispose: false));
+        Assert.Throws<ArgumentException>(() => MappedRegion.FromExisting(P + 1, (nuint)P, unmapOnDispose: false));
+        Assert.Throws<ArgumentException>(() => MappedRegion.FromExisting(P, 0, unmapOnDispose: false));
+        Assert.Throws<ArgumentException>(() => MappedRegion.FromExisting(-P, 2 * (nuint)P, unmapOnDispose: false));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class MappedRegionTests
     {
         using var mapping = Create(3);
         Fill(mapping);
-        using var region = new MappedRegion(At(mapping, 1), (nuint)P, ownsHandle: false);
+        using var region = MappedRegion.FromExisting(At(mapping, 1), (nuint)P, unmapOnDispose: false);
         var syscalls = new ScriptedSyscalls();
         using var batcher = new AdviceBatcher(region, MemoryAdvice.MADV_DONTNEED, new AdviceBatcherOptions { Syscalls = syscalls });
 

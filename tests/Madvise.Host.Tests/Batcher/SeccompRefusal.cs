@@ -14,7 +14,7 @@ namespace Madvise.Host.Tests.Batcher;
 /// thread does nothing but the given action and then exits. The filter also matches only the
 /// given descriptor, so a thread the runtime might create from this one is not hampered elsewhere.
 /// </remarks>
-internal static unsafe class SeccompRefusal
+internal static unsafe partial class SeccompRefusal
 {
     /// <summary>prctl PR_SET_NO_NEW_PRIVS: lets an unprivileged thread install a filter.</summary>
     private const int PR_SET_NO_NEW_PRIVS = 38;
@@ -94,8 +94,8 @@ internal static unsafe class SeccompRefusal
         };
         var fprog = new SockFprog { Length = 8, Filter = program };
 
-        if (Interop.Libc.Prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-            Interop.Libc.Prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (ulong)&fprog, 0, 0) != 0)
+        if (Prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+            Prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (ulong)&fprog, 0, 0) != 0)
         {
             throw new InvalidOperationException($"seccomp filter refused: {Errno.Name(Marshal.GetLastPInvokeError())}");
         }
@@ -147,4 +147,8 @@ internal static unsafe class SeccompRefusal
         /// <summary>The first instruction.</summary>
         public SockFilter* Filter;
     }
+
+    /// <summary>prctl(2), bound here: the test's own call (the library binds none, and the harness's binding is its own).</summary>
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    private static partial int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
 }

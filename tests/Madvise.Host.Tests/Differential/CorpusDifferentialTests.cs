@@ -34,16 +34,6 @@ public sealed class CorpusDifferentialTests
         Assert.True(CorpusFiles().Length >= 45, $"expected the corpus in {RepositoryPaths.Corpus}");
     }
 
-    /// <summary>A file with a fork step is marked <c>@host-divergent</c>: fork prints SKIP on the C# host target.</summary>
-    [Theory]
-    [MemberData(nameof(Files))]
-    public void ForkFilesAreMarked(string file)
-    {
-        var scenario = Load(file);
-        var fork = scenario.Steps.FirstOrDefault(s => s is ForkStep);
-        Assert.True(fork is null || scenario.HostDivergent is not null, $"{file}:{fork?.Line}: a fork step in a file without '# @host-divergent: REASON'");
-    }
-
     /// <summary>The file agrees with Linux on both kernels and the kernels agree with each other.</summary>
     [RootAgentTheory]
     [MemberData(nameof(Files))]

@@ -16,6 +16,9 @@ internal static class HostRequirements
     /// <summary>No <c>madv</c> next to the test assembly to start as an agent.</summary>
     public static readonly string? Agent = AgentLauncher.Locate() is null ? "no madv agent next to the tests" : ProcessMadvise;
 
+    /// <summary>The fork server library was not built (no C compiler) or cannot load here; agents are needed too.</summary>
+    public static readonly string? Fork = NativeFork.Unavailable ?? Agent;
+
     /// <summary>The Python reference runner is not on this machine.</summary>
     public static readonly string? ReferenceRunner = File.Exists(ReferenceRunnerScript.Path) && ReferenceRunnerScript.Python is not null
         ? null
@@ -40,6 +43,13 @@ public sealed class AgentFactAttribute : FactAttribute
 {
     /// <summary>Sets <see cref="FactAttribute.Skip"/> when agents or process_madvise are unavailable.</summary>
     public AgentFactAttribute() => Skip = HostRequirements.Agent;
+}
+
+/// <summary>A host-target test that forks (fork server library and agents).</summary>
+public sealed class ForkFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when forks or agents are unavailable.</summary>
+    public ForkFactAttribute() => Skip = HostRequirements.Fork;
 }
 
 /// <summary>A host-target test that needs root and agents.</summary>

@@ -34,14 +34,14 @@ public sealed class AgentChannelTests
     [Fact]
     public void DescriptorsTravelWithAFrameAndNameTheSameFile()
     {
-        Assert.Equal(0, HostSyscalls.SocketPair(out var a, out var b));
+        Assert.Equal(0, HarnessSyscalls.SocketPair(out var a, out var b));
         using var left = new AgentChannel(a, ownsSocket: true);
         using var right = new AgentChannel(b, ownsSocket: true);
-        var memfd = (int)HostSyscalls.MemfdCreate("channel-test");
+        var memfd = (int)HarnessSyscalls.MemfdCreate("channel-test");
         Assert.True(memfd >= 0);
         try
         {
-            Assert.Equal(0, HostSyscalls.WriteAll(memfd, "shared"u8));
+            Assert.Equal(0, HarnessSyscalls.WriteAll(memfd, "shared"u8));
             var big = new FrameWriter().Reset().Bytes(new byte[300_000]);
             Assert.Equal(0, left.Send(new FrameWriter().Reset().U8(1).Frame, [memfd]));
 
@@ -51,13 +51,13 @@ public sealed class AgentChannelTests
             Assert.NotEqual(memfd, fd);
 
             // The duplicate shares the file offset: reading it from the start shows the data.
-            var p = HostSyscalls.Mmap(0, PageSize.PAGE_SIZE, Prot.PROT_READ, MapFlags.MAP_SHARED, fd, 0);
+            var p = HarnessSyscalls.Mmap(0, PageSize.PAGE_SIZE, Prot.PROT_READ, MapFlags.MAP_SHARED, fd, 0);
             Assert.True(p > 0);
             var data = new byte[6];
-            Assert.Equal(6, HostSyscalls.ProcessVmReadv(Environment.ProcessId, (ulong)p, data));
+            Assert.Equal(6, HarnessSyscalls.ProcessVmReadv(Environment.ProcessId, (ulong)p, data));
             Assert.Equal("shared"u8.ToArray(), data);
-            HostSyscalls.Munmap((ulong)p, PageSize.PAGE_SIZE);
-            HostSyscalls.Close(fd);
+            HarnessSyscalls.Munmap((ulong)p, PageSize.PAGE_SIZE);
+            HarnessSyscalls.Close(fd);
 
             // A frame larger than the socket buffer arrives whole, sent from another thread.
             var sent = -1L;
@@ -74,7 +74,7 @@ public sealed class AgentChannelTests
         }
         finally
         {
-            HostSyscalls.Close(memfd);
+            HarnessSyscalls.Close(memfd);
         }
     }
 }

@@ -59,13 +59,13 @@ public sealed class AgentLifecycleTests
     [RootAgentFact]
     public void DropcapOfSelfStaysOnTheStepThread()
     {
-        Assert.Equal(0, HostSyscalls.GetThreadCapabilities(out var before, out _, out _));
+        Assert.Equal(0, HarnessSyscalls.GetThreadCapabilities(out var before, out _, out _));
         using (var target = new HostScenarioTarget())
         {
             Assert.Equal(0, target.Self.DropCapability((int)Capability.CAP_SYS_NICE));
         }
 
-        Assert.Equal(0, HostSyscalls.GetThreadCapabilities(out var after, out _, out _));
+        Assert.Equal(0, HarnessSyscalls.GetThreadCapabilities(out var after, out _, out _));
         Assert.Equal(before, after);
         Assert.NotEqual(0UL, after & (1UL << (int)Capability.CAP_SYS_NICE));
     }

@@ -64,22 +64,22 @@ public sealed unsafe class MemoryGuardTests : IDisposable
     public void SelfTargetingPmadviseIsCheckedPerIovecAndRemoteSafeOnesPass()
     {
         Assert.Equal(0, Self.Mmap(0, 2 * P, RW, PrivateAnon, null, 0, out var mine));
-        var both = new VectorArgument.List([(mine, P), (Foreign, P)]);
+        var both = new VectorArgument<ulong>.List([(mine, P), (Foreign, P)]);
 
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), both, MemoryAdvice.MADV_FREE, 0), "pmadvise FREE");
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, P, 2), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Raw(PidfdConstants.PIDFD_SELF_THREAD_GROUP), both, MemoryAdvice.MADV_FREE, 0), "pmadvise FREE");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.Seq(Foreign, P, P, 2), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
         Assert.Equal(0, Self.OpenPidfd(Self, out var own));
-        AssertRefused(Self.ProcessMadvise(new PidfdArgument.Named(own!), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Named(own!), both, MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
 
         // Non-destructive behaviours, and iovecs the kernel rejects before the foreign one, pass.
-        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_COLD, 0));
-        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_PAGEOUT, 0));
-        var unalignedFirst = new VectorArgument.List([(mine + 1, P), (Foreign, P)]);
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), unalignedFirst, MemoryAdvice.MADV_DONTNEED, 0));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, MemoryAdvice.MADV_DONTNEED, 1));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), both, (MemoryAdvice)999, 0));
-        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(Foreign, P, 0, 1025), MemoryAdvice.MADV_DONTNEED, 0));
+        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), both, MemoryAdvice.MADV_COLD, 0));
+        Assert.Equal(2 * (long)P, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), both, MemoryAdvice.MADV_PAGEOUT, 0));
+        var unalignedFirst = new VectorArgument<ulong>.List([(mine + 1, P), (Foreign, P)]);
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), unalignedFirst, MemoryAdvice.MADV_DONTNEED, 0));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), both, MemoryAdvice.MADV_DONTNEED, 1));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), both, (MemoryAdvice)999, 0));
+        Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.Seq(Foreign, P, 0, 1025), MemoryAdvice.MADV_DONTNEED, 0));
         Assert.Equal(-1, new Span<byte>((void*)_foreign, (int)(4 * P)).IndexOfAnyExcept((byte)0x5a));
     }
 
@@ -96,22 +96,22 @@ public sealed unsafe class MemoryGuardTests : IDisposable
             *(byte*)after = 0x77;
 
             // One iovec is capped to MAX_RW_COUNT before anything: it stays inside G.
-            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, 1UL << 40)]), MemoryAdvice.MADV_DONTNEED, 0));
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(g, 1UL << 40)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // Several: the running total is capped, so the second (which as written would run past G
             // into the foreign page) covers only its first two pages.
-            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g, IoVec.MAX_RW_COUNT - (2 * P)), (g + (4 * P), size)]), MemoryAdvice.MADV_DONTNEED, 0));
+            Assert.Equal((long)IoVec.MAX_RW_COUNT, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(g, IoVec.MAX_RW_COUNT - (2 * P)), (g + (4 * P), size)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // Without the cap the range would reach the foreign page.
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size - P, 2 * P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(g + size - P, 2 * P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
 
             // A negative length anywhere is EINVAL before any iovec is advised.
-            Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P), (g, 0x8000_0000_0000_0000)]), MemoryAdvice.MADV_DONTNEED, 0));
+            Assert.Equal(-Errno.EINVAL, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(g + size, P), (g, 0x8000_0000_0000_0000)]), MemoryAdvice.MADV_DONTNEED, 0));
 
             // vlen and flags are 32-bit in the kernel: 2^32 + 1 entries is one entry, flags 2^32 is 0.
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g + size, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
-            AssertRefused(Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(g + size, P)]), MemoryAdvice.MADV_DONTNEED, 1UL << 32), "pmadvise DONTNEED");
-            Assert.Equal((long)P, Self.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.Seq(g, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0));
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.Seq(g + size, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+            AssertRefused(Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(g + size, P)]), MemoryAdvice.MADV_DONTNEED, 1UL << 32), "pmadvise DONTNEED");
+            Assert.Equal((long)P, Self.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.Seq(g, P, 0, (1UL << 32) + 1), MemoryAdvice.MADV_DONTNEED, 0));
             Assert.Equal(0x77, *(byte*)after);
         }
         finally
@@ -182,7 +182,7 @@ public sealed unsafe class MemoryGuardTests : IDisposable
 
         AssertRefused(b.Munmap(runtime.Start, P), "munmap");
         AssertRefused(b.Write(runtime.Start, 8, 0), "write");
-        AssertRefused(b.ProcessMadvise(new PidfdArgument.Self(), new VectorArgument.List([(runtime.Start, P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
+        AssertRefused(b.ProcessMadvise(new PidfdArgument<ITargetPidfd>.Self(), new VectorArgument<ulong>.List([(runtime.Start, P)]), MemoryAdvice.MADV_DONTNEED, 0), "pmadvise DONTNEED");
         Assert.Equal(0, b.Madvise(runtime.Start, P, MemoryAdvice.MADV_COLD));
 
         // The agent still works.
@@ -191,15 +191,13 @@ public sealed unsafe class MemoryGuardTests : IDisposable
     }
 
     [Fact]
-    public void SetUidAndExitOfSelfAndForkAreSkipped()
+    public void SetUidAndExitOfSelfAreSkipped()
     {
         Assert.Equal(TargetResult.NotSupported, Self.SetUid(1000));
         Assert.Equal("setuid self", _target.LastSkipReason);
         Assert.Equal(TargetResult.NotSupported, Self.Exit());
         Assert.Equal("exit self", _target.LastSkipReason);
         Assert.False(Self.HasExited);
-        Assert.Null(_target.Fork(Self, "F", out var failure));
-        Assert.Equal("SKIP(fork from a managed process)", failure);
     }
 
     private void AssertRefused(long result, string operation)

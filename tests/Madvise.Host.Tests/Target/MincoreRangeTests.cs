@@ -7,9 +7,10 @@ namespace Madvise.Host.Tests.Target;
 
 /// <summary>
 /// mincore over more pages than the runner's vector window (2^20): the runner asks a window at a
-/// time (runner rule 7) and both targets answer as Linux does for the whole range, with bounded
-/// memory: the digits when every page is mapped, -ENOMEM at a hole in a later window, and SKIP
-/// only for a successful result longer than 2^24 pages.
+/// time (runner rule 7) and every target (the simulated kernel, this process, an agent) answers
+/// as Linux does for the whole range, with bounded memory: the digits when every page is mapped,
+/// -ENOMEM at a hole in a later window or past the user limit, -EINVAL for an unaligned start,
+/// and SKIP only for a successful result longer than 2^24 pages.
 /// </summary>
 public sealed class MincoreRangeTests
 {

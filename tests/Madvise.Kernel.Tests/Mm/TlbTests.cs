@@ -241,20 +241,101 @@ public sealed class TlbTests
     }
 
     [Fact]
-    public void CpuMaskFlushesExactlyItsCpus()
+    public void CpuMaskRemovesAndAnswersAnyBut()
     {
-        using var other = new CpuThread();
         var mask = new CpuMask();
-        var self = SimCpu.Current;
-        mask.Add(self.Id);
-        var before = (self.FlushesReceived, other.Cpu.FlushesReceived);
-        Assert.Equal(1, mask.FlushAll(long.MaxValue, 0, 1));
-        Assert.Equal(before.Item1 + 1, self.FlushesReceived);
-        Assert.Equal(before.Item2, other.Cpu.FlushesReceived);
+        mask.Add(3);
+        Assert.False(mask.AnyBut(3));
+        mask.Add(200);
+        Assert.True(mask.AnyBut(3));
+        mask.Remove(200);
+        Assert.False(mask.AnyBut(3));
+        Assert.True(mask.Contains(3));
+        Assert.False(mask.Contains(200));
+    }
 
-        mask.Add(other.Cpu.Id);
-        Assert.Equal(2, mask.FlushAll(long.MaxValue, 0, 1000));
-        Assert.Equal(before.Item2 + 1, other.Cpu.FlushesReceived);
+    [Fact]
+    public void ALazyCpuIsSkipped_AndCatchesUpWhenItsThreadRunsAgain()
+    {
+        using var b = new MmBuilder();
+        using var sibling = new CpuThread();
+        b.Map(0, 1);
+        b.Map(8, 1);
+        b.Write(0, 1, 0x11);
+        var pfn = b.PteAt(0).Pfn;
+
+        // The sibling caches page 0, then its thread sleeps: the CPU idles, lazy, mm still loaded.
+        Assert.Equal("11", sibling.Run(() => b.Pattern(0, 1)));
+        sibling.Run(() =>
+        {
+            SimCpu.Current.EnterLazyTlb();
+            return 0;
+        });
+        Assert.True(sibling.Cpu.IsLazy);
+        Assert.Same(b.Mm, sibling.Cpu.LoadedMm);
+        Assert.True(b.Mm.CpuMask.Contains(sibling.Cpu.Id), "a lazy CPU stays in the mask");
+        var received = sibling.Cpu.RemoteFlushesReceived;
+        var remote = b.Kernel.Stats.TlbRemoteFlushes;
+
+        // The shootdown walks the mask, finds the sibling lazy and leaves it alone.
+        Assert.Equal(0, b.Advise(0, 1, MADV_DONTNEED));
+        Assert.Equal(received, sibling.Cpu.RemoteFlushesReceived);
+        Assert.Equal(remote, b.Kernel.Stats.TlbRemoteFlushes);
+
+        // The frame is reused; the sibling's stale entry must not be used when it wakes.
+        b.Write(8, 1, 0x99);
+        Assert.Equal(pfn, b.PteAt(8).Pfn);
+        Assert.Equal("00", sibling.Run(() => b.Pattern(0, 1)));
+        Assert.False(sibling.Cpu.IsLazy);
+    }
+
+    [Fact]
+    public void ARunningSiblingIsInterruptedByEveryShootdown()
+    {
+        using var b = new MmBuilder();
+        using var sibling = new CpuThread();
+        b.Map(0, 4);
+        b.Write(0, 4, 0x11);
+        Assert.Equal("11", sibling.Run(() => b.Pattern(3, 1)));
+        var received = sibling.Cpu.RemoteFlushesReceived;
+        var remote = b.Kernel.Stats.TlbRemoteFlushes;
+        for (var page = 0; page < 3; page++)
+        {
+            Assert.Equal(0, b.Advise(page, 1, MADV_DONTNEED));
+        }
+
+        Assert.Equal(received + 3, sibling.Cpu.RemoteFlushesReceived);
+        Assert.Equal(remote + 3, b.Kernel.Stats.TlbRemoteFlushes);
+
+        // Partial flushes (one page each, the generation one ahead each time): page 3 is still cached.
+        var faults = b.Kernel.Stats.PageFaults;
+        Assert.Equal("11", sibling.Run(() => b.Pattern(3, 1)));
+        Assert.Equal(faults, b.Kernel.Stats.PageFaults);
+    }
+
+    [Fact]
+    public void ACpuRunningAnotherMmIsNotInterrupted_AndFlushesWhenItComesBack()
+    {
+        using var b = new MmBuilder();
+        using var other = new MmBuilder();
+        using var cpu = new CpuThread();
+        b.Map(0, 1);
+        b.Map(8, 1);
+        other.Map(0, 1);
+        b.Write(0, 1, 0x11);
+        var pfn = b.PteAt(0).Pfn;
+        Assert.Equal("11", cpu.Run(() => b.Pattern(0, 1)));
+
+        // Another process's thread runs on that CPU now; the CPU stays in b's mask.
+        cpu.Run(() => other.Pattern(0, 1));
+        Assert.Same(other.Mm, cpu.Cpu.LoadedMm);
+        var received = cpu.Cpu.RemoteFlushesReceived;
+        Assert.Equal(0, b.Advise(0, 1, MADV_DONTNEED));
+        Assert.True(cpu.Cpu.RemoteFlushesReceived - received <= 1, "at most a trimming visit");
+
+        b.Write(8, 1, 0x99);
+        Assert.Equal(pfn, b.PteAt(8).Pfn);
+        Assert.Equal("00", cpu.Run(() => b.Pattern(0, 1)));
     }
 
     [Fact]

@@ -108,6 +108,114 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Run_JsonAndJUnit_CarryEveryFileAndMismatch()
+    {
+        var ok = Write("ok.scn", "mmap A 2p rw private,anon => ok", "exit self => 0");
+        var bad = Write("bad.scn", "# comment", "madvise 0 1p COLD => -EINVAL", "munmap 0 1p => 0");
+        var broken = Write("broken.scn", "mmap A 1p rw private,anon", "  madvise A 1p FROB");
+        var json = Path.Combine(_dir, "out.json");
+        var junit = Path.Combine(_dir, "out.xml");
+        var (code, output, _) = Madv(Targets(), "run", ok, bad, broken, "--json", json, "--junit", junit);
+        Assert.Equal(2, code);
+        Assert.Contains($"wrote {json}", output, StringComparison.Ordinal);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
+        var root = doc.RootElement;
+        Assert.Equal("madv-scenarios/1", root.GetProperty("schema").GetString());
+        var files = root.GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal([ok, bad, broken], files.Select(f => f.GetProperty("path").GetString()));
+        Assert.Equal((2, 1, 0, 1), Counts(files[0]));
+        Assert.Equal((2, 1, 1, 0), Counts(files[1]));
+        var mismatch = Assert.Single(files[1].GetProperty("mismatches").EnumerateArray());
+        Assert.Equal(2, mismatch.GetProperty("line").GetInt32());
+        Assert.Equal("-EINVAL", mismatch.GetProperty("expected").GetString());
+        Assert.Equal("0", mismatch.GetProperty("got").GetString());
+        Assert.Contains("unknown behaviour 'FROB'", files[2].GetProperty("load_error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, root.GetProperty("totals").GetProperty("unreadable").GetInt32());
+
+        var suites = JUnitSuites(junit);
+        Assert.Equal([ok, bad, broken], suites.Select(s => s.GetAttribute("name")));
+        Assert.Equal("1", suites[1].GetAttribute("failures"));
+        var failure = (System.Xml.XmlElement)suites[1].SelectSingleNode("testcase/failure")!;
+        Assert.Equal("expected '-EINVAL', got '0'", failure.GetAttribute("message"));
+        Assert.Equal("2: madvise 0 1p COLD", ((System.Xml.XmlElement)failure.ParentNode!).GetAttribute("name"));
+        Assert.NotNull(suites[0].SelectSingleNode("testcase/skipped"));
+        Assert.NotNull(suites[2].SelectSingleNode("testcase/error"));
+    }
+
+    [Fact]
+    public void Check_JsonAndJUnit_ListDifferences_SimExpectedHostGot()
+    {
+        var file = Write("diff.scn", "mmap A 1p rw private,anon", "madvise A 1p PAGEOUT", "munmap A 1p");
+        var json = Path.Combine(_dir, "check.json");
+        var junit = Path.Combine(_dir, "check.xml");
+        var registry = Targets(script: c => c.EndsWith(" 21", StringComparison.Ordinal) ? -22 : null, hostOnly: true);
+        var (code, _, _) = Madv(registry, "check", file, "--json", json, "--junit", junit);
+        Assert.Equal(1, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
+        var f = Assert.Single(doc.RootElement.GetProperty("files").EnumerateArray());
+        Assert.Equal("sim,host", f.GetProperty("target").GetString());
+        var d = Assert.Single(f.GetProperty("mismatches").EnumerateArray());
+        Assert.Equal(2, d.GetProperty("line").GetInt32());
+        Assert.Equal("difference", d.GetProperty("kind").GetString());
+        Assert.NotEqual(d.GetProperty("expected").GetString(), d.GetProperty("got").GetString());
+        var suite = Assert.Single(JUnitSuites(junit));
+        Assert.Equal("3", suite.GetAttribute("tests"));
+        Assert.Equal("1", suite.GetAttribute("failures"));
+    }
+
+    [Fact]
+    public void Run_JUnitToUnwritablePlace_Exit1_AndSaysWhy()
+    {
+        var ok = Write("ok.scn", "munmap 0 1p => 0");
+        var (code, _, error) = Madv(Targets(), "run", ok, "--junit", Path.Combine(_dir, "no", "such", "dir", "x.xml"));
+        Assert.Equal(1, code);
+        Assert.Contains("cannot write", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>steps, held, mismatched, skipped of a file record.</summary>
+    private static (int, int, int, int) Counts(System.Text.Json.JsonElement f) =>
+        (f.GetProperty("steps").GetInt32(), f.GetProperty("held").GetInt32(), f.GetProperty("mismatched").GetInt32(), f.GetProperty("skipped").GetInt32());
+
+    /// <summary>
+    /// Parses <paramref name="path"/> as XML and checks the JUnit shape CI systems rely on: a
+    /// testsuites root whose counts add up over testsuite elements, each with name, tests,
+    /// failures, errors, skipped and time, holding testcase elements with classname and name and
+    /// at most one failure, error or skipped child.
+    /// </summary>
+    private static List<System.Xml.XmlElement> JUnitSuites(string path)
+    {
+        var xml = new System.Xml.XmlDocument();
+        xml.Load(path);
+        var root = xml.DocumentElement!;
+        Assert.Equal("testsuites", root.Name);
+        var suites = root.ChildNodes.OfType<System.Xml.XmlElement>().ToList();
+        Assert.All(suites, s => Assert.Equal("testsuite", s.Name));
+        foreach (var attribute in new[] { "tests", "failures", "errors", "skipped" })
+        {
+            Assert.Equal(int.Parse(root.GetAttribute(attribute), System.Globalization.CultureInfo.InvariantCulture), suites.Sum(s => int.Parse(s.GetAttribute(attribute), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        foreach (var suite in suites)
+        {
+            Assert.False(string.IsNullOrEmpty(suite.GetAttribute("name")));
+            Assert.True(double.TryParse(suite.GetAttribute("time"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _));
+            var cases = suite.ChildNodes.OfType<System.Xml.XmlElement>().Where(e => e.Name == "testcase").ToList();
+            Assert.Equal(int.Parse(suite.GetAttribute("tests"), System.Globalization.CultureInfo.InvariantCulture), cases.Count);
+            foreach (var c in cases)
+            {
+                Assert.False(string.IsNullOrEmpty(c.GetAttribute("classname")));
+                Assert.False(string.IsNullOrEmpty(c.GetAttribute("name")));
+                Assert.True(c.ChildNodes.OfType<System.Xml.XmlElement>().Count(e => e.Name is "failure" or "error" or "skipped") <= 1);
+            }
+
+            Assert.Equal(suite.GetAttribute("failures"), cases.Count(c => c.SelectSingleNode("failure") is not null).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return suites;
+    }
+
+    [Fact]
     public void Check_SameResults_Exit0_SkipsNotCompared()
     {
         var file = Write("same.scn", "mmap A 1p rw private,anon => -EINVAL", "setuid self 0", "read A 1p");
@@ -226,7 +334,7 @@ public sealed class CliTests : IDisposable
         return new ScenarioTargets().Register("sim", () => Make("sim")).Register("host", () => Make("host"));
     }
 
-    /// <summary>Fake sim and host targets; the host's fork prints SKIP as the C# host target's does, and only it follows <paramref name="script"/>.</summary>
+    /// <summary>Fake sim and host targets; the host's fork prints SKIP as the C# host target's does where the fork server library was not built, and only it follows <paramref name="script"/>.</summary>
     private ScenarioTargets ForkSkippingTargets(Func<string, long?>? script = null)
     {
         FakeTarget Make(string name)
@@ -234,7 +342,7 @@ public sealed class CliTests : IDisposable
             var target = new FakeTarget(name);
             if (name == "host")
             {
-                target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+                target.CreationFailures["C"] = "SKIP(fork: no libmadv-fork.so)";
                 target.Script = script ?? target.Script;
             }
 

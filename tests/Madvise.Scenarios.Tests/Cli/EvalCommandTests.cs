@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Madvise.Cli;
 using Madvise.Cli.Commands;
-using Madvise.Cli.Eval;
-using Madvise.Cli.Report;
 using Madvise.Host;
 using Madvise.Kernel;
 using Madvise.Abi;
@@ -38,7 +36,9 @@ public sealed class EvalCommandTests : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
         var root = doc.RootElement;
-        Assert.Equal("madv-eval/1", root.GetProperty("schema").GetString());
+        Assert.Equal("madv-eval/2", root.GetProperty("schema").GetString());
+        Assert.Equal(1, root.GetProperty("warmup_rounds").GetInt32());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("pin_cpu").ValueKind);
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("machine").GetProperty("cores").GetInt32());
         Assert.False(string.IsNullOrEmpty(root.GetProperty("machine").GetProperty("cpu").GetString()));
         Assert.False(string.IsNullOrEmpty(root.GetProperty("machine").GetProperty("kernel").GetString()));
@@ -57,6 +57,14 @@ public sealed class EvalCommandTests : IDisposable
             Assert.True(r.GetProperty("mean_ns").GetDouble() > 0);
             Assert.True(r.GetProperty("stddev_ns").GetDouble() >= 0);
             Assert.Equal(2, r.GetProperty("passes").GetInt32());
+
+            // The raw pass times are there, and the summary is theirs.
+            var samples = r.GetProperty("samples_ns").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            Assert.Equal(2, samples.Count);
+            Assert.Equal(samples.Average(), r.GetProperty("mean_ns").GetDouble(), 0.1);
+            Assert.Equal(samples.Min(), r.GetProperty("min_ns").GetDouble());
+            Assert.Contains("few-samples", r.GetProperty("warnings").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(2, r.GetProperty("mean_ci95_ns").GetArrayLength());
             Assert.True(r.GetProperty("tlb_flushes_per_pass").GetDouble() > 0);
             Assert.Equal(JsonValueKind.Null, r.GetProperty("error").ValueKind);
         }
@@ -72,7 +80,7 @@ public sealed class EvalCommandTests : IDisposable
         var lines = File.ReadAllLines(csv);
         Assert.Equal(EvalCsv.Header, lines[0]);
         Assert.Equal(1 + 12, lines.Length);
-        Assert.All(lines.Skip(1), l => Assert.Equal(12, l.Split(',').Length));
+        Assert.All(lines.Skip(1), l => Assert.Equal(EvalCsv.Header.Split(',').Length, l.Split(',').Length));
         Assert.StartsWith("sim,PerRangeLock,DONTNEED,262144,4096,0,", lines[1], StringComparison.Ordinal);
 
         var bytes = File.ReadAllBytes(png);
@@ -139,16 +147,12 @@ public sealed class EvalCommandTests : IDisposable
     public void Interrupted_WritesPartialResults_Exit130()
     {
         var json = Path.Combine(_dir, "partial.json");
-        var settings = new EvalSettings(
-            Common("sim", json),
-            [0, 1],
-            new EvalStopRule(3, null),
-            null,
-            Details: false);
+        var common = Common("sim", json);
+        var settings = new EvalSettings(common.Spec, common.Targets, [0, 1], new EvalStopRule(3, null));
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         var output = new StringWriter();
-        var code = EvalCommand.Execute(new CliContext(Program.CreateTargets(), output, new StringWriter()), settings, cancel.Token);
+        var code = EvalCommand.Execute(new CliContext(Program.CreateTargets(), output, new StringWriter()), common, settings, new EvalOutputs(null, false, false), cancel.Token);
         Assert.Equal(EvalCommand.Interrupted, code);
         Assert.Contains("PARTIAL", output.ToString(), StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
@@ -166,7 +170,13 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("--profiles 3", "unknown profile '3'")]
     [InlineData("--batches 0,2000", "--batches: '2000' is not a batch size between 0 and 1024")]
     [InlineData("--batches 1,x", "--batches: 'x' is not a batch size")]
-    [InlineData("--repeat 0", "--repeat must be at least 1")]
+    [InlineData("--repeat 0", "--repeat must be between 1 and 1000")]
+    [InlineData("--warmup -1", "--warmup must be between 0 and 100")]
+    [InlineData("--threads 0", "--threads: '0' is not a thread count between 1 and 64")]
+    [InlineData("--threads 1,x", "--threads: 'x' is not a thread count")]
+    [InlineData("--sibling-work spin", "--sibling-work must be sleep or touch")]
+    [InlineData("--min-passes 0", "--min-passes must be between 1 and 1000")]
+    [InlineData("--pin 4096", "--pin: CPU 4096 is not one this process may run on")]
     [InlineData("--seconds 0", "--seconds must be more than 0")]
     [InlineData("--plot out.gif", "--plot FILE must end in .png or .svg")]
     [InlineData("--target host --hint HWPOISON", "MADV_HWPOISON would take this machine's memory offline")]

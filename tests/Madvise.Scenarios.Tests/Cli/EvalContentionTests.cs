@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Madvise.Cli;
-using Madvise.Cli.Eval;
 using Madvise.Scenarios.Tests.Shared;
 
 namespace Madvise.Scenarios.Tests.Cli;
@@ -31,7 +30,7 @@ public sealed class EvalContentionTests : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
         var root = doc.RootElement;
-        Assert.Equal("madv-contention/1", root.GetProperty("schema").GetString());
+        Assert.Equal("madv-contention/2", root.GetProperty("schema").GetString());
         Assert.Equal("mmap", root.GetProperty("writer").GetString());
         Assert.Equal(50, root.GetProperty("writer_interval_us").GetDouble());
         Assert.Equal(4, root.GetProperty("slices").GetInt32());
@@ -43,6 +42,8 @@ public sealed class EvalContentionTests : IDisposable
         Assert.Equal(0, idle.GetProperty("advisor_passes").GetInt32());
         Assert.True(idle.GetProperty("writer_samples").GetInt64() > 0);
         Assert.True(idle.GetProperty("writer_p99_ns").GetInt64() >= idle.GetProperty("writer_p50_ns").GetInt64());
+        var ci = idle.GetProperty("writer_p99_ci95_ns").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.True(ci[0] <= idle.GetProperty("writer_p99_ns").GetInt64() && idle.GetProperty("writer_p99_ns").GetInt64() <= ci[1]);
         var capped = records.Where(r => r.GetProperty("cap").ValueKind == JsonValueKind.Number).ToList();
         Assert.Equal(2, capped.Count);
         Assert.All(capped, r => Assert.Equal(16, r.GetProperty("batch").GetInt32()));
@@ -97,8 +98,10 @@ public sealed class EvalContentionTests : IDisposable
     public void Runner_FakeWorkload_RecordsWriterOnlyWhileAdvising()
     {
         var w = new FakeWorkload();
+        var common = EvalCommandTests.Common("sim", null);
         var settings = new ContentionSettings(
-            EvalCommandTests.Common("sim", null),
+            common.Spec,
+            common.Targets,
             [0, 4],
             [2],
             WriterKind.Mmap,
@@ -119,7 +122,8 @@ public sealed class EvalContentionTests : IDisposable
     {
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        var settings = new ContentionSettings(EvalCommandTests.Common("sim", null), [0], [], WriterKind.Mmap, TimeSpan.Zero, TimeSpan.FromSeconds(10), Slices: 4);
+        var common = EvalCommandTests.Common("sim", null);
+        var settings = new ContentionSettings(common.Spec, common.Targets, [0], [], WriterKind.Mmap, TimeSpan.Zero, TimeSpan.FromSeconds(10), Slices: 4);
         var m = ContentionRunner.Run([new FakeWorkload()], settings, null, cancel.Token);
         Assert.True(m.Partial);
         Assert.Equal(0, m.Slices);

@@ -1,6 +1,4 @@
 using CsCheck;
-using Madvise.Cli.Eval;
-using Madvise.Cli.Report;
 
 namespace Madvise.Scenarios.Tests.Cli;
 
@@ -47,32 +45,6 @@ public sealed class EvalFormatTests
         Assert.Equal([0, 4, 16], list);
         Assert.False(BatchList.TryParse("0", 1, out _, out var error));
         Assert.Contains("between 1 and 1024", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void RunningStatistics_MatchesTheTwoPassFormula() =>
-        Gen.Double[0, 1e9].Array[2, 50].Sample(values =>
-        {
-            var s = new RunningStatistics();
-            foreach (var v in values)
-            {
-                s.Add(v);
-            }
-
-            var mean = values.Average();
-            var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
-            Assert.Equal(values.Length, s.Count);
-            Assert.Equal(mean, s.Mean, mean * 1e-9 + 1e-6);
-            Assert.Equal(sd, s.StandardDeviation, (sd * 1e-6) + 1e-3);
-        });
-
-    [Fact]
-    public void RunningStatistics_OneValue_HasNoDeviation()
-    {
-        var s = new RunningStatistics();
-        s.Add(5);
-        Assert.Equal(5, s.Mean);
-        Assert.Equal(0, s.StandardDeviation);
     }
 
     [Theory]

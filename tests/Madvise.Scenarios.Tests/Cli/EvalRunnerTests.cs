@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 using Madvise.Cli.Report;
 using Madvise.Scenarios.Tests.Shared;
 
@@ -14,7 +13,7 @@ public sealed class EvalRunnerTests
     {
         var a = new FakeWorkload { Profile = "PerRangeLock" };
         var b = new FakeWorkload { Profile = "BatchedLock" };
-        var m = EvalRunner.Run([a, b], Batches, new EvalStopRule(3, null), warmUp: false, null, CancellationToken.None);
+        var m = EvalRunner.Run([a, b], Batches, new EvalStopRule(3, null), warmup: 0, null, CancellationToken.None);
 
         Assert.Equal(3, m.Rounds);
         Assert.False(m.Partial);
@@ -37,7 +36,7 @@ public sealed class EvalRunnerTests
     {
         var a = new FakeWorkload();
         var batches = new[] { 0, 1, 2, 4, 8, 16, 32, 64 };
-        EvalRunner.Run([a], batches, new EvalStopRule(2, null), warmUp: false, null, CancellationToken.None);
+        EvalRunner.Run([a], batches, new EvalStopRule(2, null), warmup: 0, null, CancellationToken.None);
         var passes = a.Calls.Where(c => c.StartsWith("pass", StringComparison.Ordinal)).ToList();
         var first = passes.Take(batches.Length).ToList();
         var second = passes.Skip(batches.Length).ToList();
@@ -52,12 +51,27 @@ public sealed class EvalRunnerTests
     }
 
     [Fact]
-    public void WarmUp_RunsEachPathUnrecorded()
+    public void WarmUp_RunsEveryConfigurationUnrecorded_RoundByRound()
     {
         var a = new FakeWorkload();
-        var m = EvalRunner.Run([a], [0, 1, 4, 1024], new EvalStopRule(1, null), warmUp: true, null, CancellationToken.None);
-        Assert.Equal(["populate", "pass 0", "populate", "pass 1", "populate", "pass 1024"], a.Calls.Take(6));
+        int[] batches = [0, 1, 4, 1024];
+        var m = EvalRunner.Run([a], batches, new EvalStopRule(1, null), warmup: 2, null, CancellationToken.None);
+
+        // Two unrecorded rounds, then one recorded: every configuration three times in all.
+        var passes = a.Calls.Where(c => c.StartsWith("pass", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3 * batches.Length, passes.Count);
+        Assert.Equal(batches.Select(b => $"pass {b}").Order(), passes.Take(batches.Length).Order());
+        Assert.Equal(batches.Select(b => $"pass {b}").Order(), passes.Skip(batches.Length).Take(batches.Length).Order());
         Assert.All(m.Cells, c => Assert.Equal(1, c.Passes));
+    }
+
+    [Fact]
+    public void MinRounds_OutlastTheBudget()
+    {
+        var rule = new EvalStopRule(null, TimeSpan.FromSeconds(1), MinRounds: 3);
+        Assert.True(rule.MayStartRound(2, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+        Assert.False(rule.MayStartRound(3, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+        Assert.False(new EvalStopRule(2, null, MinRounds: 5).MayStartRound(2, TimeSpan.Zero, TimeSpan.Zero));
     }
 
     [Theory]
@@ -72,7 +86,7 @@ public sealed class EvalRunnerTests
     public void FailingConfiguration_KeepsItsErrno_OthersContinue()
     {
         var a = new FakeWorkload { PassError = b => b == 16 ? "process_madvise: EPERM" : null };
-        var m = EvalRunner.Run([a], Batches, new EvalStopRule(4, null), warmUp: false, null, CancellationToken.None);
+        var m = EvalRunner.Run([a], Batches, new EvalStopRule(4, null), warmup: 0, null, CancellationToken.None);
         var failed = m.Cell(0, 2);
         Assert.Equal("process_madvise: EPERM", failed.Error);
         Assert.Equal(0, failed.Passes);
@@ -85,7 +99,7 @@ public sealed class EvalRunnerTests
     public void AllFailing_StopsEarly()
     {
         var a = new FakeWorkload { PassError = _ => "EINVAL" };
-        var m = EvalRunner.Run([a], Batches, new EvalStopRule(100, null), warmUp: false, null, CancellationToken.None);
+        var m = EvalRunner.Run([a], Batches, new EvalStopRule(100, null), warmup: 0, null, CancellationToken.None);
         Assert.Equal(1, m.Rounds);
         Assert.All(m.Cells, c => Assert.Equal("EINVAL", c.Error));
     }
@@ -96,7 +110,7 @@ public sealed class EvalRunnerTests
         using var cancel = new CancellationTokenSource();
         var passes = 0;
         var a = new FakeWorkload { AfterPass = () => { if (++passes == 4) { cancel.Cancel(); } } };
-        var m = EvalRunner.Run([a], Batches, new EvalStopRule(10, null), warmUp: false, null, cancel.Token);
+        var m = EvalRunner.Run([a], Batches, new EvalStopRule(10, null), warmup: 0, null, cancel.Token);
         Assert.True(m.Partial);
         Assert.Equal(1, m.Rounds);
         Assert.Equal(4, m.Cells.Sum(c => c.Passes));
@@ -108,7 +122,7 @@ public sealed class EvalRunnerTests
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         var a = new FakeWorkload();
-        var m = EvalRunner.Run([a], Batches, new EvalStopRule(3, null), warmUp: true, null, cancel.Token);
+        var m = EvalRunner.Run([a], Batches, new EvalStopRule(3, null), warmup: 1, null, cancel.Token);
         Assert.True(m.Partial);
         Assert.Equal(0, m.Rounds);
         Assert.Empty(a.Calls);
@@ -118,7 +132,7 @@ public sealed class EvalRunnerTests
     public void Progress_IsReportedAndEndsAtOne()
     {
         var sink = new RecordingSink();
-        EvalRunner.Run([new FakeWorkload()], Batches, new EvalStopRule(2, null), warmUp: false, sink, CancellationToken.None);
+        EvalRunner.Run([new FakeWorkload()], Batches, new EvalStopRule(2, null), warmup: 0, sink, CancellationToken.None);
         Assert.Equal(1, sink.Reports[^1].Fraction);
         Assert.All(sink.Reports, r => Assert.InRange(r.Fraction, 0, 1));
         Assert.Contains(sink.Reports, r => r.Description.Contains("batch 16", StringComparison.Ordinal));
@@ -150,15 +164,18 @@ public sealed class EvalRunnerTests
         var before = new FakeWorkload { Profile = "PerRangeLock", Nanoseconds = _ => 2_000_000 };
         var after = new FakeWorkload { Profile = "BatchedLock", Nanoseconds = b => b == 0 ? 2_000_000 : 1_500_000 };
         var host = new FakeWorkload { Target = "host", Profile = null, PassError = b => b > 0 ? "process_madvise: ENOSYS" : null };
-        var m = EvalRunner.Run([before, after, host], Batches, new EvalStopRule(2, null), warmUp: false, null, CancellationToken.None);
-        var report = new EvalReport(TestMachine, before.Spec, m, DateTimeOffset.UnixEpoch, ["a note"]);
+        var m = EvalRunner.Run([before, after, host], Batches, new EvalStopRule(2, null), warmup: 0, null, CancellationToken.None);
+        var report = Report(before.Spec, m, ["a note"]);
 
         var text = Render(report, details: true, markdown: false);
         Assert.Contains("BatchedLock/PerRangeLock", text, StringComparison.Ordinal);
-        Assert.Contains("2.00 ±0.0%", text, StringComparison.Ordinal);
-        Assert.Contains("1.50 ±0.0%", text, StringComparison.Ordinal);
-        Assert.Contains("0.750 ±0.000", text, StringComparison.Ordinal);
-        Assert.Contains("1.000 ±0.000", text, StringComparison.Ordinal);
+        Assert.Contains("2.00 ±0.00 ?", text, StringComparison.Ordinal);
+        Assert.Contains("1.50 ±0.00 ?", text, StringComparison.Ordinal);
+
+        // Two passes a side allow no 95% ratio interval: the cell says so.
+        Assert.Contains("0.750 [?]", text, StringComparison.Ordinal);
+        Assert.Contains("1.000 [?]", text, StringComparison.Ordinal);
+        Assert.Contains(EvalTable.FlagLegend, text, StringComparison.Ordinal);
         Assert.Contains("process_madvise: ENOSYS", text, StringComparison.Ordinal);
         Assert.Contains("L 10 T 20", text, StringComparison.Ordinal);
         Assert.Contains("note: a note", text, StringComparison.Ordinal);
@@ -169,8 +186,8 @@ public sealed class EvalRunnerTests
     [Fact]
     public void Table_Markdown_HasPipeRows()
     {
-        var m = EvalRunner.Run([new FakeWorkload()], Batches, new EvalStopRule(1, null), warmUp: false, null, CancellationToken.None);
-        var text = Render(new EvalReport(TestMachine, m.Workloads[0].Spec, m, DateTimeOffset.UnixEpoch, []), details: false, markdown: true);
+        var m = EvalRunner.Run([new FakeWorkload()], Batches, new EvalStopRule(1, null), warmup: 0, null, CancellationToken.None);
+        var text = Render(Report(m.Workloads[0].Spec, m, []), details: false, markdown: true);
         var rows = text.Split('\n').Where(l => l.StartsWith('|')).ToList();
         Assert.Equal(2 + Batches.Count, rows.Count);
         Assert.Contains("| batch", rows[0], StringComparison.Ordinal);
@@ -182,8 +199,8 @@ public sealed class EvalRunnerTests
         var spec = new WorkloadSpec(256UL << 20, 4096, Madvise.Abi.MemoryAdvice.MADV_DONTNEED);
         var before = new FakeWorkload { Profile = "PerRangeLock", Spec = spec };
         var after = new FakeWorkload { Profile = "BatchedLock", Spec = spec };
-        var m = EvalRunner.Run([before, after], [0, 3, 512], new EvalStopRule(1, null), warmUp: false, null, CancellationToken.None);
-        var lines = Render(new EvalReport(TestMachine, spec, m, DateTimeOffset.UnixEpoch, []), details: false, markdown: true).Split('\n');
+        var m = EvalRunner.Run([before, after], [0, 3, 512], new EvalStopRule(1, null), warmup: 0, null, CancellationToken.None);
+        var lines = Render(Report(spec, m, []), details: false, markdown: true).Split('\n');
         Assert.EndsWith("| seed after/before |", lines.First(l => l.StartsWith("| batch", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.EndsWith("| 0.829 |", lines.First(l => l.StartsWith("| 0 |", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.EndsWith("| - |", lines.First(l => l.StartsWith("| 3 |", StringComparison.Ordinal)), StringComparison.Ordinal);
@@ -205,37 +222,60 @@ public sealed class EvalRunnerTests
     public void Table_Partial_IsMarked()
     {
         var m = new EvalMeasurement([new FakeWorkload()], Batches, Batches.Select(b => new EvalCell(new FakeWorkload(), b)).ToList(), 0, true, TimeSpan.Zero);
-        var text = Render(new EvalReport(TestMachine, new FakeWorkload().Spec, m, DateTimeOffset.UnixEpoch, []), details: false, markdown: false);
+        var text = Render(Report(new FakeWorkload().Spec, m, []), details: false, markdown: false);
         Assert.Contains("PARTIAL: interrupted after 0 complete rounds", text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Ratio_PropagatesRelativeDeviations()
+    public void Table_EnoughPasses_ShowsRatioIntervals()
     {
-        var w = new FakeWorkload();
-        var a = new EvalCell(w, 1);
-        var b = new EvalCell(w, 1);
-        foreach (var v in new[] { 90.0, 110.0 })
-        {
-            a.Add(new PassResult((long)v, -1, -1, null));
-            b.Add(new PassResult((long)(2 * v), -1, -1, null));
-        }
+        var before = new FakeWorkload { Profile = "PerRangeLock", Nanoseconds = _ => 2_000_000 + Random.Shared.Next(1000) };
+        var after = new FakeWorkload { Profile = "BatchedLock", Nanoseconds = _ => 1_000_000 + Random.Shared.Next(1000) };
+        var m = EvalRunner.Run([before, after], [1], new EvalStopRule(6, null), warmup: 0, null, CancellationToken.None);
+        var grid = EvalTable.Build(Report(before.Spec, m, []), details: false);
+        var ratio = grid.Rows[0][3].Text;
+        Assert.Matches(@"^0\.50\d \[0\.\d{3}, 0\.\d{3}\]$", ratio);
+        Assert.DoesNotContain("?", grid.Rows[0][1].Text, StringComparison.Ordinal);
+    }
 
-        var r = Ratio.Of(a, b)!.Value;
-        Assert.Equal(0.5, r.Value, 12);
+    [Fact]
+    public void Table_SeveralThreadCounts_ComparesEachKernelWithItsOneThreadRun()
+    {
+        var one = new FakeWorkload { Profile = "BatchedLock", Nanoseconds = _ => 1_000_000 };
+        var two = new FakeWorkload { Profile = "BatchedLock", Threads = 2, Nanoseconds = _ => 1_500_000 };
+        var host = new FakeWorkload { Target = "host", Profile = null, Nanoseconds = _ => 1_000_000 };
+        var host2 = new FakeWorkload { Target = "host", Profile = null, Threads = 2, Nanoseconds = _ => 3_000_000 };
+        var m = EvalRunner.Run([one, two, host, host2], [0], new EvalStopRule(5, null), warmup: 0, null, CancellationToken.None);
+        var report = Report(one.Spec, m, []);
+        Assert.True(report.ComparesThreads);
+        Assert.Equal([(1, 0), (3, 2)], report.RatioPairs);
+        var grid = EvalTable.Build(report, details: false);
+        Assert.Equal(["batch", "BatchedLock", "BatchedLock t2", "host", "host t2", "BatchedLock t2/BatchedLock", "host t2/host"], grid.Headers);
+        Assert.StartsWith("1.500 ", grid.Rows[0][5].Text, StringComparison.Ordinal);
+        Assert.StartsWith("3.000 ", grid.Rows[0][6].Text, StringComparison.Ordinal);
+    }
 
-        // Both sides have a relative deviation of √200/100; the ratio's is √2 times that.
-        Assert.Equal(0.5 * Math.Sqrt(2) * Math.Sqrt(200) / 100, r.StandardDeviation, 12);
-        b.Fail("EINVAL");
-        Assert.Null(Ratio.Of(a, b));
+    [Fact]
+    public void Statistics_LongTable_HasEveryConfiguration()
+    {
+        var w = new FakeWorkload { PassError = b => b == 16 ? "EINVAL" : null };
+        var m = EvalRunner.Run([w], Batches, new EvalStopRule(3, null), warmup: 0, null, CancellationToken.None);
+        var grid = EvalTable.BuildStatistics(Report(w.Spec, m, []));
+        Assert.Equal(Batches.Count, grid.Rows.Count);
+        Assert.Equal("3", grid.Rows[0][2].Text);
+        Assert.Equal("few-samples", grid.Rows[0][11].Text);
+        Assert.True(grid.Rows[2][3].Error);
     }
 
     internal static MachineInfo TestMachine { get; } = new("Test CPU", 2, "6.18.0", ".NET 10", 0.5, "madvise");
 
+    internal static EvalReport Report(WorkloadSpec spec, EvalMeasurement m, IReadOnlyList<string> notes) =>
+        new(TestMachine, new EvalSettings(spec, new TargetSelection([], false, notes), m.Batches, new EvalStopRule(1, null), Warmup: 0), m, DateTimeOffset.UnixEpoch);
+
     private static string Render(EvalReport report, bool details, bool markdown)
     {
         var output = new StringWriter();
-        EvalTable.Write(ConsoleOutput.Create(output), report, details, markdown);
+        TableOutput.Write(ConsoleOutput.Create(output), EvalTable.HeaderLines(report, details), EvalTable.Build(report, details), markdown);
         return output.ToString().ReplaceLineEndings("\n");
     }
 

@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 using Madvise.Host;
 using Madvise.Kernel;
 using Madvise.Abi;
@@ -29,6 +28,55 @@ public sealed class EvalWorkloadTests
         }
 
         Assert.Equal(flushes, pass.TlbFlushes);
+    }
+
+    [Fact]
+    public void SimPass_OneThread_FlushesOnlyLocally()
+    {
+        using var w = new SimWorkload(KernelProfile.BatchedLock, Small);
+        Assert.Null(w.Populate());
+        var pass = w.RunPass(0, 0);
+        Assert.Equal(16, pass.TlbFlushes);
+        Assert.Equal(0, pass.RemoteFlushes);
+        Assert.Equal("BatchedLock", w.Label);
+    }
+
+    [Theory]
+    [InlineData(KernelProfile.BatchedLock, 0, 16)]
+    [InlineData(KernelProfile.BatchedTlb, 16, 1)]
+    public void SimPass_TouchingSiblings_AreInterruptedByEveryShootdown(KernelProfile profile, int batch, long flushes)
+    {
+        // Running siblings have the mm loaded and are not lazy: every flush visits each of them.
+        using var w = new SimWorkload(profile, Small, threads: 3, SiblingWork.Touch);
+        Assert.Equal(3, w.Threads);
+        Assert.EndsWith(" t3", w.Label, StringComparison.Ordinal);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(w.Populate());
+            var pass = w.RunPass(batch, 0);
+            Assert.Null(pass.Error);
+            Assert.Equal(flushes, pass.TlbFlushes);
+            Assert.Equal(2 * flushes, pass.RemoteFlushes);
+        }
+    }
+
+    [Fact]
+    public void SimPass_SleepingSiblings_PassSucceeds_AndNeverMoreThanOneVisitPerSiblingAndFlush()
+    {
+        using var w = new SimWorkload(KernelProfile.BatchedLock, Small, threads: 2);
+        Assert.Null(w.Populate());
+        var pass = w.RunPass(0, 0);
+        Assert.Null(pass.Error);
+        Assert.InRange(pass.RemoteFlushes, 0, pass.TlbFlushes);
+    }
+
+    [Fact]
+    public void HostPass_WithSiblings_Succeeds()
+    {
+        using var w = new HostWorkload(Small, threads: 2, SiblingWork.Touch);
+        Assert.Equal("host t2", w.Label);
+        Assert.Null(w.Populate());
+        Assert.Null(w.RunPass(0, 0).Error);
     }
 
     [Fact]

@@ -82,8 +82,8 @@ public class ParserStepTests
     public void Madvise_Advice(string written, int value, string printed)
     {
         var s = Scn.Last<MadviseStep>(MapA, $"madvise A 1p {written}");
-        Assert.Equal(value, (int)s.Behavior);
-        Assert.Equal(printed, s.BehaviorText);
+        Assert.Equal(value, (int)s.Advice);
+        Assert.Equal(printed, s.AdviceText);
         Assert.Equal($"madvise A 1p {printed}", s.Text);
     }
 
@@ -93,8 +93,8 @@ public class ParserStepTests
         foreach (var (name, value) in MemoryAdviceNames.All)
         {
             var s = Scn.Last<MadviseStep>(MapA, $"madvise A 1p {name.ToLowerInvariant()}");
-            Assert.Equal(value, s.Behavior);
-            Assert.Equal(name, s.BehaviorText);
+            Assert.Equal(value, s.Advice);
+            Assert.Equal(name, s.AdviceText);
         }
     }
 
@@ -112,12 +112,12 @@ public class ParserStepTests
     public void Pmadvise_ListVector()
     {
         var s = Scn.Last<PmadviseStep>(MapA, "pmadvise self [A 1p;A+2p  2p ; 0x1000 3] Pageout 0x1");
-        Assert.IsType<PidfdExpression.Self>(s.Pidfd);
-        var v = Assert.IsType<VectorExpression.List>(s.Vector);
+        Assert.IsType<PidfdArgument<string>.Self>(s.Pidfd);
+        var v = Assert.IsType<VectorArgument<AddressExpression>.List>(s.Vector);
         Assert.Equal(3, v.Entries.Count);
-        Assert.Equal(new VectorEntry(new AddressExpression("A", 8192, "A+2p"), 8192), v.Entries[1]);
-        Assert.Equal(new VectorEntry(new AddressExpression(null, 0x1000, "0x1000"), 3), v.Entries[2]);
-        Assert.Equal(MemoryAdvice.MADV_PAGEOUT, s.Behavior);
+        Assert.Equal((new AddressExpression("A", 8192, "A+2p"), 8192UL), v.Entries[1]);
+        Assert.Equal((new AddressExpression(null, 0x1000, "0x1000"), 3UL), v.Entries[2]);
+        Assert.Equal(MemoryAdvice.MADV_PAGEOUT, s.Advice);
         Assert.Equal(1UL, s.Flags);
         Assert.Equal("pmadvise self [A 1p; A+2p 2p; 0x1000 3] PAGEOUT 0x1", s.Text);
     }
@@ -128,7 +128,7 @@ public class ParserStepTests
     public void Pmadvise_EmptyVector(string vec)
     {
         var s = Scn.Last<PmadviseStep>($"pmadvise self {vec} COLD");
-        Assert.Empty(Assert.IsType<VectorExpression.List>(s.Vector).Entries);
+        Assert.Empty(Assert.IsType<VectorArgument<AddressExpression>.List>(s.Vector).Entries);
         Assert.Equal("pmadvise self [] COLD", s.Text);
         Assert.Equal(0UL, s.Flags);
     }
@@ -137,7 +137,7 @@ public class ParserStepTests
     public void Pmadvise_Seq()
     {
         var s = Scn.Last<PmadviseStep>(MapA, "pmadvise self SEQ( A+1p ,1p, 0x2000 , 5000) COLD");
-        var v = Assert.IsType<VectorExpression.Seq>(s.Vector);
+        var v = Assert.IsType<VectorArgument<AddressExpression>.Seq>(s.Vector);
         Assert.Equal(new AddressExpression("A", 4096, "A+1p"), v.Start);
         Assert.Equal(4096UL, v.Length);
         Assert.Equal(0x2000UL, v.Stride);
@@ -149,7 +149,7 @@ public class ParserStepTests
     public void Pmadvise_BadPointer()
     {
         var s = Scn.Last<PmadviseStep>("pmadvise self BADPTR( 0x10 ) cold");
-        Assert.Equal(16UL, Assert.IsType<VectorExpression.BadPointer>(s.Vector).Count);
+        Assert.Equal(16UL, Assert.IsType<VectorArgument<AddressExpression>.BadPointer>(s.Vector).Count);
         Assert.Equal("pmadvise self badptr(0x10) COLD", s.Text);
     }
 
@@ -165,11 +165,11 @@ public class ParserStepTests
         var s = Scn.Last<PmadviseStep>($"pmadvise {written} [] COLD");
         if (raw is null)
         {
-            Assert.IsType<PidfdExpression.Self>(s.Pidfd);
+            Assert.IsType<PidfdArgument<string>.Self>(s.Pidfd);
         }
         else
         {
-            Assert.Equal(raw, Assert.IsType<PidfdExpression.Raw>(s.Pidfd).Fd);
+            Assert.Equal(raw, Assert.IsType<PidfdArgument<string>.Raw>(s.Pidfd).Fd);
         }
 
         Assert.StartsWith($"pmadvise {printed} ", s.Text, StringComparison.Ordinal);
@@ -179,10 +179,10 @@ public class ParserStepTests
     public void Pmadvise_NamedPidfdAndNegativeFlags()
     {
         var s = Scn.Last<PmadviseStep>("task B", "pidfd P B", "pmadvise P [] 21 -1");
-        Assert.Equal("P", Assert.IsType<PidfdExpression.Named>(s.Pidfd).Name);
+        Assert.Equal("P", Assert.IsType<PidfdArgument<string>.Named>(s.Pidfd).Pidfd);
         Assert.Equal(ulong.MaxValue, s.Flags);
         Assert.Equal("pmadvise P [] 21 -1", s.Text);
-        Assert.Equal("21", s.BehaviorText);
+        Assert.Equal("21", s.AdviceText);
     }
 
     [Fact]
@@ -313,6 +313,6 @@ public class ParserStepTests
         Assert.Equal(["ok", "0", "0", "11001111", "00*4096", "-EINVAL", "12288", "-EINVAL"], scenario.Steps.Select(s => s.Expected));
         Assert.Equal([2, 3, 4, 5, 6, 7, 8, 9], scenario.Steps.Select(s => s.Line));
         var pm = Assert.IsType<PmadviseStep>(scenario.Steps[6]);
-        Assert.Equal(2, Assert.IsType<VectorExpression.List>(pm.Vector).Entries.Count);
+        Assert.Equal(2, Assert.IsType<VectorArgument<AddressExpression>.List>(pm.Vector).Entries.Count);
     }
 }

@@ -100,7 +100,7 @@ public class RunnerBindingTests
     public void PidfdOfSkippedTaskMakesItsUsesSkip_UntilRebound()
     {
         var target = new FakeTarget();
-        target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+        target.CreationFailures["C"] = "SKIP(fork: no libmadv-fork.so)";
         var results = Scn.Results(
             target,
             "fork C",
@@ -113,7 +113,7 @@ public class RunnerBindingTests
             "pmadvise PC [] COLD",
             "exit B",
             "pidfd PC B");
-        const string skip = "SKIP(fork from a managed process)";
+        const string skip = "SKIP(fork: no libmadv-fork.so)";
         Assert.Equal([skip, skip, skip, skip, "ok", skip, "ok", "0", "0", "ok"], results);
         // Only the rebound pidfd reaches the target: the skipped uses never ask it.
         Assert.Equal(["self fork", "task B", "self pidfd", "self pmadvise", "B exit", "self pidfd"], target.Calls.Select(c => string.Join(' ', c.Split(' ')[..2])));
@@ -123,9 +123,9 @@ public class RunnerBindingTests
     public void PidfdThatFailedAfterASkipPrintsEbadfAgain()
     {
         var target = new FakeTarget { Script = c => c.Contains(" pidfd ", StringComparison.Ordinal) ? -3 : null };
-        target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+        target.CreationFailures["C"] = "SKIP(fork: no libmadv-fork.so)";
         var results = Scn.Results(target, "fork C", "task B", "pidfd P C", "pmadvise P [] COLD", "pidfd P B", "pmadvise P [] COLD");
-        Assert.Equal(["SKIP(fork from a managed process)", "ok", "SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "-ESRCH", "-EBADF"], results);
+        Assert.Equal(["SKIP(fork: no libmadv-fork.so)", "ok", "SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)", "-ESRCH", "-EBADF"], results);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Madvise.Scenarios.Tests.Running;
 /// <summary>Runner rule 9: a <c>@host-divergent</c> file is compared on the host only up to its divergence point.</summary>
 public class RunnerDivergenceTests
 {
-    private const string ForkSkip = "SKIP(fork from a managed process)";
+    private const string ForkSkip = "SKIP(fork: no libmadv-fork.so)";
 
     private static readonly string[] ForkFile =
     [

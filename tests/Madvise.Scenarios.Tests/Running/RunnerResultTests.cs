@@ -60,8 +60,7 @@ public class RunnerResultTests
     [Fact]
     public void LongMincoreIsAskedAWindowAtATime()
     {
-        // A kernel answering as Linux for a vector whose writable part ends early: it fills that
-        // part and says -EFAULT while the range goes on; a hole at page 0x180000 is -ENOMEM.
+        // A kernel with a hole at page 0x180000 of the range starting at 0x1000000000.
         static long? Kernel(string call)
         {
             var p = call.Split(' ');
@@ -71,24 +70,20 @@ public class RunnerResultTests
             }
 
             var addr = ulong.Parse(p[2][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            var pages = (ulong.Parse(p[3][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) + 4095) / 4096;
-            var window = ulong.Parse(p[4], CultureInfo.InvariantCulture);
-            var hole = 0x180000UL << 12;
-            if (addr >= 0x1000000000 && addr + (Math.Min(pages, window) << 12) > 0x1000000000 + hole)
-            {
-                return -Errno.ENOMEM;
-            }
-
-            return pages > window ? -Errno.EFAULT : 0;
+            var length = ulong.Parse(p[3][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            const ulong hole = 0x1000000000 + (0x180000UL << 12);
+            return addr <= hole && addr + length > hole ? -Errno.ENOMEM : 0;
         }
 
         var target = new FakeTarget { Script = Kernel };
         var results = Scn.Results(target, "mincore 0 0x200001p", "mincore 0 0x1000001p", "mincore 0x1000000000 0x200000p");
+
+        // Each window's vector restarts the fake's 1010... pattern.
         Assert.Equal(string.Concat(Enumerable.Repeat("10", 1 << 20)) + "1", results[0]);
         Assert.Equal("SKIP(mincore result longer than 16777216 pages)", results[1]);
         Assert.Equal("-ENOMEM", results[2]);
         Assert.Equal(
-            ["self mincore 0x0 0x200001000 1048576", "self mincore 0x100000000 0x100001000 1048576", "self mincore 0x200000000 0x1000 1048576"],
+            ["self mincore 0x0 0x100000000 1048576", "self mincore 0x100000000 0x100000000 1048576", "self mincore 0x200000000 0x1000 1"],
             target.Calls.Take(3));
         Assert.Equal(3 + 17 + 2, target.Calls.Count);
 

@@ -53,11 +53,11 @@ public class RunnerTaskTests
     public void TaskWhoseCreationSkippedMakesItsStepsSkip()
     {
         var target = new FakeTarget();
-        target.CreationFailures["C"] = "SKIP(fork from a managed process)";
+        target.CreationFailures["C"] = "SKIP(fork: no libmadv-fork.so)";
         var results = Scn.Results(target, "fork C", "in C: read 0 1", "pidfd P C", "exit C", "setuid C 1", "dropcap C 2", "in C: fork D", "in C: task E");
         Assert.Equal(
-            ["SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "SKIP(fork from a managed process)",
-             "SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "SKIP(fork from a managed process)", "ok"],
+            ["SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)",
+             "SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)", "SKIP(fork: no libmadv-fork.so)", "ok"],
             results);
         Assert.Equal(["self fork C", "task E"], target.Calls);
     }

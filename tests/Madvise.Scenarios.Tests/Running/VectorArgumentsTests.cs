@@ -8,16 +8,16 @@ public class VectorArgumentsTests
     [Fact]
     public void ListEntriesAndLength()
     {
-        var v = new VectorArgument.List([(0x1000, 1), (0x3000, 2)]);
+        var v = new VectorArgument<ulong>.List([(0x1000, 1), (0x3000, 2)]);
         Assert.Equal(2UL, VectorArguments.Length(v));
         Assert.Equal([new IoVec(0x1000, 1), new IoVec(0x3000, 2)], VectorArguments.BuildEntries(v));
-        Assert.Empty(VectorArguments.BuildEntries(new VectorArgument.List([])));
+        Assert.Empty(VectorArguments.BuildEntries(new VectorArgument<ulong>.List([])));
     }
 
     [Fact]
     public void SeqBuildsStridedEntriesWithWrapping()
     {
-        var v = new VectorArgument.Seq(ulong.MaxValue - 0xFFF, 0x1000, 0x1000, 3);
+        var v = new VectorArgument<ulong>.Seq(ulong.MaxValue - 0xFFF, 0x1000, 0x1000, 3);
         Assert.Equal([new IoVec(ulong.MaxValue - 0xFFF, 0x1000), new IoVec(0, 0x1000), new IoVec(0x1000, 0x1000)], VectorArguments.BuildEntries(v));
         Assert.Equal(3UL, VectorArguments.Length(v));
     }
@@ -30,7 +30,7 @@ public class VectorArgumentsTests
     [InlineData(ulong.MaxValue, 1025)]
     public void SeqCountPassesThroughButAtMost1025EntriesAreBuilt(ulong count, int built)
     {
-        var v = new VectorArgument.Seq(0, 1, 1, count);
+        var v = new VectorArgument<ulong>.Seq(0, 1, 1, count);
         Assert.Equal(count, VectorArguments.Length(v));
         var entries = VectorArguments.BuildEntries(v);
         Assert.Equal(built, entries.Length);
@@ -43,7 +43,7 @@ public class VectorArgumentsTests
     [Fact]
     public void BadPointerHasNoEntries()
     {
-        var v = new VectorArgument.BadPointer(17);
+        var v = new VectorArgument<ulong>.BadPointer(17);
         Assert.Equal(17UL, VectorArguments.Length(v));
         Assert.Empty(VectorArguments.BuildEntries(v));
     }

@@ -38,20 +38,20 @@ internal sealed class FakeTask(FakeTarget target, string name) : ITargetTask
     public long Madvise(ulong addr, ulong length, MemoryAdvice advice) =>
         target.Call($"{Name} madvise {H(addr)} {H(length)} {((int)advice).ToString(CultureInfo.InvariantCulture)}");
 
-    public long ProcessMadvise(PidfdArgument pidfd, VectorArgument vector, MemoryAdvice advice, ulong flags)
+    public long ProcessMadvise(PidfdArgument<ITargetPidfd> pidfd, VectorArgument<ulong> vector, MemoryAdvice advice, ulong flags)
     {
         var p = pidfd switch
         {
-            PidfdArgument.Self => "self",
-            PidfdArgument.Raw raw => raw.Fd.ToString(CultureInfo.InvariantCulture),
-            PidfdArgument.Named named => "pidfd:" + named.Pidfd.Name + "@" + named.Pidfd.Owner.Name,
+            PidfdArgument<ITargetPidfd>.Self => "self",
+            PidfdArgument<ITargetPidfd>.Raw raw => raw.Fd.ToString(CultureInfo.InvariantCulture),
+            PidfdArgument<ITargetPidfd>.Named named => "pidfd:" + named.Pidfd.Name + "@" + named.Pidfd.Owner.Name,
             _ => "?",
         };
         var v = vector switch
         {
-            VectorArgument.List list => "[" + string.Join("; ", list.Entries.Select(e => H(e.Base) + " " + H(e.Length))) + "]",
-            VectorArgument.Seq seq => $"seq({H(seq.Start)}, {H(seq.Length)}, {H(seq.Stride)}, {seq.Count.ToString(CultureInfo.InvariantCulture)})",
-            VectorArgument.BadPointer bad => $"badptr({bad.Count.ToString(CultureInfo.InvariantCulture)})",
+            VectorArgument<ulong>.List list => "[" + string.Join("; ", list.Entries.Select(e => H(e.Base) + " " + H(e.Length))) + "]",
+            VectorArgument<ulong>.Seq seq => $"seq({H(seq.Start)}, {H(seq.Length)}, {H(seq.Stride)}, {seq.Count.ToString(CultureInfo.InvariantCulture)})",
+            VectorArgument<ulong>.BadPointer bad => $"badptr({bad.Count.ToString(CultureInfo.InvariantCulture)})",
             _ => "?",
         };
         return target.Call($"{Name} pmadvise {p} {v} {((int)advice).ToString(CultureInfo.InvariantCulture)} {H(flags)}");

@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 
 namespace Madvise.Scenarios.Tests.Shared;
 
@@ -27,7 +26,10 @@ internal sealed class FakeWorkload : IAdviceWorkload
     public string? Profile { get; init; } = "PerRangeLock";
 
     /// <inheritdoc/>
-    public string Label => Profile ?? Target;
+    public string Label => (Profile ?? Target) + (Threads > 1 ? $" t{Threads}" : string.Empty);
+
+    /// <inheritdoc/>
+    public int Threads { get; init; } = 1;
 
     /// <inheritdoc/>
     public WorkloadSpec Spec { get; init; } = new(256UL << 10, 4096, Madvise.Abi.MemoryAdvice.MADV_DONTNEED);

@@ -1,4 +1,3 @@
-using Madvise.Cli.Eval;
 
 namespace Madvise.Scenarios.Tests.Shared;
 

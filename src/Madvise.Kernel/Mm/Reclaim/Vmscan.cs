@@ -2,6 +2,7 @@ using Madvise.Abi;
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Tlb;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Vmas;
 
@@ -234,7 +235,7 @@ internal static class Vmscan
 
             mm.AddRss(pfn, -1);
             var vpn = addr >> PageSize.PAGE_SHIFT;
-            mm.Kernel.Stats.RecordTlbFlush(mm.CpuMask.FlushAll(mm.Id, vpn, vpn + 1));
+            TlbFlush.FlushRange(mm, vpn, vpn + 1);
             if (swapSlot >= 0)
             {
                 // The task may have stored into the page after ShrinkFolio copied it to swap, up

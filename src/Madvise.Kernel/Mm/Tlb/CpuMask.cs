@@ -4,10 +4,12 @@ namespace Madvise.Kernel.Mm.Tlb;
 /// The set of simulated CPUs that may hold TLB entries of one address space (Linux: <c>mm_cpumask</c>).
 /// </summary>
 /// <remarks>
-/// A CPU is added the first time it caches a translation of the mm and never removed, as
-/// on x86 without lazy trimming, so a flush reaches every CPU that ever ran the process.
-/// Bits are set with atomic OR; the bit array grows copy-on-write under <see cref="_growLock"/>
-/// (a leaf lock). Readers take a snapshot of the array.
+/// As on x86 (arch/x86/mm/tlb.c), a CPU sets its bit when it switches to the mm
+/// (<see cref="SimCpu.SwitchMm"/>) and keeps it when it switches away or goes lazy: the
+/// shootdown decides per CPU whether to interrupt it (<see cref="TlbFlush"/>), and clears the
+/// bit of a CPU that no longer has the mm loaded when it trims the mask (once a second).
+/// Bits are set and cleared with atomic OR/AND; the bit array grows copy-on-write under
+/// <see cref="_growLock"/> (a leaf lock). Readers take a snapshot of the array.
 /// </remarks>
 internal sealed class CpuMask
 {
@@ -69,24 +71,45 @@ internal sealed class CpuMask
         }
     }
 
-    /// <summary>Invalidates [firstVpn, endVpn) of <paramref name="mmId"/> on every CPU in the mask.</summary>
-    /// <returns>The number of CPUs flushed.</returns>
-    public int FlushAll(long mmId, ulong firstVpn, ulong endVpn)
+    /// <summary>Removes CPU <paramref name="id"/> (cpumask_clear_cpu).</summary>
+    public void Remove(int id)
     {
         var bits = Volatile.Read(ref _bits);
-        var flushed = 0;
+        var w = id >> 6;
+        if (w < bits.Length)
+        {
+            Interlocked.And(ref bits[w], ~(1UL << (id & 63)));
+
+            // A concurrent Grow copied the array before our AND landed: clear it there too.
+            var current = Volatile.Read(ref _bits);
+            if (!ReferenceEquals(current, bits))
+            {
+                Interlocked.And(ref current[w], ~(1UL << (id & 63)));
+            }
+        }
+    }
+
+    /// <summary>True when a CPU other than <paramref name="id"/> is in the mask (cpumask_any_but() &lt; nr_cpu_ids).</summary>
+    public bool AnyBut(int id)
+    {
+        var bits = Volatile.Read(ref _bits);
         for (var w = 0; w < bits.Length; w++)
         {
             var word = Volatile.Read(ref bits[w]);
-            while (word != 0)
+            if (w == id >> 6)
             {
-                var b = System.Numerics.BitOperations.TrailingZeroCount(word);
-                word &= word - 1;
-                SimCpu.ById((w << 6) + b).Invalidate(mmId, firstVpn, endVpn);
-                flushed++;
+                word &= ~(1UL << (id & 63));
+            }
+
+            if (word != 0)
+            {
+                return true;
             }
         }
 
-        return flushed;
+        return false;
     }
+
+    /// <summary>The current bit words (read each with <see cref="Volatile.Read(ref ulong)"/>); bit b of word w is CPU 64·w + b.</summary>
+    internal ulong[] Words => Volatile.Read(ref _bits);
 }

@@ -7,7 +7,7 @@ namespace Madvise.Kernel.Mm.Tlb;
 /// <remarks>
 /// <para>Zapping a PTE clears it under the page-table lock, then hands the frame to the gather
 /// instead of freeing it. <see cref="Flush"/> invalidates the collected range on every CPU in
-/// the mm's mask and only then drops the frames' references. One gather can span many
+/// the mm's mask that needs it (<see cref="TlbFlush"/>) and only then drops the frames' references. One gather can span many
 /// zaps: the series' follow-up (profile BatchedTlb) keeps one gather for a whole
 /// process_madvise() vector, so the shootdown happens once instead of once per range.</para>
 /// <para>A gather belongs to one thread for the duration of one operation; one instance per thread
@@ -115,8 +115,7 @@ internal sealed class TlbGather
         var mm = Mm;
         if (_end > _start)
         {
-            var cpus = mm.CpuMask.FlushAll(mm.Id, _start >> 12, (_end + 4095) >> 12);
-            mm.Kernel.Stats.RecordTlbFlush(cpus);
+            TlbFlush.FlushRange(mm, _start >> 12, (_end + 4095) >> 12);
             _start = ulong.MaxValue;
             _end = 0;
         }

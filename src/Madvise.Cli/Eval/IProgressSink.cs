@@ -1,8 +1,0 @@
-namespace Madvise.Cli.Eval;
-
-/// <summary>Where long measurements report how far along they are (a progress bar, or nothing).</summary>
-internal interface IProgressSink
-{
-    /// <summary>Reports <paramref name="fraction"/> (0 to 1) done and what is running now.</summary>
-    void Report(double fraction, string description);
-}

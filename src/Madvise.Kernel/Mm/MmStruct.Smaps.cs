@@ -1,0 +1,126 @@
+using Madvise.Abi;
+using Madvise.Kernel.Mm.PageTables;
+using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Vmas;
+
+namespace Madvise.Kernel.Mm;
+
+// Linux: fs/proc/task_mmu.c show_smap(), smap_gather_stats(), smaps_pte_entry(), smaps_account().
+public sealed partial class MmStruct
+{
+    /// <summary>Fixed-point shift of the proportional counters (Linux: PSS_SHIFT).</summary>
+    private const int PssShift = 12;
+
+    /// <summary>
+    /// /proc/PID/smaps for the VMAs that overlap [<paramref name="addr"/>, addr + <paramref name="length"/>):
+    /// one <see cref="SmapsEntry"/> per VMA, in address order, each with the counters of the whole
+    /// VMA (Rss, Anonymous, AnonHugePages, LazyFree, Swap and Locked, in KiB). A range that
+    /// wraps past 2^64 ends there; a zero length overlaps nothing. Takes the mmap read lock.
+    /// </summary>
+    /// <remarks>
+    /// The counters are those of smaps_account(): a present page counts in Rss unless it is a
+    /// zero page; in Anonymous when it is anonymous; in LazyFree when it is anonymous, lost its
+    /// swap-backed flag to MADV_FREE and neither its entry nor the page is dirty; a swap entry
+    /// counts in Swap. Locked is the proportional size of a VM_LOCKED VMA's pages: a page mapped
+    /// by n page-table entries (n &gt; 1, and not the only reference) counts 1/n of its size,
+    /// summed in Linux's fixed point and rounded down at the end.
+    /// </remarks>
+    public IReadOnlyList<SmapsEntry> Smaps(ulong addr, ulong length)
+    {
+        var end = addr + length < addr ? ulong.MaxValue : addr + length;
+        var entries = new List<SmapsEntry>();
+        if (length == 0)
+        {
+            return entries;
+        }
+
+        var token = ReadLock();
+        try
+        {
+            for (var vma = Vmas.FindIntersection(addr, end); vma is not null && vma.Start < end; vma = Vmas.NextAfter(vma.End))
+            {
+                entries.Add(GatherSmapsLocked(vma));
+            }
+
+            return entries;
+        }
+        finally
+        {
+            ReadUnlock(token);
+        }
+    }
+
+    /// <summary>smap_gather_stats() over the whole of <paramref name="vma"/>. Precondition: the mmap_lock is held.</summary>
+    private SmapsEntry GatherSmapsLocked(Vma vma)
+    {
+        var memory = Kernel.Memory;
+        var locked = (vma.Flags & VmFlags.VM_LOCKED) != 0;
+        long rss = 0, anon = 0, lazy = 0, swap = 0;
+        ulong pssLocked = 0;
+        for (var addr = vma.Start; addr < vma.End;)
+        {
+            var stop = PageTable.PmdAddrEnd(addr, vma.End);
+            var table = PageTable.Lookup(addr);
+            if (table is null)
+            {
+                addr = stop;
+                continue;
+            }
+
+            using (table.Ptl.EnterScope())
+            {
+                for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                {
+                    var pte = table.Get(PageTable.PteIndex(addr));
+                    if (pte.IsSwap)
+                    {
+                        swap += (long)PageSize.PAGE_SIZE;
+                        continue;
+                    }
+
+                    // vm_normal_page(): the zero page is no page of this process.
+                    if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)
+                    {
+                        continue;
+                    }
+
+                    ref var frame = ref memory.Frame(pte.Pfn);
+                    var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+                    rss += (long)PageSize.PAGE_SIZE;
+                    if ((flags & PageFlags.Anon) != 0)
+                    {
+                        anon += (long)PageSize.PAGE_SIZE;
+                        if ((flags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !pte.Dirty)
+                        {
+                            lazy += (long)PageSize.PAGE_SIZE;
+                        }
+                    }
+
+                    if (locked)
+                    {
+                        pssLocked += ProportionalSize(ref frame, PageSize.PAGE_SIZE);
+                    }
+                }
+            }
+        }
+
+        return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, 0, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+    }
+
+    /// <summary>
+    /// The proportional share, in Linux's fixed point, of one page of <paramref name="size"/>
+    /// bytes (smaps_account()): whole when the frame has a single reference, else divided by
+    /// the number of entries that map it when that is 2 or more.
+    /// </summary>
+    private static ulong ProportionalSize(ref PageFrame frame, ulong size)
+    {
+        var pss = size << PssShift;
+        if (Volatile.Read(ref frame.RefCount) == 1)
+        {
+            return pss;
+        }
+
+        var mapcount = Volatile.Read(ref frame.MapCount);
+        return mapcount >= 2 ? pss / (ulong)mapcount : pss;
+    }
+}
