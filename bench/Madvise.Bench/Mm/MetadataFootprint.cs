@@ -22,9 +22,13 @@ public static class MetadataFootprint
     {
         const ulong bytes = Pages * PAGE_SIZE;
 
-        // What one PTE table costs on the managed heap (object, entry array, lock), measured.
+        // What one PTE table costs on the managed heap, measured: its descriptor (lock, counts).
+        // Its 512 entries are a frame of simulated RAM, like every upper level.
+        using var scratch = new PhysicalMemory(16UL << 20);
+        var scratchTables = new PageTable(scratch);
+        scratchTables.LookupOrCreate(0x1000_0000_0000UL);
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var table = new PteTable();
+        var table = scratchTables.LookupOrCreate(0x1000_0020_0000UL);
         var pteTableBytes = GC.GetAllocatedBytesForCurrentThread() - before;
         GC.KeepAlive(table);
 
@@ -67,10 +71,10 @@ public static class MetadataFootprint
         output.WriteLine(string.Create(c, $"Managed heap growth per resident page: {managedGrowth,8:F2} B  (allocated while faulting: {(double)(allocated1 - allocated0) / resident:F2} B/page)"));
         output.WriteLine(string.Create(c, $"  PageFrame ({Unsafe.SizeOf<PageFrame>()} B; LRU links inside): {frameBytes,8:F2} B"));
         output.WriteLine(string.Create(c, $"  frame array headers:              {frameArrayHeaders,8:F2} B"));
-        output.WriteLine(string.Create(c, $"  PTE (8 B) + PTE table overhead:   {tableBytes,8:F2} B"));
+        output.WriteLine(string.Create(c, $"  PTE table descriptors:            {tableBytes,8:F2} B  (the PTEs themselves, 8 B per page, are in frames of simulated RAM: {mm.PageTableFrames} table frames)"));
         output.WriteLine(string.Create(c, $"  rest (free stack, upper levels):  {rest,8:F2} B"));
         output.WriteLine(string.Create(c, $"After one MADV_DONTNEED + refault cycle: {steadyGrowth,8:F2} B per resident page (the free stack's slot per frame included); RSS beyond data {((double)(rss2 - rss0) / mm.Rss) - PAGE_SIZE:F2} B"));
-        output.WriteLine(string.Create(c, $"Native bytes that are not page data: 0 (native memory is only frame data, 2 MiB chunks)"));
+        output.WriteLine(string.Create(c, $"Native bytes that are not frames: 0 (native memory is only frames, 2 MiB chunks: page data and page tables)"));
         output.WriteLine(string.Create(c, $"Process RSS growth per resident page beyond 4096 B: {rssBeyondData,8:F2} B (GC heap commit granularity included)"));
     }
 

@@ -27,6 +27,11 @@ public sealed partial class MmStruct
         Kernel.Stats.RecordFault();
         addr &= PageSize.PAGE_MASK;
         var table = PageTable.LookupOrCreate(addr);
+        if (table is null)
+        {
+            // __pte_alloc() failed: no frame for a page table (VM_FAULT_OOM).
+            return FaultResult.Oom;
+        }
 
         // Whether the table held an entry before this fault (fault-around asks); read once, as
         // retries see the entries this fault itself installed. A lockless read: a table that a

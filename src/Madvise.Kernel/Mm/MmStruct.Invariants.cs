@@ -119,6 +119,18 @@ public sealed partial class MmStruct
             }
         });
 
+        long frames = 0, pteTables = 0;
+        PageTable.ForEachFrame((_, shift, _) =>
+        {
+            frames++;
+            pteTables += shift == 21 ? 1 : 0;
+        });
+        if (frames != PageTable.TableFrames || pteTables != PageTable.PteTableCount)
+        {
+            throw new InvalidOperationException(
+                $"the page table believes it holds {PageTable.TableFrames} frames, {PageTable.PteTableCount} of them PTE tables; its walk finds {frames}, {pteTables}");
+        }
+
         if (anon != RssAnon || file != RssFile || shmem != RssShmem || zero != Interlocked.Read(ref _zeroPageMaps))
         {
             throw new InvalidOperationException(

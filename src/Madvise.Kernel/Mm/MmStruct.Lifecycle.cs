@@ -19,6 +19,7 @@ public sealed partial class MmStruct
         var child = new MmStruct(Kernel);
         var token = WriteLock();
         var copied = false;
+        var outOfMemory = false;
         try
         {
             var gather = TlbGather.Rent(this);
@@ -40,9 +41,10 @@ public sealed partial class MmStruct
                     }
 
                     child.InsertVma(copy);
-                    if (!wipe)
+                    if (!wipe && !CopyPageRange(child, vma, gather))
                     {
-                        CopyPageRange(child, vma, gather);
+                        outOfMemory = true;
+                        break;
                     }
                 }
             }
@@ -51,7 +53,7 @@ public sealed partial class MmStruct
                 TlbGather.Return(gather);
             }
 
-            copied = true;
+            copied = !outOfMemory;
         }
         finally
         {
@@ -64,12 +66,19 @@ public sealed partial class MmStruct
             }
         }
 
+        if (outOfMemory)
+        {
+            error = -Errno.ENOMEM;
+            return null;
+        }
+
         error = 0;
         return child;
     }
 
     /// <summary>copy_page_range(): shares every page of <paramref name="vma"/> with the child; private pages become copy-on-write in both.</summary>
-    private void CopyPageRange(MmStruct child, Vma vma, TlbGather gather)
+    /// <returns>False when a page table of the child could not be allocated (what was copied stays, for the caller to tear down).</returns>
+    private bool CopyPageRange(MmStruct child, Vma vma, TlbGather gather)
     {
         var memory = Kernel.Memory;
         var cow = (vma.Flags & (VmFlags.VM_SHARED | VmFlags.VM_MAYWRITE)) == VmFlags.VM_MAYWRITE;
@@ -79,11 +88,16 @@ public sealed partial class MmStruct
             var table = PageTable.Lookup(addr);
             if (table is null)
             {
-                addr = stop;
+                addr = PageTable.NextTable(stop, vma.End);
                 continue;
             }
 
             var childTable = child.PageTable.LookupOrCreate(addr);
+            if (childTable is null)
+            {
+                return false;
+            }
+
             using (table.Ptl.EnterScope())
             {
                 using (childTable.Ptl.EnterScope())
@@ -130,6 +144,8 @@ public sealed partial class MmStruct
                 }
             }
         }
+
+        return true;
     }
 
     /// <summary>exit_mmap(): the last user is gone; unmap everything and free the page tables.</summary>

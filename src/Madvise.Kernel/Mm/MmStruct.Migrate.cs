@@ -13,9 +13,10 @@ public sealed partial class MmStruct
     /// If the PTE at <paramref name="addr"/> maps <paramref name="pfn"/>, replaces it with the
     /// software entry <paramref name="marker"/>, flushes the translation and drops the PTE's reference.
     /// </summary>
+    /// <remarks>A reverse-map walk: no mmap_lock of this mm is held, so the table is checked under its lock.</remarks>
     internal void ReplacePte(ulong addr, int pfn, Pte marker)
     {
-        var table = PageTable.Lookup(addr);
+        var table = PageTable.LookupUnlocked(addr);
         if (table is null)
         {
             return;
@@ -23,6 +24,11 @@ public sealed partial class MmStruct
 
         using (table.Ptl.EnterScope())
         {
+            if (!table.IsLiveFor(PageTable, addr))
+            {
+                return;
+            }
+
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn != pfn)

@@ -150,7 +150,7 @@ public sealed partial class MmStruct
                 }
             }
 
-            addr = stop;
+            addr = table is null ? PageTable.NextTable(stop, end) : stop;
         }
     }
 }

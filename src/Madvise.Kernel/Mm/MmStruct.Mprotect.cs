@@ -146,7 +146,7 @@ public sealed partial class MmStruct
                 }
             }
 
-            addr = stop;
+            addr = table is null ? PageTable.NextTable(stop, end) : stop;
         }
 
         // Cached translations may allow what the new protection forbids.

@@ -63,7 +63,7 @@ public sealed partial class MmStruct
             var table = PageTable.Lookup(addr);
             if (table is null)
             {
-                addr = stop;
+                addr = PageTable.NextTable(stop, vma.End);
                 continue;
             }
 

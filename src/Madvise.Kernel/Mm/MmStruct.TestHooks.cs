@@ -29,4 +29,7 @@ public sealed partial class MmStruct
 
     /// <summary>Number of PTE tables attached.</summary>
     internal long PteTableCount => PageTable.PteTableCount;
+
+    /// <summary>Frames the page table holds, every level.</summary>
+    internal long PageTableFrames => PageTable.TableFrames;
 }

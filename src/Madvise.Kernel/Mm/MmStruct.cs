@@ -83,6 +83,7 @@ public sealed partial class MmStruct
     {
         Kernel = kernel;
         Id = Interlocked.Increment(ref s_nextId);
+        PageTable = new PageTable(kernel.Memory);
     }
 
     /// <summary>The kernel.</summary>
@@ -97,8 +98,8 @@ public sealed partial class MmStruct
     /// <summary>The VMAs. Modified under the mmap write lock; <see cref="VmaTree{T}.Snapshot"/> may be searched with no lock.</summary>
     internal VmaTree<Vma> Vmas { get; } = new();
 
-    /// <summary>The page table.</summary>
-    internal PageTable PageTable { get; } = new();
+    /// <summary>The page table, in frames of the kernel's memory.</summary>
+    internal PageTable PageTable { get; }
 
     /// <summary>CPUs that may cache translations of this mm.</summary>
     internal CpuMask CpuMask { get; } = new();

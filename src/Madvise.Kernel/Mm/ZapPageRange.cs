@@ -31,7 +31,7 @@ internal static class ZapPageRange
             var table = mm.PageTable.Lookup(addr);
             if (table is null)
             {
-                addr = stop;
+                addr = mm.PageTable.NextTable(stop, end);
                 continue;
             }
 

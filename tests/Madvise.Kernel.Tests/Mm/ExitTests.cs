@@ -70,7 +70,7 @@ public sealed class ExitTests
         b.Write(0, 4, 0x11);
         var child = b.Fork();
         b.Task.Exit();
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         Assert.Equal("11 11 11 11", b.Pattern(0, 4, child));
         b.AssertFrames();
 
@@ -112,7 +112,7 @@ public sealed class ExitTests
         // Splitting and unmapping one piece keeps the file; the last piece releases it.
         Assert.Equal(0, b.Protect(0, 1, "r"));
         b.Unmap(0, 1);
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         b.Unmap(1, 1);
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
@@ -128,12 +128,12 @@ public sealed class ExitTests
         b.Write(0, 4, 0x11);
         var child = b.Fork();
         b.Unmap(0, 4);
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         Assert.Equal("11 11 11 11", b.Pattern(0, 4, child));
 
         // DONTNEED drops the mapping's pages, not the shmem file's.
         Assert.Equal(0, b.Advise(0, 4, MADV_DONTNEED, child));
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         b.Unmap(0, 4, child);
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);
         Assert.Equal(0, b.Kernel.Memory.CountFramesInUseSlow());
@@ -165,7 +165,7 @@ public sealed class ExitTests
         Assert.True(mm.TryGet());
         b.Task.Exit();
         Assert.False(mm.IsDead);
-        Assert.Equal(2, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(2, b.DataFrames);
         mm.Put();
         Assert.True(mm.IsDead);
         Assert.False(mm.TryGet());

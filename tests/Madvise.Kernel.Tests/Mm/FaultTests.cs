@@ -24,7 +24,7 @@ public sealed class FaultTests
         Assert.Equal(PhysicalMemory.ZeroPfn, pte.Pfn);
         Assert.False(pte.Writable);
         Assert.Equal(0, b.Mm.RssAnon);
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         Assert.True(b.PteAt(1).IsNone);
 
         // The first store replaces it with a frame of its own (a copy of zeros).
@@ -67,7 +67,7 @@ public sealed class FaultTests
         Assert.False(b.PteAt(0).Writable);
         Assert.False(b.PteAt(0, child).Writable);
         Assert.Equal(2, b.Kernel.Memory.Frame(pfn).MapCount);
-        Assert.Equal(2, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(2, b.DataFrames);
 
         // The child's store copies; the parent keeps the frame, now mapped once.
         b.Write(0, 1, 0x22, child);
@@ -87,7 +87,7 @@ public sealed class FaultTests
         Assert.Equal(cow + 1, b.Kernel.Stats.CowFaults);
         Assert.Equal("33 44", b.Pattern(0, 2));
         Assert.Equal("22 11", b.Pattern(0, 2, child));
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         b.AssertInvariants();
         b.AssertFrames();
     }
@@ -211,7 +211,7 @@ public sealed class FaultTests
 
         Assert.Equal(4, b.Kernel.Reclaim());
         Assert.True(b.PteAt(2).IsSwap);
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         Assert.Equal(0, b.Mm.RssAnon);
         Assert.Equal(4, b.Kernel.Swap!.UsedSlots);
         Assert.Equal(4, b.Kernel.Stats.SwapOuts);
@@ -257,12 +257,14 @@ public sealed class FaultTests
     {
         // 2 MiB of RAM: 511 frames besides the zero page. An accounted mapping larger than RAM
         // is refused up front (heuristic overcommit); a NORESERVE one faults when memory ends.
+        // The page tables take four of the frames (PGD, PUD, PMD and the first PTE table).
         using var b = new MmBuilder(KernelConfig.Default with { MemoryBytes = 2UL << 20 });
         MmBuilder.Expect(-Abi.Errno.ENOMEM, b.TryMap(0, 600), "accounted mmap larger than RAM");
         b.Map(0, 600, "rw", "private,noreserve");
         var stored = b.TryWrite(0, 600, 0x11);
-        Assert.Equal(511L * Page, stored);
+        Assert.Equal(507L * Page, stored);
         Assert.Equal(511, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.Kernel.Memory.PageTableFrames);
         b.AssertInvariants();
         b.Unmap(0, 600);
         Assert.Equal(0, b.Kernel.Memory.FramesInUse);

@@ -125,7 +125,7 @@ public sealed class MlockTests
         Assert.Equal(0, b.Unlock(0, 4));
         Assert.False(b.Kernel.Memory.Frame(b.PteAt(0).Pfn).Has(PageFlags.Mlocked));
         Assert.Equal(2, b.Kernel.Reclaim());
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         Assert.Equal("11 11 11 11", b.Pattern(0, 4));
         b.AssertInvariants();
         b.AssertFrames();

@@ -24,7 +24,7 @@ public sealed class MunmapTests
         b.Unmap(2, 2);
         Assert.Equal("AA  BB", b.Layout(6));
         Assert.Equal(4, b.Mm.RssAnon);
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         Assert.Equal("11 11 -- -- 11 11", b.Pattern(0, 6));
         b.AssertInvariants();
         b.AssertFrames();
@@ -80,7 +80,7 @@ public sealed class MunmapTests
         b.Map(0, 8, "r");
         Assert.Equal("AAAAAAAA", b.Layout(8));
         Assert.Equal("00 00 00 00", b.Pattern(0, 4));
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         b.AssertInvariants();
     }
 
@@ -144,7 +144,7 @@ public sealed class MunmapTests
         b.Write(0, 4, 0x11);
         Assert.Equal(0, b.Advise(0, 4, MADV_DONTNEED));
         Assert.Equal(1, b.Mm.PteTableCount);
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         b.Unmap(0, 4);
         Assert.Equal(0, b.Mm.PteTableCount);
 

@@ -150,7 +150,7 @@ public sealed class PhysicalMemoryTests
         Assert.Equal(PhysicalMemory.ZeroPfn, b.PteAt(3).Pfn);
         Assert.Equal(PhysicalMemory.ZeroPfn, b.PteAt(3, child).Pfn);
         Assert.Equal(0, b.Mm.RssAnon);
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
 
         b.Unmap(0, 24);
         Assert.Equal(0, b.Advise(0, 16, MemoryAdvice.MADV_DONTNEED, child));

@@ -150,7 +150,7 @@ public sealed class TlbTests
         b.Map(0, 4);
         b.Write(0, 4, 0x11);
         var mm = b.Mm;
-        Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(4, b.DataFrames);
         var flushes = b.Kernel.Stats.TlbFlushes;
 
         var token = mm.WriteLock();
@@ -162,7 +162,7 @@ public sealed class TlbTests
 
             // The PTEs are gone but no CPU has been told yet: the frames must stay allocated.
             Assert.True(mm.PageTable.ReadPte(MmBuilder.Addr(0)).IsNone);
-            Assert.Equal(4, b.Kernel.Memory.FramesInUse);
+            Assert.Equal(4, b.DataFrames);
             Assert.Equal(flushes, b.Kernel.Stats.TlbFlushes);
             TlbGather.Return(gather);
         }
@@ -171,7 +171,7 @@ public sealed class TlbTests
             mm.WriteUnlock(token);
         }
 
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
         Assert.Equal(flushes + 1, b.Kernel.Stats.TlbFlushes);
         b.AssertInvariants();
     }
@@ -190,7 +190,7 @@ public sealed class TlbTests
             var gather = TlbGather.Rent(mm);
             var vma = mm.Vmas.FindContaining(MmBuilder.Addr(0))!;
             ZapPageRange.Zap(mm, vma, vma.Start, vma.End, gather, ZapMode.Unmap);
-            Assert.Equal(pages - TlbGather.BatchCapacity, b.Kernel.Memory.FramesInUse);
+            Assert.Equal(pages - TlbGather.BatchCapacity, b.DataFrames);
             TlbGather.Return(gather);
         }
         finally
@@ -198,7 +198,7 @@ public sealed class TlbTests
             mm.WriteUnlock(token);
         }
 
-        Assert.Equal(0, b.Kernel.Memory.FramesInUse);
+        Assert.Equal(0, b.DataFrames);
 
         b.AssertInvariants();
     }

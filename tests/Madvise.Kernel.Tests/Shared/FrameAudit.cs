@@ -29,8 +29,10 @@ internal static class FrameAudit
         var created = memory.CreatedFrames;
         var mapped = new int[created];
         var locked = new int[created];
+        var tables = new int[created];
         foreach (var mm in live)
         {
+            mm.PageTable.ForEachFrame((_, _, pfn) => tables[pfn]++);
             mm.PageTable.ForEachTable((tableAddr, table) =>
             {
                 using (table.Ptl.EnterScope())
@@ -68,6 +70,19 @@ internal static class FrameAudit
 
             if ((flags & PageFlags.HwPoison) != 0)
             {
+                continue;
+            }
+
+            if ((flags & PageFlags.PageTable) != 0 || tables[pfn] != 0)
+            {
+                // A page table's frame: held by exactly one live page table, mapped by nothing.
+                if ((flags & PageFlags.PageTable) == 0 || tables[pfn] != 1 || f.RefCount != 1 || mapped[pfn] != 0)
+                {
+                    throw new InvalidOperationException(
+                        $"frame {pfn} ({flags}): ref count {f.RefCount}; live page tables hold it {tables[pfn]} times, PTEs map it {mapped[pfn]} times" +
+                        (tables[pfn] == 0 ? " (leaked: a page table nothing holds)" : string.Empty));
+                }
+
                 continue;
             }
 

@@ -350,6 +350,9 @@ internal sealed class MmBuilder : IDisposable
         FrameAudit.Assert(Kernel, live);
     }
 
+    /// <summary>Frames in use that hold data (anonymous, page cache, swap cache): every frame in use but the page tables' (<see cref="Mm.Physical.PhysicalMemory.PageTableFrames"/>).</summary>
+    public long DataFrames => Kernel.Memory.FramesInUse - Kernel.Memory.PageTableFrames;
+
     /// <summary>Exits every task (each closes its descriptors and drops its address space).</summary>
     public void ExitAll()
     {

@@ -74,7 +74,7 @@ internal static class ColdPageout
                 var table = mm.PageTable.Lookup(addr);
                 if (table is null)
                 {
-                    addr = stop;
+                    addr = mm.PageTable.NextTable(stop, b.End);
                     continue;
                 }
 

@@ -86,7 +86,7 @@ internal static class DontNeedFree
                 var table = mm.PageTable.Lookup(addr);
                 if (table is null)
                 {
-                    addr = stop;
+                    addr = mm.PageTable.NextTable(stop, b.End);
                     continue;
                 }
 

@@ -40,9 +40,12 @@ internal static class Guard
         vma.MarkGuardInstalled();
         for (var attempt = 0; attempt < MaxRetries; attempt++)
         {
-            if (InstallPass(b.Mm, b.Start, b.End))
+            var pass = InstallPass(b.Mm, b.Start, b.End);
+            if (pass <= 0)
             {
-                return 0;
+                // Done, or -ENOMEM: a page table could not be allocated (walk_page_range_mm()
+                // fails with __pte_alloc()'s error; the markers placed so far stay).
+                return pass;
             }
 
             var gather = TlbGather.Rent(b.Mm);
@@ -87,7 +90,7 @@ internal static class Guard
                 }
             }
 
-            addr = stop;
+            addr = table is null ? mm.PageTable.NextTable(stop, b.End) : stop;
         }
 
         return 0;
@@ -105,13 +108,22 @@ internal static class Guard
         return (vma.Flags & disallowed) == 0;
     }
 
-    /// <summary>One walk: empty entries get a marker; false at the first entry that holds something else.</summary>
-    private static bool InstallPass(MmStruct mm, ulong start, ulong end)
+    /// <summary>
+    /// One walk: empty entries get a marker. Returns 0 when every entry holds one, 1 at the first
+    /// entry that holds something else (a zap is needed), -ENOMEM when a page table cannot be
+    /// allocated.
+    /// </summary>
+    private static long InstallPass(MmStruct mm, ulong start, ulong end)
     {
         for (var addr = start; addr < end;)
         {
             var stop = PageTable.PmdAddrEnd(addr, end);
             var table = mm.PageTable.LookupOrCreate(addr);
+            if (table is null)
+            {
+                return -Errno.ENOMEM;
+            }
+
             using (table.Ptl.EnterScope())
             {
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
@@ -124,12 +136,12 @@ internal static class Guard
                     }
                     else if (!pte.IsGuard)
                     {
-                        return false;
+                        return 1;
                     }
                 }
             }
         }
 
-        return true;
+        return 0;
     }
 }

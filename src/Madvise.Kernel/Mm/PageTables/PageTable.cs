@@ -1,34 +1,67 @@
 using System.Runtime.CompilerServices;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Kernel.Mm.PageTables;
 
 /// <summary>
 /// A four-level radix page table for a 48-bit address space (x86-64: PGD, PUD, PMD, PTE;
-/// 9 bits per level, 4 KiB pages).
+/// 9 bits per level, 4 KiB pages), every level of which lives in frames of simulated memory.
 /// </summary>
 /// <remarks>
-/// <para>Upper levels are plain arrays whose slots are filled once with a compare-and-swap, so
-/// walkers never lock them. Last-level <see cref="PteTable"/>s carry the split page-table
-/// locks. A PTE table is detached (<see cref="FreeEmptyTables"/>) only under the mmap write
-/// lock and only when the range it covers holds no VMA, so a walker that holds the mmap
-/// lock for reading, or a VMA lock on a VMA inside the table's span, never sees its table
-/// detached. A walker that raced with a detach keeps a reference to the old table (garbage
-/// collection plays RCU's role) and finds only empty entries there.</para>
+/// <para><b>Memory.</b> Each table, of every level, is one frame taken from
+/// <see cref="PhysicalMemory"/> (Linux: pte_alloc_one(), pmd_alloc_one(), ... with
+/// GFP_PGTABLE_USER), zeroed, flagged <see cref="PageFlags.PageTable"/>: page tables are charged
+/// to the simulated RAM like any page, so a process that makes the kernel build tables over a
+/// huge range runs the machine out of memory, not the host. An upper-level entry is the next
+/// table's pfn shifted left by 12 with bit 0 set (present); a PTE table's entries are
+/// <see cref="Pte"/> values, and its frame's metadata points to its <see cref="PteTable"/>
+/// descriptor (lock and counts). The top level (PGD) is allocated with the first table below it.
+/// <see cref="AllocTable"/> and <see cref="FreeTable"/> are the only places a table frame is
+/// taken or given back. When no frame is free, <see cref="LookupOrCreate"/> returns null and the
+/// caller fails as Linux does when __pte_alloc() fails: a fault with VM_FAULT_OOM
+/// (<see cref="FaultResult.Oom"/>), a page walk with -ENOMEM, fork with -ENOMEM. The model has no
+/// OOM killer: the caller sees the error Linux reports when the allocation fails.</para>
+/// <para><b>Concurrency.</b> Empty slots are filled once with a compare-and-swap, so walkers never
+/// lock the upper levels. Last-level <see cref="PteTable"/>s carry the split page-table locks.
+/// Tables are taken out (<see cref="FreeEmptyTables"/>) only under the mmap write lock and only
+/// where no VMA lies in the whole span a table maps, so a walker that holds the mmap lock for
+/// reading, or a VMA lock on a VMA in the table's span, never meets a freed table. The one kind of
+/// walker that holds neither is the reverse map (reclaim, hole punch, memory failure): it walks
+/// with <see cref="LookupUnlocked"/>, which checks every pfn it follows, and before it touches an
+/// entry it checks under the PTE lock that the table it reached is still the live table of that
+/// address (<see cref="PteTable.IsLiveFor"/>): a table is marked detached under its lock before
+/// its frame is freed, so a walker that raced with the free finds out before it reads anything
+/// the frame may now hold.</para>
 /// </remarks>
-internal sealed class PageTable
+internal sealed unsafe class PageTable
 {
     private const int Bits = 9;
     private const int Fanout = 1 << Bits;
     private const int PageShift = 12;
 
-    /// <summary>Top level (PGD): 512 slots of 512 GiB each.</summary>
-    private readonly object?[] _pgd = new object?[Fanout];
+    /// <summary>Bit 0 of an upper-level entry: the next table is present.</summary>
+    private const ulong Present = 1;
+
+    /// <summary>Where the page tables' frames come from.</summary>
+    private readonly PhysicalMemory _memory;
+
+    /// <summary>Pfn of the top level (PGD); -1 until the first table is created and after the last goes. Changed by compare-and-swap, or under the mmap write lock.</summary>
+    private int _pgd = -1;
 
     /// <summary>Number of PTE tables currently attached (statistics and invariants).</summary>
     private long _pteTables;
 
+    /// <summary>Number of table frames of every level held (statistics and invariants).</summary>
+    private long _tableFrames;
+
+    /// <summary>Creates an empty page table whose tables will come from <paramref name="memory"/>.</summary>
+    public PageTable(PhysicalMemory memory) => _memory = memory;
+
     /// <summary>Number of PTE tables currently attached.</summary>
     public long PteTableCount => Interlocked.Read(ref _pteTables);
+
+    /// <summary>Number of frames the page table holds, all levels (Linux: mm_pgtables_bytes / 4096).</summary>
+    public long TableFrames => Interlocked.Read(ref _tableFrames);
 
     /// <summary>Index of <paramref name="addr"/> inside its PTE table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -51,6 +84,7 @@ internal sealed class PageTable
     /// when no table covers it): a one-address walk for callers that look before they act, as
     /// Linux's WILLNEED swap-in, COLLAPSE scan and memory-failure lookup do.
     /// </summary>
+    /// <remarks>Precondition: the mmap_lock is held (the table cannot be freed).</remarks>
     public Pte ReadPte(ulong addr)
     {
         var table = Lookup(addr);
@@ -66,100 +100,69 @@ internal sealed class PageTable
     }
 
     /// <summary>Finds the PTE table covering <paramref name="addr"/>, or null when none exists.</summary>
+    /// <remarks>Precondition: the mmap_lock, or the lock of a VMA containing <paramref name="addr"/>, is held.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public PteTable? Lookup(ulong addr)
     {
-        if (Volatile.Read(ref _pgd[(int)((addr >> 39) & (Fanout - 1))]) is not object?[] pud)
+        var pgd = Volatile.Read(ref _pgd);
+        if (pgd < 0)
         {
             return null;
         }
 
-        if (Volatile.Read(ref pud[(int)((addr >> 30) & (Fanout - 1))]) is not object?[] pmd)
+        var e = Volatile.Read(ref Slot(pgd, (int)((addr >> 39) & (Fanout - 1))));
+        if (e == 0)
         {
             return null;
         }
 
-        return Volatile.Read(ref pmd[(int)((addr >> 21) & (Fanout - 1))]) as PteTable;
-    }
-
-    /// <summary>Finds or creates the PTE table covering <paramref name="addr"/> (Linux: pte_alloc).</summary>
-    public PteTable LookupOrCreate(ulong addr)
-    {
-        var pud = Level(_pgd, (int)((addr >> 39) & (Fanout - 1)));
-        var pmd = Level(pud, (int)((addr >> 30) & (Fanout - 1)));
-        ref var slot = ref pmd[(int)((addr >> 21) & (Fanout - 1))];
-        if (Volatile.Read(ref slot) is PteTable existing)
+        e = Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 30) & (Fanout - 1))));
+        if (e == 0)
         {
-            return existing;
+            return null;
         }
 
-        var created = new PteTable();
-        var raced = Interlocked.CompareExchange(ref slot, created, null);
-        if (raced is null)
-        {
-            Interlocked.Increment(ref _pteTables);
-            return created;
-        }
-
-        return (PteTable)raced;
-    }
-
-    private static object?[] Level(object?[] parent, int index)
-    {
-        ref var slot = ref parent[index];
-        if (Volatile.Read(ref slot) is object?[] existing)
-        {
-            return existing;
-        }
-
-        var created = new object?[Fanout];
-        return (object?[])(Interlocked.CompareExchange(ref slot, created, null) ?? created);
+        e = Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 21) & (Fanout - 1))));
+        return e == 0 ? null : Unsafe.As<PteTable>(_memory.Frame(NextPfn(e)).Mapping);
     }
 
     /// <summary>
-    /// Detaches the PTE tables that lie entirely inside [<paramref name="floor"/>, <paramref name="ceiling"/>)
-    /// and overlap [<paramref name="start"/>, <paramref name="end"/>) (Linux: free_pgtables with floor/ceiling).
+    /// The first address of [<paramref name="addr"/>, <paramref name="end"/>) that a PTE table
+    /// maps, or <paramref name="end"/>: where a walk that found no table goes on, skipping whole
+    /// empty upper-level entries (512 GiB, 1 GiB, 2 MiB at a time) as Linux's pgd/pud/pmd walks
+    /// skip none entries. A walk over a huge sparse range costs the tables it meets, not its length.
     /// </summary>
-    /// <remarks>Precondition: the mmap write lock is held and no VMA lies in [floor, ceiling).
-    /// Every entry of a detached table must already be empty.</remarks>
-    public void FreeEmptyTables(ulong start, ulong end, ulong floor, ulong ceiling)
+    /// <remarks>Precondition: as <see cref="Lookup"/>.</remarks>
+    public ulong NextTable(ulong addr, ulong end)
     {
-        const ulong span = PteTableSpan;
-
-        // Missing upper levels are skipped whole: exit and large munmaps cover up to 2^47 bytes,
-        // 2^26 PTE-table spans, of which a process populates a handful.
-        var a = start & ~(span - 1);
-        while (a < end)
+        var pgd = Volatile.Read(ref _pgd);
+        while (addr < end && pgd >= 0)
         {
-            if (Volatile.Read(ref _pgd[(int)((a >> 39) & (Fanout - 1))]) is not object?[] pud)
+            var e = Volatile.Read(ref Slot(pgd, (int)((addr >> 39) & (Fanout - 1))));
+            if (e == 0)
             {
-                a = NextBoundary(a, 39);
+                addr = NextBoundary(addr, 39);
                 continue;
             }
 
-            if (Volatile.Read(ref pud[(int)((a >> 30) & (Fanout - 1))]) is not object?[] pmd)
+            e = Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 30) & (Fanout - 1))));
+            if (e == 0)
             {
-                a = NextBoundary(a, 30);
+                addr = NextBoundary(addr, 30);
                 continue;
             }
 
-            ref var slot = ref pmd[(int)((a >> 21) & (Fanout - 1))];
-            if (a >= floor && a + span <= ceiling && a + span > a && Volatile.Read(ref slot) is PteTable table)
+            e = Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 21) & (Fanout - 1))));
+            if (e == 0)
             {
-                using (table.Ptl.EnterScope())
-                {
-                    if (table.Used != 0)
-                    {
-                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use");
-                    }
-                }
-
-                Volatile.Write(ref slot, null);
-                Interlocked.Decrement(ref _pteTables);
+                addr = NextBoundary(addr, 21);
+                continue;
             }
 
-            a = NextBoundary(a, 21);
+            return addr;
         }
+
+        return end;
     }
 
     /// <summary>The first address above <paramref name="a"/> aligned to 2^<paramref name="shift"/>; ulong.MaxValue past the top.</summary>
@@ -169,31 +172,282 @@ internal sealed class PageTable
         return next > a ? next : ulong.MaxValue;
     }
 
-    /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order (tests, invariants, teardown).</summary>
-    public void ForEachTable(Action<ulong, PteTable> visit)
+    /// <summary>
+    /// Finds the PTE table covering <paramref name="addr"/> with no lock that keeps it from being
+    /// freed (the reverse map). Every pfn followed is checked to be a frame that exists, so a walk
+    /// through a table freed and reused meanwhile reads only simulated memory; the table returned
+    /// may be stale: the caller checks <see cref="PteTable.IsLiveFor"/> under its lock.
+    /// </summary>
+    public PteTable? LookupUnlocked(ulong addr)
     {
-        for (var i = 0; i < Fanout; i++)
+        var pfn = Volatile.Read(ref _pgd);
+        for (var shift = 39; shift >= 21; shift -= Bits)
         {
-            if (Volatile.Read(ref _pgd[i]) is not object?[] pud)
+            if (!IsFrame(pfn))
+            {
+                return null;
+            }
+
+            var e = Volatile.Read(ref Slot(pfn, (int)((addr >> shift) & (Fanout - 1))));
+            if ((e & Present) == 0)
+            {
+                return null;
+            }
+
+            pfn = (int)Math.Min(e >> PageShift, int.MaxValue);
+        }
+
+        return IsFrame(pfn) ? Volatile.Read(ref _memory.Frame(pfn).Mapping) as PteTable : null;
+    }
+
+    /// <summary>
+    /// Finds or creates the PTE table covering <paramref name="addr"/>, and the upper levels above
+    /// it (Linux: pte_alloc() and its pmd/pud/p4d allocations).
+    /// </summary>
+    /// <returns>The table, or null when no frame is free for a level that must be created.</returns>
+    /// <remarks>Precondition: the mmap_lock (or the VMA lock of a VMA containing <paramref name="addr"/>) is held.</remarks>
+    public PteTable? LookupOrCreate(ulong addr)
+    {
+        var pgd = Volatile.Read(ref _pgd);
+        if (pgd < 0)
+        {
+            var created = AllocTable();
+            if (created < 0)
+            {
+                return null;
+            }
+
+            pgd = Interlocked.CompareExchange(ref _pgd, created, -1);
+            if (pgd < 0)
+            {
+                pgd = created;
+            }
+            else
+            {
+                FreeTable(created);
+            }
+        }
+
+        var pud = Level(pgd, (int)((addr >> 39) & (Fanout - 1)));
+        var pmd = pud < 0 ? -1 : Level(pud, (int)((addr >> 30) & (Fanout - 1)));
+        if (pmd < 0)
+        {
+            return null;
+        }
+
+        ref var slot = ref Slot(pmd, (int)((addr >> 21) & (Fanout - 1)));
+        var e = Volatile.Read(ref slot);
+        if (e != 0)
+        {
+            return Unsafe.As<PteTable>(_memory.Frame(NextPfn(e)).Mapping);
+        }
+
+        var pfn = AllocTable();
+        if (pfn < 0)
+        {
+            return null;
+        }
+
+        var table = new PteTable(this, addr & ~(PteTableSpan - 1), pfn, (ulong*)_memory.Data(pfn));
+        Volatile.Write(ref _memory.Frame(pfn).Mapping, table);
+        var raced = Interlocked.CompareExchange(ref slot, ((ulong)pfn << PageShift) | Present, 0);
+        if (raced == 0)
+        {
+            Interlocked.Increment(ref _pteTables);
+            return table;
+        }
+
+        FreeTable(pfn);
+        return Unsafe.As<PteTable>(_memory.Frame(NextPfn(raced)).Mapping);
+    }
+
+    /// <summary>The table below entry <paramref name="index"/> of table <paramref name="parent"/>, created when absent; -1 when no frame is free.</summary>
+    private int Level(int parent, int index)
+    {
+        ref var slot = ref Slot(parent, index);
+        var e = Volatile.Read(ref slot);
+        if (e != 0)
+        {
+            return NextPfn(e);
+        }
+
+        var created = AllocTable();
+        if (created < 0)
+        {
+            return -1;
+        }
+
+        var raced = Interlocked.CompareExchange(ref slot, ((ulong)created << PageShift) | Present, 0);
+        if (raced == 0)
+        {
+            return created;
+        }
+
+        FreeTable(created);
+        return NextPfn(raced);
+    }
+
+    /// <summary>
+    /// Takes a zeroed frame for a table of any level: the one place page tables are charged to
+    /// memory. -1 when none is free.
+    /// </summary>
+    private int AllocTable()
+    {
+        var pfn = _memory.Allocate(zero: true);
+        if (pfn < 0)
+        {
+            return -1;
+        }
+
+        _memory.Frame(pfn).Flags = (int)PageFlags.PageTable;
+        Interlocked.Increment(ref _tableFrames);
+        _memory.CountPageTableFrames(1);
+        return pfn;
+    }
+
+    /// <summary>Gives a table frame back: the one place page tables are uncharged. Precondition: no entry of the parent points to it.</summary>
+    private void FreeTable(int pfn)
+    {
+        ref var frame = ref _memory.Frame(pfn);
+        Volatile.Write(ref frame.Mapping, null);
+        frame.Flags = 0;
+        Interlocked.Decrement(ref _tableFrames);
+        _memory.CountPageTableFrames(-1);
+        _memory.Put(pfn);
+    }
+
+    /// <summary>
+    /// Frees the tables, of every level, that lie entirely inside [<paramref name="floor"/>,
+    /// <paramref name="ceiling"/>) and overlap [<paramref name="start"/>, <paramref name="end"/>)
+    /// (Linux: free_pgd_range() with floor and ceiling); the top level goes too when the range
+    /// is the whole address space and nothing is left below it.
+    /// </summary>
+    /// <remarks>Precondition: the mmap write lock is held and no VMA lies in [floor, ceiling).
+    /// Every entry of a freed PTE table must already be empty.</remarks>
+    public void FreeEmptyTables(ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        var pgd = Volatile.Read(ref _pgd);
+        if (pgd < 0)
+        {
+            return;
+        }
+
+        FreeBelow(pgd, 0, 39, start, end, floor, ceiling);
+        if (floor == 0 && ceiling == ulong.MaxValue && IsEmpty(pgd))
+        {
+            Volatile.Write(ref _pgd, -1);
+            FreeTable(pgd);
+        }
+    }
+
+    /// <summary>
+    /// Frees below table <paramref name="tablePfn"/>, which maps from <paramref name="tableBase"/>
+    /// with entries of 2^<paramref name="shift"/> bytes, what <see cref="FreeEmptyTables"/> may free.
+    /// </summary>
+    private void FreeBelow(int tablePfn, ulong tableBase, int shift, ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        var span = 1UL << shift;
+        var tableEnd = tableBase + (span << Bits);
+        var first = Math.Max(start, tableBase) & ~(span - 1);
+        for (var a = first; a < end && a < tableEnd; a += span)
+        {
+            ref var slot = ref Slot(tablePfn, (int)((a - tableBase) >> shift));
+            var e = Volatile.Read(ref slot);
+            if (e == 0)
             {
                 continue;
             }
 
-            for (var j = 0; j < Fanout; j++)
+            var child = NextPfn(e);
+            var inside = a >= floor && a + span <= ceiling;
+            if (shift == 21)
             {
-                if (Volatile.Read(ref pud[j]) is not object?[] pmd)
+                if (!inside)
                 {
                     continue;
                 }
 
-                for (var k = 0; k < Fanout; k++)
+                var table = Unsafe.As<PteTable>(_memory.Frame(child).Mapping)!;
+                using (table.Ptl.EnterScope())
                 {
-                    if (Volatile.Read(ref pmd[k]) is PteTable t)
+                    if (table.Used != 0)
                     {
-                        visit(((ulong)i << 39) | ((ulong)j << 30) | ((ulong)k << 21), t);
+                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use");
                     }
+
+                    table.Detached = true;
                 }
+
+                Volatile.Write(ref slot, 0);
+                Interlocked.Decrement(ref _pteTables);
+                FreeTable(child);
+                continue;
+            }
+
+            FreeBelow(child, a, shift - Bits, start, end, floor, ceiling);
+            if (inside && IsEmpty(child))
+            {
+                Volatile.Write(ref slot, 0);
+                FreeTable(child);
             }
         }
     }
+
+    /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order (tests, invariants, teardown).</summary>
+    public void ForEachTable(Action<ulong, PteTable> visit) =>
+        ForEachFrame((addr, shift, pfn) =>
+        {
+            if (shift == 21)
+            {
+                visit(addr, Unsafe.As<PteTable>(_memory.Frame(pfn).Mapping)!);
+            }
+        });
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every table frame, top level first: the address it starts
+    /// mapping at, the shift of the entry that points to it (48 for the top level, then 39, 30,
+    /// and 21 for PTE tables) and its pfn (audits).
+    /// </summary>
+    public void ForEachFrame(Action<ulong, int, int> visit)
+    {
+        var pgd = Volatile.Read(ref _pgd);
+        if (pgd >= 0)
+        {
+            visit(0, 48, pgd);
+            Walk(pgd, 0, 39, visit);
+        }
+    }
+
+    private void Walk(int tablePfn, ulong tableBase, int shift, Action<ulong, int, int> visit)
+    {
+        for (var i = 0; i < Fanout; i++)
+        {
+            var e = Volatile.Read(ref Slot(tablePfn, i));
+            if (e == 0)
+            {
+                continue;
+            }
+
+            var addr = tableBase + ((ulong)i << shift);
+            visit(addr, shift, NextPfn(e));
+            if (shift > 21)
+            {
+                Walk(NextPfn(e), addr, shift - Bits, visit);
+            }
+        }
+    }
+
+    /// <summary>True when every entry of table <paramref name="pfn"/> is empty.</summary>
+    private bool IsEmpty(int pfn) => new ReadOnlySpan<ulong>(_memory.Data(pfn), Fanout).IndexOfAnyExcept(0UL) < 0;
+
+    /// <summary>Entry <paramref name="index"/> of table <paramref name="pfn"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong Slot(int pfn, int index) => ref ((ulong*)_memory.Data(pfn))[index];
+
+    /// <summary>The pfn an upper-level entry points to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextPfn(ulong entry) => (int)(entry >> PageShift);
+
+    /// <summary>True when <paramref name="pfn"/> names a frame that exists (a check for walks that may read freed tables).</summary>
+    private bool IsFrame(int pfn) => pfn > 0 && pfn < _memory.CreatedFramesLockFree;
 }

@@ -46,4 +46,7 @@ internal enum PageFlags
 
     /// <summary>Shmem (tmpfs/memfd/shared anonymous) page cache page: swap-backed, never written to a disk.</summary>
     Shmem = 1 << 12,
+
+    /// <summary>PG_table: the frame holds a level of a page table (<see cref="Mm.PageTables.PageTable"/>); never on an LRU, never mapped.</summary>
+    PageTable = 1 << 13,
 }

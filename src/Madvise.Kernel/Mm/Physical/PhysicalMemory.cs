@@ -52,6 +52,9 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;
 
+    /// <summary>Frames holding page tables (<see cref="PageTableFrames"/>). Atomic.</summary>
+    private long _pageTableFrames;
+
     /// <summary>Total allocations ever made (statistics). Written under <see cref="_zoneLock"/>; read with no lock.</summary>
     private long _allocations;
 
@@ -90,6 +93,12 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Frames in use (allocated and not yet freed), not counting the zero page.</summary>
     public long FramesInUse => Volatile.Read(ref _framesInUse);
 
+    /// <summary>Frames in use that hold page tables, every level of every address space (Linux: NR_PAGETABLE).</summary>
+    public long PageTableFrames => Interlocked.Read(ref _pageTableFrames);
+
+    /// <summary>Counts <paramref name="delta"/> frames becoming (or ceasing to be) page tables.</summary>
+    internal void CountPageTableFrames(int delta) => Interlocked.Add(ref _pageTableFrames, delta);
+
     /// <summary>Frames that can still be allocated (a snapshot: concurrent allocations may take them).</summary>
     public long FreeFrames => TotalFrames - 1 - FramesInUse;
 
@@ -104,6 +113,13 @@ public sealed unsafe class PhysicalMemory : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Frames created so far, read without the lock: every pfn below it has its data and metadata
+    /// (chunks are published before the count and never go). For readers that must check a pfn
+    /// they cannot trust, such as a lockless page-table walk through a table freed meanwhile.
+    /// </summary>
+    internal int CreatedFramesLockFree => Volatile.Read(ref _createdFrames);
 
     /// <summary>Total successful allocations since creation.</summary>
     public long Allocations => Volatile.Read(ref _allocations);
@@ -301,7 +317,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
             _freeStack[_freeCount++] = basePfn + i;
         }
 
-        _createdFrames += FramesPerChunk;
+        // Published last: a lock-free reader that sees the count sees the chunk (CreatedFramesLockFree).
+        Volatile.Write(ref _createdFrames, _createdFrames + FramesPerChunk);
         return true;
     }
 

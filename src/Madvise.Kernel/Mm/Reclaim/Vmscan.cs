@@ -185,7 +185,9 @@ internal static class Vmscan
     /// <param name="lockedVma">The mapping at <paramref name="addr"/> belongs to a VM_LOCKED VMA.</param>
     private static bool UnmapOne(MmStruct mm, bool lockedVma, ulong addr, int pfn, int swapSlot, UnmapMode mode)
     {
-        var table = mm.PageTable.Lookup(addr);
+        // No mmap_lock: the table may be freed meanwhile (the VMA unmapped, the mm torn down),
+        // and is only used once its lock shows it is still the table of this address.
+        var table = mm.PageTable.LookupUnlocked(addr);
         if (table is null)
         {
             return true;
@@ -194,6 +196,11 @@ internal static class Vmscan
         var memory = mm.Kernel.Memory;
         using (table.Ptl.EnterScope())
         {
+            if (!table.IsLiveFor(mm.PageTable, addr))
+            {
+                return true;
+            }
+
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn != pfn)
