@@ -70,6 +70,30 @@ public static class ScenarioResults
         return sb.Append(']').ToString();
     }
 
+    /// <summary>
+    /// <c>[START-END Rss=N Anonymous=N AnonHugePages=N LazyFree=N Swap=N Locked=N; ...]</c>,
+    /// offsets as in <see cref="Vmas"/>, counters in KiB.
+    /// </summary>
+    public static string Smaps(ulong start, IReadOnlyList<SmapsInfo> mappings)
+    {
+        ArgumentNullException.ThrowIfNull(mappings);
+        var sb = new StringBuilder("[");
+        for (var i = 0; i < mappings.Count; i++)
+        {
+            var m = mappings[i];
+            if (i > 0)
+            {
+                sb.Append("; ");
+            }
+
+            sb.Append(Offset(start, m.Start)).Append('-').Append(Offset(start, m.End))
+                .Append(CultureInfo.InvariantCulture, $" Rss={m.Rss} Anonymous={m.Anonymous} AnonHugePages={m.AnonHugePages}")
+                .Append(CultureInfo.InvariantCulture, $" LazyFree={m.LazyFree} Swap={m.Swap} Locked={m.Locked}");
+        }
+
+        return sb.Append(']').ToString();
+    }
+
     /// <summary>The signed distance from <paramref name="start"/> to <paramref name="address"/>: <c>Np</c> for whole pages, else bytes.</summary>
     public static string Offset(ulong start, ulong address)
     {
