@@ -72,6 +72,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ContentionCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(CompactCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }
