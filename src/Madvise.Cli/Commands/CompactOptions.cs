@@ -122,9 +122,9 @@ internal sealed class CompactOptions
     public LayoutSettings? ResolveLayout(ParseResult parse, TextWriter error)
     {
         var mem = DefaultMem;
-        if (parse.GetValue(Mem) is { } m && (!ByteSize.TryParse(m, out mem) || mem < (16UL << 20) || mem > (256UL << 30)))
+        if (parse.GetValue(Mem) is { } m && (!ByteSize.TryParse(m, out mem) || mem < (16UL << 20) || mem > (16UL << 30)))
         {
-            Fail(error, $"--mem: '{m}' is not a size from 16M to 256G");
+            Fail(error, $"--mem: '{m}' is not a size from 16M to 16G (the simulated kernel holds the bytes)");
             return null;
         }
 
