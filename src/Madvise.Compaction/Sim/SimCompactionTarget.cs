@@ -109,9 +109,17 @@ public sealed class SimCompactionTarget : ICompactionTarget
             return null;
         }
 
-        var r = mm.SmapsRollup();
-        const int KiBPerPage = (int)(PageSize.PAGE_SIZE >> 10);
-        return new MemoryRollup(r.Rss * KiBPerPage, r.Anonymous * KiBPerPage, r.Swap * KiBPerPage, r.Locked * KiBPerPage);
+        // smaps_rollup: the sum of every mapping's smaps counters, gathered under one mmap read lock.
+        long rss = 0, anon = 0, swap = 0, locked = 0;
+        foreach (var e in mm.Smaps(0, mm.TaskSize))
+        {
+            rss += e.Rss;
+            anon += e.Anonymous;
+            swap += e.Swap;
+            locked += e.Locked;
+        }
+
+        return new MemoryRollup(rss, anon, swap, locked);
     }
 
     /// <inheritdoc/>
