@@ -9,32 +9,59 @@ namespace Madvise.Abi;
 /// </remarks>
 public static class Errno
 {
+    /// <summary>Operation not permitted.</summary>
     public const int EPERM = 1;
+    /// <summary>No such file or directory.</summary>
     public const int ENOENT = 2;
+    /// <summary>No such process.</summary>
     public const int ESRCH = 3;
+    /// <summary>Interrupted system call.</summary>
     public const int EINTR = 4;
+    /// <summary>Input/output error.</summary>
     public const int EIO = 5;
+    /// <summary>No such device or address.</summary>
     public const int ENXIO = 6;
+    /// <summary>Argument list too long.</summary>
     public const int E2BIG = 7;
+    /// <summary>Bad file descriptor.</summary>
     public const int EBADF = 9;
+    /// <summary>No child processes.</summary>
     public const int ECHILD = 10;
+    /// <summary>Resource temporarily unavailable.</summary>
     public const int EAGAIN = 11;
+    /// <summary>Cannot allocate memory.</summary>
     public const int ENOMEM = 12;
+    /// <summary>Permission denied.</summary>
     public const int EACCES = 13;
+    /// <summary>Bad address.</summary>
     public const int EFAULT = 14;
+    /// <summary>Device or resource busy.</summary>
     public const int EBUSY = 16;
+    /// <summary>File exists.</summary>
     public const int EEXIST = 17;
+    /// <summary>No such device.</summary>
     public const int ENODEV = 19;
+    /// <summary>Invalid argument.</summary>
     public const int EINVAL = 22;
+    /// <summary>Too many open files in system.</summary>
     public const int ENFILE = 23;
+    /// <summary>Too many open files.</summary>
     public const int EMFILE = 24;
+    /// <summary>File too large.</summary>
     public const int EFBIG = 27;
+    /// <summary>No space left on device.</summary>
     public const int ENOSPC = 28;
+    /// <summary>Numerical result out of range.</summary>
     public const int ERANGE = 34;
+    /// <summary>Resource deadlock avoided.</summary>
     public const int EDEADLK = 35;
+    /// <summary>Function not implemented.</summary>
     public const int ENOSYS = 38;
+    /// <summary>Value too large for defined data type.</summary>
     public const int EOVERFLOW = 75;
+    /// <summary>Operation not supported.</summary>
     public const int EOPNOTSUPP = 95;
+    /// <summary>Memory page has hardware error.</summary>
     public const int EHWPOISON = 133;
 
     /// <summary>Kernel-internal: restart the system call transparently (never seen by user space).</summary>

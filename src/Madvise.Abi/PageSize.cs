@@ -3,8 +3,11 @@ namespace Madvise.Abi;
 /// <summary>Page geometry and the user address-space limit of x86-64 with 4-level paging.</summary>
 public static class PageSize
 {
+    /// <summary>log2 of the page size.</summary>
     public const int PAGE_SHIFT = 12;
+    /// <summary>Bytes in a base page (4 KiB).</summary>
     public const ulong PAGE_SIZE = 1UL << PAGE_SHIFT;
+    /// <summary>Clears the offset-in-page bits of an address.</summary>
     public const ulong PAGE_MASK = ~(PAGE_SIZE - 1);
 
     /// <summary>TASK_SIZE_MAX with 4-level paging: the first address user space cannot map.</summary>

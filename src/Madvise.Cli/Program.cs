@@ -30,6 +30,12 @@ public static class Program
             return Scenarios.Host.AgentProgram.Run(args[1..]);
         }
 
+        // The compaction tests and benchmark start this executable as the process to compact.
+        if (args is ["compact-target", ..])
+        {
+            return Compact.CompactTargetProgram.Run(args[1..], Console.In, Console.Out, Console.Error);
+        }
+
         return Run(args, CreateTargets(), Console.Out, Console.Error);
     }
 
@@ -66,6 +72,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ContentionCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(CompactCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

@@ -40,6 +40,7 @@ public static class ProcMaps
     {
         ArgumentNullException.ThrowIfNull(reader);
         ProcMapping? pending = null;
+        Dictionary<string, long>? sizes = null;
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
@@ -53,8 +54,13 @@ public static class ProcMaps
                 // VmFlags closes an smaps entry.
                 if (pending is not null && line.StartsWith("VmFlags:", StringComparison.Ordinal))
                 {
-                    yield return pending with { VmFlags = line[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries) };
+                    yield return WithSizes(pending, sizes) with { VmFlags = line[8..].Split(' ', StringSplitOptions.RemoveEmptyEntries) };
                     pending = null;
+                    sizes = null;
+                }
+                else if (pending is not null && TryParseSize(line, out var name, out var kib))
+                {
+                    (sizes ??= new Dictionary<string, long>(StringComparer.Ordinal))[name] = kib;
                 }
 
                 continue;
@@ -62,7 +68,8 @@ public static class ProcMaps
 
             if (pending is not null)
             {
-                yield return pending;
+                yield return WithSizes(pending, sizes);
+                sizes = null;
             }
 
             pending = ParseMappingLine(line);
@@ -75,8 +82,28 @@ public static class ProcMaps
 
         if (pending is not null)
         {
-            yield return pending;
+            yield return WithSizes(pending, sizes);
         }
+    }
+
+    private static ProcMapping WithSizes(ProcMapping mapping, Dictionary<string, long>? sizes) =>
+        sizes is null ? mapping : mapping with { Sizes = sizes };
+
+    /// <summary>An smaps size line, <c>Name:   123 kB</c>.</summary>
+    private static bool TryParseSize(string line, out string name, out long kib)
+    {
+        name = "";
+        kib = 0;
+        var colon = line.IndexOf(':', StringComparison.Ordinal);
+        var value = colon < 0 ? default : line.AsSpan(colon + 1).Trim();
+        if (colon <= 0 || !value.EndsWith(" kB", StringComparison.Ordinal) ||
+            !long.TryParse(value[..^3].TrimEnd(), NumberStyles.None, CultureInfo.InvariantCulture, out kib))
+        {
+            return false;
+        }
+
+        name = line[..colon];
+        return true;
     }
 
     /// <summary>Parses one maps line.</summary>

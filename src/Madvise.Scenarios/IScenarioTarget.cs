@@ -98,6 +98,9 @@ public interface ITargetTask
 
     /// <summary>Appends every mapping that overlaps [addr, addr+length), in address order.</summary>
     long Vmas(ulong addr, ulong length, List<MappingInfo> into);
+
+    /// <summary>Appends the smaps counters of every mapping that overlaps [addr, addr+length) (the end capped at 2^64), in address order.</summary>
+    long Smaps(ulong addr, ulong length, List<SmapsInfo> into);
 }
 
 /// <summary>A file or memfd created by a <c>file</c> step; it belongs to the task that created it.</summary>

@@ -50,24 +50,40 @@ public static class ScenarioResults
     /// <c>[START-END PERMS FLAGS; ...]</c> with offsets from <paramref name="start"/>: whole
     /// pages as <c>Np</c>, anything else in bytes; negative offsets allowed; flags sorted.
     /// </summary>
-    public static string Vmas(ulong start, IReadOnlyList<MappingInfo> mappings)
+    public static string Vmas(ulong start, IReadOnlyList<MappingInfo> mappings) =>
+        MappingList(start, mappings, static m => (m.Start, m.End), static (sb, m) =>
+        {
+            sb.Append(' ').Append(m.Perms);
+            foreach (var f in new SortedSet<string>(m.Flags, StringComparer.Ordinal))
+            {
+                sb.Append(' ').Append(f);
+            }
+        });
+
+    /// <summary>
+    /// <c>[START-END Rss=N Anonymous=N AnonHugePages=N LazyFree=N Swap=N Locked=N; ...]</c>,
+    /// offsets as in <see cref="Vmas"/>, counters in KiB.
+    /// </summary>
+    public static string Smaps(ulong start, IReadOnlyList<SmapsInfo> mappings) =>
+        MappingList(start, mappings, static m => (m.Start, m.End), static (sb, m) => sb
+            .Append(CultureInfo.InvariantCulture, $" Rss={m.Rss} Anonymous={m.Anonymous} AnonHugePages={m.AnonHugePages}")
+            .Append(CultureInfo.InvariantCulture, $" LazyFree={m.LazyFree} Swap={m.Swap} Locked={m.Locked}"));
+
+    /// <summary><c>[START-END DETAILS; ...]</c>: one entry per mapping, offsets from <paramref name="start"/>.</summary>
+    private static string MappingList<T>(ulong start, IReadOnlyList<T> mappings, Func<T, (ulong Start, ulong End)> range, Action<StringBuilder, T> details)
     {
         ArgumentNullException.ThrowIfNull(mappings);
         var sb = new StringBuilder("[");
         for (var i = 0; i < mappings.Count; i++)
         {
-            var m = mappings[i];
             if (i > 0)
             {
                 sb.Append("; ");
             }
 
-            sb.Append(Offset(start, m.Start)).Append('-').Append(Offset(start, m.End)).Append(' ').Append(m.Perms);
-            var flags = new SortedSet<string>(m.Flags, StringComparer.Ordinal);
-            foreach (var f in flags)
-            {
-                sb.Append(' ').Append(f);
-            }
+            var (s, e) = range(mappings[i]);
+            sb.Append(Offset(start, s)).Append('-').Append(Offset(start, e));
+            details(sb, mappings[i]);
         }
 
         return sb.Append(']').ToString();

@@ -1,5 +1,5 @@
 // The scenario runner: everything that is the same on every target (spec "Runner rules").
-// Where the spec is silent it does what shared/tools/scnhost.py does, except where noted:
+// Where the original specification is silent it does what the independent reference runner does, except where noted:
 //
 //  1. A mapping name is bound when its mmap prints "ok". Any other outcome of that mmap
 //     (-ERRNO, SKIP) leaves the name unbound, even if an earlier mmap had bound it: the spec

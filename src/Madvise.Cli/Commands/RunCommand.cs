@@ -37,6 +37,10 @@ internal static class RunCommand
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target host
+
+        The scenario language (every step, its arguments and result, vectors, vmas and
+        smaps output, SKIP rules, markers, a worked example): docs/scenario-language.md
+        in the madvise-sim repository.
         """;
 
     /// <summary>Builds the command.</summary>

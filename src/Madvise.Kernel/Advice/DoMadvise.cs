@@ -8,6 +8,7 @@ namespace Madvise.Kernel.Advice;
 internal static partial class MadviseCore
 {
     /// <summary>do_madvise(): one madvise() call on <paramref name="mm"/> made by <paramref name="current"/>.</summary>
+    /// <remarks>Preconditions: no lock of <paramref name="mm"/> is held; the caller holds a reference on it. Takes and releases the lock itself.</remarks>
     public static long DoMadvise(MmStruct mm, TaskStruct current, ulong start, ulong lenIn, MemoryAdvice behavior)
     {
         if (ShouldSkip(mm.Kernel.Config, start, lenIn, behavior, out var error))

@@ -12,6 +12,12 @@ internal static partial class MadviseCore
     /// madvise_do_behavior(): runs the behaviour over [start, start + PAGE_ALIGN(lenIn)) with the
     /// lock of <see cref="Lock"/> held: memory-failure injection, POPULATE as one range, or the VMA walk.
     /// </summary>
+    /// <remarks>
+    /// Preconditions: the lock of <c>b.LockMode</c> is held: mmap_lock for writing (flag changes,
+    /// KSM), for reading (REMOVE, WILLNEED, COLD, PAGEOUT, POPULATE, COLLAPSE, GUARD; DONTNEED
+    /// and FREE before PerVmaLock), none yet in VmaRead mode (the walk takes the VMA lock), none
+    /// at all for HWPOISON/SOFT_OFFLINE with memory-failure support.
+    /// </remarks>
     public static long DoBehavior(ulong start, ulong lenIn, MadviseBehavior b)
     {
         if (b.Behavior is MADV_HWPOISON or MADV_SOFT_OFFLINE)
@@ -33,6 +39,14 @@ internal static partial class MadviseCore
     /// skipped but reported as -ENOMEM at the end; the first VMA that fails stops the walk and its
     /// error wins.
     /// </summary>
+    /// <remarks>
+    /// Preconditions: mmap_lock held in the mode of <c>b.LockMode</c> (read or write), or
+    /// <c>b.LockMode</c> is VmaRead and nothing is held yet: then the walk either read-locks the
+    /// one VMA that holds the range and releases it before returning, or takes the mmap_lock for
+    /// reading and switches <c>b.LockMode</c> to MmapRead for good (the caller unlocks it).
+    /// A behaviour may drop the mmap read lock (<c>b.LockDropped</c>); the walk takes it again
+    /// before the next VMA.
+    /// </remarks>
     public static long WalkVmas(MadviseBehavior b)
     {
         var mm = b.Mm;
@@ -113,6 +127,7 @@ internal static partial class MadviseCore
     /// contains the whole range and its read lock is free; otherwise takes the mmap read lock and
     /// switches the call to mmap-read mode for good (for a vector: every remaining range).
     /// </summary>
+    /// <remarks>Preconditions: no lock of <c>b.Mm</c> held; on return either <c>b.Vma</c>'s read lock or the mmap read lock is.</remarks>
     private static bool TryVmaReadLock(MadviseBehavior b)
     {
         var mm = b.Mm;
@@ -138,8 +153,14 @@ internal static partial class MadviseCore
     }
 
     /// <summary>madvise_vma_behavior(): applies the behaviour to [Start, End) of <see cref="MadviseBehavior.Vma"/>.</summary>
+    /// <remarks>
+    /// Preconditions: the lock of <c>b.LockMode</c> is held (asserted here): mmap_lock for writing
+    /// for the flag changes (they split and merge VMAs), for reading or the VMA's read lock for
+    /// the page-level behaviours, which never change the VMA tree.
+    /// </remarks>
     private static long VmaBehavior(MadviseBehavior b)
     {
+        AssertLockHeld(b);
         var vma = b.Vma!;
         if (!CanModify(b))
         {
@@ -239,6 +260,7 @@ internal static partial class MadviseCore
     }
 
     /// <summary>madvise_update_vma(): gives [Start, End) the new flags, splitting or merging.</summary>
+    /// <remarks>Preconditions: mmap_lock held for writing (asserted by the caller).</remarks>
     private static long UpdateVma(VmFlags newFlags, MadviseBehavior b)
     {
         var vma = b.Vma!;
@@ -261,6 +283,7 @@ internal static partial class MadviseCore
     /// can_madvise_modify(): a sealed VMA refuses behaviours that discard data when it is
     /// anonymous and not writable.
     /// </summary>
+    /// <remarks>Preconditions: the lock of <c>b.LockMode</c> is held (the VMA's flags are stable).</remarks>
     private static bool CanModify(MadviseBehavior b)
     {
         var vma = b.Vma!;

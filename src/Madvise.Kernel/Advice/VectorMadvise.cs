@@ -14,6 +14,7 @@ internal static partial class MadviseCore
     /// that fails with the race-caused restart code is retried after unlocking and relocking.
     /// </summary>
     /// <returns>Bytes of the ranges that completed, if any; else the error of the first failing range (or 0).</returns>
+    /// <remarks>Preconditions: no lock of <paramref name="mm"/> is held; the caller holds a reference on it.</remarks>
     public static long VectorMadvise(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         var total = iter.Remaining;
@@ -25,6 +26,7 @@ internal static partial class MadviseCore
     }
 
     /// <summary>process_madvise() before the series: do_madvise() once per range.</summary>
+    /// <remarks>Preconditions: no lock of <paramref name="mm"/> is held; each range takes and releases it.</remarks>
     private static long VectorPerRange(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         long ret = 0;
@@ -55,6 +57,7 @@ internal static partial class MadviseCore
     }
 
     /// <summary>process_madvise() after the series: one lock (and, with BatchedTlb, one TLB batch) for the vector.</summary>
+    /// <remarks>Preconditions: no lock of <paramref name="mm"/> is held; it is taken once for the vector, dropped and taken again to retry a range after -ERESTARTNOINTR.</remarks>
     private static long VectorBatched(MmStruct mm, TaskStruct current, ref IovIter iter, MemoryAdvice behavior)
     {
         var config = mm.Kernel.Config;

@@ -67,7 +67,59 @@ public sealed partial class MmStruct
 
     /// <summary>Stores <paramref name="value"/> into <paramref name="length"/> bytes from the kernel side, as process_vm_writev(2) does.</summary>
     /// <returns>The number of bytes stored before the first page that cannot be written.</returns>
-    public unsafe long FillRemote(ulong addr, ulong length, byte value) => Access(addr, length, null, value, AccessKind.Fill, remote: true);
+    public unsafe long FillRemote(ulong addr, ulong length, byte value)
+    {
+        var done = Access(addr, length, null, value, AccessKind.Fill, remote: true);
+        MarkPinnedPagesDirty(addr, (ulong)done);
+        return done;
+    }
+
+    /// <summary>
+    /// process_vm_writev() releases the pages it wrote with unpin_user_pages_dirty_lock()
+    /// (Linux: mm/process_vm_access.c process_vm_rw_pages()): every page of the written bytes is
+    /// marked dirty, anonymous ones too, whatever the dirty bit of its entry. A dirty page that
+    /// another process also maps (after fork) is then left alone by MADV_FREE
+    /// (madvise_free_pte_range()). Takes the mmap read lock and the PTE locks.
+    /// </summary>
+    private void MarkPinnedPagesDirty(ulong addr, ulong length)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        var memory = Kernel.Memory;
+        var end = addr + length;
+        var token = ReadLock();
+        try
+        {
+            for (var page = addr & PageSize.PAGE_MASK; page < end;)
+            {
+                var stop = Math.Min(PageTable.PmdAddrEnd(page, TaskSize), end);
+                var table = PageTable.Lookup(page);
+                if (table is not null)
+                {
+                    using (table.Ptl.EnterScope())
+                    {
+                        for (var at = page; at < stop; at += PageSize.PAGE_SIZE)
+                        {
+                            var pte = table.Get(PageTable.PteIndex(at));
+                            if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn)
+                            {
+                                Interlocked.Or(ref memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+                            }
+                        }
+                    }
+                }
+
+                page = (stop + PageSize.PAGE_SIZE - 1) & PageSize.PAGE_MASK;
+            }
+        }
+        finally
+        {
+            ReadUnlock(token);
+        }
+    }
 
     private unsafe long Access(ulong addr, ulong length, byte* buffer, byte value, AccessKind kind, bool remote = false)
     {

@@ -41,7 +41,7 @@ public sealed partial class MmStruct
                     }
 
                     child.InsertVma(copy);
-                    if (!wipe && !CopyPageRange(child, vma, gather))
+                    if (!wipe && NeedsCopy(vma) && !CopyPageRange(child, vma, gather))
                     {
                         outOfMemory = true;
                         break;
@@ -75,6 +75,17 @@ public sealed partial class MmStruct
         error = 0;
         return child;
     }
+
+    /// <summary>
+    /// vma_needs_copy() (Linux: mm/memory.c): the child gets the page tables only where its faults
+    /// could not rebuild them: a VMA with an anon_vma (its anonymous pages and copy-on-write copies
+    /// exist nowhere else), one that may hold guard markers (VM_MAYBE_GUARD, in VM_COPY_ON_FORK
+    /// on 6.18.44), or a raw PFN mapping. A shared or file mapping, or an anonymous one never
+    /// written (zero pages only), leaves the child's tables empty: its Rss starts at 0 and its
+    /// faults map the pages again.
+    /// </summary>
+    private static bool NeedsCopy(Vma vma) =>
+        vma.AnonVma is not null || (vma.Flags & (VmFlags.VM_GUARD_INSTALLED | VmFlags.VM_PFNMAP | VmFlags.VM_MIXEDMAP)) != 0;
 
     /// <summary>copy_page_range(): shares every page of <paramref name="vma"/> with the child; private pages become copy-on-write in both.</summary>
     /// <returns>False when a page table of the child could not be allocated (what was copied stays, for the caller to tear down).</returns>

@@ -144,6 +144,9 @@ internal abstract class HostTask : ITargetTask
     /// <inheritdoc/>
     public long Vmas(ulong addr, ulong length, List<MappingInfo> into) => Run(new VmasOperation { Address = addr, Length = length, Mappings = into });
 
+    /// <inheritdoc/>
+    public long Smaps(ulong addr, ulong length, List<SmapsInfo> into) => Run(new SmapsOperation { Address = addr, Length = length, Mappings = into });
+
     /// <summary>
     /// Runs <paramref name="operation"/> in this task's process (step thread only); a
     /// <see cref="TargetResult.NotSupported"/> result leaves its reason in

@@ -78,14 +78,39 @@ internal sealed partial class TaskExecutor
     }
 
     /// <summary>
-    /// Appends the mappings of /proc/self/smaps that overlap [addr, addr+len) (the end capped at
-    /// 2^64, never wrapping), with their permission column and reported VmFlags.
+    /// Appends the mappings of the task's /proc/self/smaps that overlap [addr, addr+len), with
+    /// their permission column and reported VmFlags.
     /// </summary>
     public long Vmas(ulong addr, ulong length, List<MappingInfo> into)
     {
+        foreach (var m in SmapsOverlapping(addr, length))
+        {
+            into.Add(new MappingInfo(m.Start, m.End, m.Perms, ReportedFlags(m.VmFlags)));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Appends the smaps counters of the task's mappings that overlap [addr, addr+len).</summary>
+    public long Smaps(ulong addr, ulong length, List<SmapsInfo> into)
+    {
+        foreach (var m in SmapsOverlapping(addr, length))
+        {
+            into.Add(new SmapsInfo(m.Start, m.End, m.Size("Rss"), m.Size("Anonymous"), m.Size("AnonHugePages"), m.Size("LazyFree"), m.Size("Swap"), m.Size("Locked")));
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The entries of the task's /proc/self/smaps that overlap [addr, addr+len) (the end capped
+    /// at 2^64, never wrapping); reading stops past the range.
+    /// </summary>
+    private IEnumerable<ProcMapping> SmapsOverlapping(ulong addr, ulong length)
+    {
         if (length == 0)
         {
-            return 0;
+            yield break;
         }
 
         var end = unchecked(addr + length);
@@ -98,16 +123,14 @@ internal sealed partial class TaskExecutor
         {
             if (end != 0 && m.Start >= end)
             {
-                break;
+                yield break;
             }
 
             if (m.Overlaps(addr, end))
             {
-                into.Add(new MappingInfo(m.Start, m.End, m.Perms, ReportedFlags(m.VmFlags)));
+                yield return m;
             }
         }
-
-        return 0;
     }
 
     /// <summary>The sorted, distinct subset of <see cref="ReportedVmFlags"/> in <paramref name="flags"/>.</summary>

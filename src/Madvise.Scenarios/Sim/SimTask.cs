@@ -277,6 +277,26 @@ internal sealed class SimTask : ITargetTask
         }
     }
 
+    /// <summary>The kernel's smaps counters (<see cref="Madvise.Kernel.Mm.MmStruct.Smaps"/>), without the runner's scratch mapping.</summary>
+    public long Smaps(ulong addr, ulong length, List<SmapsInfo> into)
+    {
+        var mm = Task.Mm;
+        if (mm is null)
+        {
+            return -Errno.ESRCH;
+        }
+
+        foreach (var e in mm.Smaps(addr, length))
+        {
+            if (_scratch == 0 || e.Start != _scratch)
+            {
+                into.Add(new SmapsInfo(e.Start, e.End, e.Rss, e.Anonymous, e.AnonHugePages, e.LazyFree, e.Swap, e.Locked));
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>
     /// The descriptor this task uses for <paramref name="key"/>: its own, one it already holds
     /// (inherited or duplicated earlier), or a new duplicate of the owner's (-EBADF when the owner

@@ -23,6 +23,7 @@ internal static class StepTable
         ["read"] = ReadStep.Parse,
         ["mincore"] = MincoreStep.Parse,
         ["vmas"] = VmasStep.Parse,
+        ["smaps"] = SmapsStep.Parse,
         ["file"] = FileStep.Parse,
         ["pidfd"] = PidfdStep.Parse,
         ["task"] = TaskStep.Parse,

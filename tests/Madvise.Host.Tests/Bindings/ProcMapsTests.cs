@@ -23,12 +23,36 @@ public sealed class ProcMapsTests
         var maps = ProcMaps.Parse(new StringReader(Smaps), smaps: true);
 
         Assert.Equal(3, maps.Count);
-        Assert.Equal(new ProcMapping(0x55d0c0000000, 0x55d0c0021000, "r--p", 0, 1234, "/usr/bin/my program (deleted)", maps[0].VmFlags), maps[0]);
+        Assert.Equal(new ProcMapping(0x55d0c0000000, 0x55d0c0021000, "r--p", 0, 1234, "/usr/bin/my program (deleted)", maps[0].VmFlags) { Sizes = maps[0].Sizes }, maps[0]);
+        Assert.Equal(132, maps[0].Size("Size"));
+        Assert.Equal(0, maps[0].Size("Rss"));
+        Assert.Equal((16L, 0L), (maps[1].Size("Size"), maps[1].Size("Rss")));
+        Assert.Empty(maps[2].Sizes);
         Assert.Equal(["rd", "mr", "mw", "me", "sd"], maps[0].VmFlags);
         Assert.Equal((0x7f0000000000UL, 0x7f0000004000UL, "rw-p", ""), (maps[1].Start, maps[1].End, maps[1].Perms, maps[1].Path));
         Assert.Contains("dc", maps[1].VmFlags);
         Assert.Equal(0xffffffffff601000UL, maps[2].End);
         Assert.Equal("[vsyscall]", maps[2].Path);
+    }
+
+    [Fact]
+    public unsafe void SmapsSizesCountTheWrittenPages()
+    {
+        var p = (nuint)PageSize.PAGE_SIZE;
+        var a = HostMemory.Mmap(0, 4 * p, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS);
+        try
+        {
+            new Span<byte>((void*)a, (int)(2 * p)).Fill(7);
+            var m = Assert.Single(ProcMaps.ReadSmaps(), m => m.Overlaps((ulong)a, (ulong)a + 1));
+            Assert.True(m.Size("Size") >= 16);
+            Assert.True(m.Size("Rss") >= 8); // a neighbour the mapping merged with may add its own
+            Assert.Equal(m.Size("Rss"), m.Size("Anonymous"));
+            Assert.Equal(0, m.Size("NoSuchField"));
+        }
+        finally
+        {
+            HostMemory.Munmap(a, 4 * p);
+        }
     }
 
     [Fact]

@@ -95,16 +95,72 @@ public sealed class ForkTests
     }
 
     [Fact]
-    public void ForkCopiesZeroPageMappingsAndTheChildSeesItsOwnCopies()
+    public void ForkCopiesZeroPageMappingsOfAVmaWithAnAnonVmaAndTheChildSeesItsOwnCopies()
+    {
+        using var b = new MmBuilder();
+        b.Map(0, 3);
+        b.Write(2, 1, 0x55);
+        Assert.NotNull(b.TryRead(0, 2));
+        var child = b.Fork();
+        Assert.Equal("111", b.Mincore(0, 3, child));
+        b.Write(0, 1, 0x44, child);
+        Assert.Equal("00 00 55", b.Pattern(0, 3));
+        Assert.Equal("44 00 55", b.Pattern(0, 3, child));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    /// <summary>vma_needs_copy(): without an anon_vma (only read, never written) the child's tables stay empty (the host: mincore 0 in the child).</summary>
+    [Fact]
+    public void ForkLeavesTheZeroPagesOfANeverWrittenVmaToTheChildsFaults()
     {
         using var b = new MmBuilder();
         b.Map(0, 2);
         Assert.NotNull(b.TryRead(0, 2));
         var child = b.Fork();
-        Assert.Equal("11", b.Mincore(0, 2, child));
+        Assert.Equal("11", b.Mincore(0, 2));
+        Assert.Equal("00", b.Mincore(0, 2, child));
         b.Write(0, 1, 0x44, child);
-        Assert.Equal("00 00", b.Pattern(0, 2));
+        Assert.Equal("10", b.Mincore(0, 2, child));
         Assert.Equal("44 00", b.Pattern(0, 2, child));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    /// <summary>
+    /// process_vm_writev() unpins the pages it wrote dirty (unpin_user_pages_dirty_lock()), so
+    /// FREE leaves them alone while a child shares them; pages the task stored itself are only
+    /// dirty in their entries, and FREE marks them lazy-free even when shared.
+    /// </summary>
+    [Fact]
+    public void FreeSkipsSharedPagesThatAProcessVmWritevDirtied()
+    {
+        using var b = new MmBuilder();
+        b.Map(0, 4);
+        Assert.Equal(MmBuilder.Bytes(2), (ulong)b.Mm.FillRemote(MmBuilder.Addr(0), MmBuilder.Bytes(2), 0x11));
+        b.Write(2, 2, 0x22);
+        var child = b.Fork();
+        Assert.Equal(0, b.Advise(0, 4, MemoryAdvice.MADV_FREE));
+        Assert.Equal(0, b.Advise(0, 4, MemoryAdvice.MADV_PAGEOUT));
+        var entry = Assert.Single(b.Mm.Smaps(MmBuilder.Addr(0), MmBuilder.Bytes(4)));
+        Assert.Equal(16, entry.Rss);
+        Assert.Equal(8, entry.LazyFree); // the two pages the task stored itself
+        Assert.Equal("11 11 22 22", b.Pattern(0, 4, child));
+        b.AssertInvariants();
+        b.AssertFrames();
+    }
+
+    /// <summary>vma_needs_copy(): a shared mapping's pages are not copied; the child faults them in from the page cache.</summary>
+    [Fact]
+    public void ForkLeavesTheTablesOfASharedMappingEmpty()
+    {
+        using var b = new MmBuilder();
+        b.Map(0, 2, "rw", "shared");
+        b.Write(0, 2, 0x11);
+        var child = b.Fork();
+        Assert.Equal(0, b.MmOf(child).RssShmem);
+        Assert.Equal("11 11", b.Pattern(0, 2, child));
+        Assert.Equal(2, b.MmOf(child).RssShmem);
         b.AssertInvariants();
         b.AssertFrames();
     }

@@ -52,6 +52,7 @@ public class ParserStepTests
     [InlineData("read", typeof(ReadStep))]
     [InlineData("mincore", typeof(MincoreStep))]
     [InlineData("vmas", typeof(VmasStep))]
+    [InlineData("smaps", typeof(SmapsStep))]
     public void RangeSteps(string keyword, Type type)
     {
         var s = Assert.IsAssignableFrom<RangeStep>(Scn.Parse(MapA, keyword.ToUpperInvariant() + "  A-1p\t0x10p").Steps[1]);

@@ -39,10 +39,10 @@ public class RunnerResultTests
     public void LengthZeroShortcuts()
     {
         var target = new FakeTarget { Script = _ => -22 };
-        var (report, output, _) = Scn.Run(target, "mmap A 1p rw private,anon", "read 1 0", "write 1 0 5", "vmas 1 0", "mincore 1 0");
+        var (report, output, _) = Scn.Run(target, "mmap A 1p rw private,anon", "read 1 0", "write 1 0 5", "vmas 1 0", "smaps 1 0", "mincore 1 0");
 
         // mincore of LEN 0 still asks the kernel, which checks the address.
-        Assert.Equal(["-EINVAL", "", "0", "[]", "-EINVAL"], report.Steps.Select(s => s.Result));
+        Assert.Equal(["-EINVAL", "", "0", "[]", "[]", "-EINVAL"], report.Steps.Select(s => s.Result));
         Assert.Equal(["self mmap 0x0 0x1000 0x3 0x22 - 0x0", "self mincore 0x1 0x0 0"], target.Calls);
         Assert.Contains("read 1 0 = \n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         var ok = new FakeTarget();
@@ -102,6 +102,21 @@ public class RunnerResultTests
         var results = Scn.Results(target, "mmap A 1p rw private,anon", "vmas A 8p");
         Assert.Equal("[-3p--1p ---p; 0p-2p rw-p dd lo sr; 2p-10240 r--s gu; -16--8 rwxp]", results[1]);
         Assert.Equal(["[]"], Scn.Results(new FakeTarget(), "vmas 0 1p"));
+    }
+
+    [Fact]
+    public void SmapsPrintsEveryCounterOfEachMappingWithVmasOffsets()
+    {
+        var target = new FakeTarget();
+        target.Smaps.Add(new SmapsInfo(Base - 0x3000, Base + 0x2000, 8, 4, 0, 4, 0, 0));
+        target.Smaps.Add(new SmapsInfo(Base + 0x2000, Base + 0x2800, 2048, 2048, 2048, 0, 12, 3));
+        var results = Scn.Results(target, "mmap A 1p rw private,anon", "smaps A+1p 8p");
+        Assert.Equal(
+            "[-4p-1p Rss=8 Anonymous=4 AnonHugePages=0 LazyFree=4 Swap=0 Locked=0; 1p-6144 Rss=2048 Anonymous=2048 AnonHugePages=2048 LazyFree=0 Swap=12 Locked=3]",
+            results[1]);
+        Assert.Equal($"self smaps 0x{Base + 0x1000:x} 0x8000", target.Calls[1]);
+        Assert.Equal(["[]"], Scn.Results(new FakeTarget(), "smaps 0 1p"));
+        Assert.Equal(["-ENOMEM"], Scn.Results(new FakeTarget { Script = _ => -12 }, "smaps 0 1"));
     }
 
     [Fact]

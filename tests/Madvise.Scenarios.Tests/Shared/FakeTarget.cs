@@ -43,6 +43,9 @@ internal sealed class FakeTarget : IScenarioTarget
     /// <summary>The mappings every successful <c>vmas</c> returns.</summary>
     public List<MappingInfo> Mappings { get; } = [];
 
+    /// <summary>What every <c>smaps</c> call appends.</summary>
+    public List<SmapsInfo> Smaps { get; } = [];
+
     /// <summary>True once the runner's owner disposed the target.</summary>
     public bool Disposed { get; private set; }
 

@@ -107,6 +107,17 @@ internal sealed class FakeTask(FakeTarget target, string name) : ITargetTask
         return r;
     }
 
+    public long Smaps(ulong addr, ulong length, List<SmapsInfo> into)
+    {
+        var r = target.Call($"{Name} smaps {H(addr)} {H(length)}");
+        if (r >= 0)
+        {
+            into.AddRange(target.Smaps);
+        }
+
+        return r;
+    }
+
     private static string H(ulong value) => FakeTarget.Hex(value);
 
     private sealed record FakeFile(string Name, ITargetTask Owner) : ITargetFile;

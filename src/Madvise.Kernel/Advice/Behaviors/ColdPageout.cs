@@ -15,6 +15,7 @@ internal static class ColdPageout
     private const int BatchSize = 32;
 
     /// <summary>madvise_cold(): deactivates the pages this VMA alone maps, clearing their accessed bits.</summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the VMA is <c>b.Vma</c>, and <c>b.Start</c>..<c>b.End</c> lies inside it.</remarks>
     public static long Cold(MadviseBehavior b)
     {
         if (!CanMadvLru(b.Vma!))
@@ -26,6 +27,7 @@ internal static class ColdPageout
     }
 
     /// <summary>madvise_pageout(): reclaims the pages this VMA alone maps, now.</summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the VMA is <c>b.Vma</c>, and <c>b.Start</c>..<c>b.End</c> lies inside it.</remarks>
     public static long Pageout(MadviseBehavior b)
     {
         var vma = b.Vma!;

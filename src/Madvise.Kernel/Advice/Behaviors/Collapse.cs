@@ -21,6 +21,7 @@ internal static class Collapse
     /// (hend - hstart) &gt;&gt; 21 computed unsigned, so a range strictly inside one block
     /// (hstart &gt; hend) is -EINVAL and one that only touches a boundary is 0.
     /// </summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range lies inside <c>b.Vma</c>.</remarks>
     public static long Run(MadviseBehavior b)
     {
         var vma = b.Vma!;

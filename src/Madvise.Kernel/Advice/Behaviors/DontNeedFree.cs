@@ -12,6 +12,7 @@ namespace Madvise.Kernel.Advice;
 internal static class DontNeedFree
 {
     /// <summary>madvise_dontneed_free(): checks the VMA, then zaps (DONTNEED) or lazily frees (FREE) the range.</summary>
+    /// <remarks>Preconditions: mmap_lock held for reading, or (PerVmaLock profile, own mm, one VMA) only <c>b.Vma</c>'s read lock; the range lies inside <c>b.Vma</c>. Takes page-table locks itself.</remarks>
     public static long Run(MadviseBehavior b)
     {
         if (!ValidVma(b))

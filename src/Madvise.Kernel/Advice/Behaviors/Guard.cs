@@ -19,6 +19,7 @@ internal static class Guard
     /// call returns -ERESTARTNOINTR: madvise() restarts itself, process_madvise() unlocks,
     /// relocks and retries the range.
     /// </summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range lies inside <c>b.Vma</c>.</remarks>
     public static long Install(MadviseBehavior b)
     {
         var vma = b.Vma!;
@@ -63,6 +64,7 @@ internal static class Guard
     }
 
     /// <summary>Clears the guard markers of the range (pages are not populated). Allowed on locked VMAs.</summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range lies inside <c>b.Vma</c>.</remarks>
     public static long Remove(MadviseBehavior b)
     {
         if (!IsValidGuardVma(b.Vma!, allowLocked: true))

@@ -8,6 +8,7 @@ namespace Madvise.Kernel.Advice;
 internal static class Ksm
 {
     /// <summary>ksm_madvise(): computes the new flags; an incompatible VMA is silently left alone.</summary>
+    /// <remarks>Preconditions: mmap_lock held for writing (MERGEABLE/UNMERGEABLE change VMA flags).</remarks>
     public static long Madvise(MadviseBehavior b, ref VmFlags flags)
     {
         var vma = b.Vma!;

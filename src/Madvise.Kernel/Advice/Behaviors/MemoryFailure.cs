@@ -16,6 +16,7 @@ namespace Madvise.Kernel.Advice;
 /// </remarks>
 internal static class MemoryFailure
 {
+    /// <remarks>Preconditions: no lock held when the kernel supports memory failure (it takes the mmap read lock per page itself); the mmap_lock held for writing otherwise.</remarks>
     public static long Inject(MadviseBehavior b)
     {
         if (!b.Current.Cred.Has(Capability.CAP_SYS_ADMIN))

@@ -13,6 +13,7 @@ internal static class Populate
     /// that would signal -EFAULT (-EHWPOISON for a poisoned page). Pages before the failure
     /// stay populated.
     /// </summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range is not split by VMA beforehand (it walks them itself).</remarks>
     public static long Run(MadviseBehavior b)
     {
         var write = b.Behavior == MADV_POPULATE_WRITE;

@@ -13,6 +13,7 @@ internal static class Remove
     /// mmap_lock dropped, punches the file range: its pages leave the page cache and every
     /// mapping of them (private copies elsewhere keep their data), and later reads see zeros.
     /// </summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range lies inside <c>b.Vma</c>. Drops the lock for the hole punch and takes it again (<c>b.LockDropped</c>).</remarks>
     public static long Run(MadviseBehavior b)
     {
         var vma = b.Vma!;

@@ -14,6 +14,7 @@ internal static class WillNeed
     /// touched). shmem: nothing (the model never swaps shmem). Regular files: drop the mmap_lock,
     /// read the file range into the page cache, retake the lock.
     /// </summary>
+    /// <remarks>Preconditions: mmap_lock held for reading; the range lies inside <c>b.Vma</c>. May drop the lock for file read-ahead (<c>b.LockDropped</c>); it is held again on return.</remarks>
     public static long Run(MadviseBehavior b)
     {
         var vma = b.Vma!;

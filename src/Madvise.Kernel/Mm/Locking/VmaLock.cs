@@ -55,6 +55,18 @@ internal sealed class VmaLock
         return true;
     }
 
+    /// <summary>
+    /// Throws unless the VMA is read-locked (Linux: vma_assert_locked). It checks that a reader
+    /// is inside, not which thread: one volatile read, always on.
+    /// </summary>
+    public void AssertReadLocked()
+    {
+        if (Volatile.Read(ref _readers) <= 0)
+        {
+            throw new InvalidOperationException("the VMA lock must be held for reading here, but no reader holds it.");
+        }
+    }
+
     /// <summary>Releases the read lock.</summary>
     public void EndRead()
     {

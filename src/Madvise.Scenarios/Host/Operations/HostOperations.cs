@@ -32,6 +32,7 @@ internal static class HostOperations
         Entry<DropCapabilityOperation>(),
         Entry<GetDescriptorOperation>(),
         Entry<ForkOperation>(),
+        Entry<SmapsOperation>(),
     ];
 
     /// <summary>Operation type → wire number.</summary>

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Madvise.Cli;
+using Madvise.Cli.Compact;
+
+namespace Madvise.Compaction.Tests.Cli;
+
+/// <summary><c>madv compact</c> end to end on the simulated kernel, and its usage errors.</summary>
+public class CompactCommandTests
+{
+    private static (int Exit, string Out, string Err) Madv(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = Program.Run(args, Program.CreateTargets(), output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void CompactsASimulatedTargetAndWritesTheJsonSchema()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"compact-{Guid.NewGuid():N}.json");
+        var calls = Path.ChangeExtension(json, ".csv");
+        try
+        {
+            var (exit, output, error) = Madv("compact", "--sim", "--profile", "batchedlock", "--mem", "16M", "--vmas", "64", "--json", json, "--calls", calls, "--no-progress");
+            Assert.True(exit == 0, error + output);
+            Assert.Contains("simulated pid", output, StringComparison.Ordinal);
+            Assert.Contains("completed", output, StringComparison.Ordinal);
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal("madv-compact/1", root.GetProperty("schema").GetString());
+            foreach (var field in new[] { "rss_before_kib", "rss_after_kib", "anon_before_kib", "anon_after_kib", "swap_after_kib", "calls", "ranges", "bytes_advised", "budget_ns", "call_p50_ns", "call_p99_ns", "call_max_ns", "cpu_ns", "errors" })
+            {
+                Assert.True(root.TryGetProperty(field, out _), field);
+            }
+
+            Assert.Equal(1_000_000, root.GetProperty("budget_ns").GetInt64());
+            Assert.Equal("BatchedLock", root.GetProperty("target").GetProperty("profile").GetString());
+            Assert.Equal("completed", root.GetProperty("outcome").GetString());
+            Assert.True(root.GetProperty("anon_after_kib").GetInt64() < root.GetProperty("anon_before_kib").GetInt64());
+            Assert.Equal(root.GetProperty("anon_freed_kib").GetInt64(), root.GetProperty("swap_after_kib").GetInt64());
+            var lines = File.ReadAllLines(calls);
+            Assert.Equal("sequence,advice,ranges,bytes,result,wall_ns,cpu_ns,predicted_ns", lines[0]);
+            Assert.Equal(root.GetProperty("calls").GetInt32(), lines.Length - 1);
+        }
+        finally
+        {
+            File.Delete(json);
+            File.Delete(calls);
+        }
+    }
+
+    [Fact]
+    public void ADryRunPrintsThePlanAndTheCalls()
+    {
+        var (exit, output, _) = Madv("compact", "--sim", "--mem", "16M", "--vmas", "64", "--strategy", "fixed", "--dry-run", "--no-progress");
+        Assert.Equal(0, exit);
+        Assert.Contains("PAGEOUT", output, StringComparison.Ordinal);
+        Assert.Contains("dry run: 2 calls (exactly", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("compact")]
+    [InlineData("compact", "123", "--sim")]
+    [InlineData("compact", "--sim", "--budget", "fast")]
+    [InlineData("compact", "--sim", "--budget", "2m")]
+    [InlineData("compact", "--sim", "--mode", "some")]
+    [InlineData("compact", "--sim", "--profile", "Fastest")]
+    [InlineData("compact", "--sim", "--profile", "1")]
+    [InlineData("compact", "--sim", "--mem", "1K")]
+    [InlineData("compact", "--sim", "--max-ranges", "2000")]
+    [InlineData("compact", "--sim", "--max-bytes", "3G")]
+    [InlineData("compact", "--sim", "--target-fraction", "1.5")]
+    [InlineData("compact", "123", "--mem", "64M")]
+    [InlineData("compact", "--sim", "--deadline", "-1s")]
+    public void BadOptionsAreUsageErrors(params string[] args)
+    {
+        var (exit, _, error) = Madv(args);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith("madv: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AProcessThatDoesNotExistIsAUsageError()
+    {
+        var (exit, _, error) = Madv("compact", int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("no such process", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1ms", 1_000_000)]
+    [InlineData("500us", 500_000)]
+    [InlineData("500µs", 500_000)]
+    [InlineData("0.25ms", 250_000)]
+    [InlineData("2s", 2_000_000_000)]
+    [InlineData("100ns", 100)]
+    public void DurationsParse(string text, long nanoseconds)
+    {
+        Assert.True(DurationText.TryParse(text, out var d));
+        Assert.Equal(nanoseconds, (long)Math.Round(d.TotalMilliseconds * 1e6));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1")]
+    [InlineData("ms")]
+    [InlineData("0ms")]
+    [InlineData("2days")]
+    [InlineData("1e3ms")]
+    public void BadDurationsDoNotParse(string text) => Assert.False(DurationText.TryParse(text, out _));
+}
