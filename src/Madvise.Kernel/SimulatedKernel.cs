@@ -1,5 +1,6 @@
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Reclaim;
 using Madvise.Kernel.Tasks;
@@ -51,8 +52,8 @@ public sealed class SimulatedKernel : IDisposable
     /// <summary>Event counters.</summary>
     public KernelStatistics Stats { get; } = new();
 
-    /// <summary>Protects <see cref="_oopses"/>. Leaf lock.</summary>
-    private readonly Lock _oopsLock = new();
+    /// <summary>Protects <see cref="_oopses"/>. Leaf lock (<see cref="LockClass.OopsLog"/>).</summary>
+    private readonly KernelLock _oopsLock = new(LockClass.OopsLog);
 
     /// <summary>Every oops so far, in order. Protected by <see cref="_oopsLock"/>.</summary>
     private readonly List<KernelOops> _oopses = [];
@@ -68,7 +69,7 @@ public sealed class SimulatedKernel : IDisposable
     {
         get
         {
-            lock (_oopsLock)
+            using (_oopsLock.EnterScope())
             {
                 return [.. _oopses];
             }
@@ -81,7 +82,7 @@ public sealed class SimulatedKernel : IDisposable
     /// <summary>Records an oops (the caller kills the task).</summary>
     internal void RecordOops(KernelOops oops)
     {
-        lock (_oopsLock)
+        using (_oopsLock.EnterScope())
         {
             _oopses.Add(oops);
             Volatile.Write(ref _oopsCount, _oopses.Count);
@@ -106,8 +107,14 @@ public sealed class SimulatedKernel : IDisposable
     public long Reclaim(long maxPages = long.MaxValue) => Vmscan.ShrinkInactive(this, maxPages);
 
     /// <summary>Releases physical memory and swap. Nothing may run on the kernel afterwards.</summary>
+    /// <exception cref="LockOrderException">With <see cref="Lockdep"/> enabled (test builds): a lock was taken out of order since the last report.</exception>
     public void Dispose()
     {
+        if (Lockdep.Enabled)
+        {
+            Lockdep.ThrowIfViolated();
+        }
+
         Swap?.Dispose();
         Memory.Dispose();
     }

@@ -26,7 +26,7 @@ internal static class Filemap
 
         var memory = kernel.Memory;
         var cache = inode.Cache;
-        lock (cache.Lock)
+        using (cache.Lock.EnterScope())
         {
             kernel.Faults.At(FaultPoint.PageCacheLocked);
             if (cache.TryGetLocked(index, out var cached))
@@ -42,7 +42,7 @@ internal static class Filemap
             return OutOfMemory;
         }
 
-        lock (cache.Lock)
+        using (cache.Lock.EnterScope())
         {
             if (cache.TryGetLocked(index, out var raced))
             {
@@ -70,7 +70,7 @@ internal static class Filemap
     public static int TryGetCached(SimulatedKernel kernel, Inode inode, ulong index)
     {
         var cache = inode.Cache;
-        lock (cache.Lock)
+        using (cache.Lock.EnterScope())
         {
             if (!cache.TryGetLocked(index, out var pfn) || kernel.Memory.Frame(pfn).Has(PageFlags.HwPoison))
             {
@@ -107,7 +107,7 @@ internal static class Filemap
             var valid = (int)Math.Min(PageSize.PAGE_SIZE, inode.Size - start);
             page[..valid].Fill(fill);
             page[valid..].Clear();
-            lock (inode.Cache.Lock)
+            using (inode.Cache.Lock.EnterScope())
             {
                 // write() dirties every page; fsync cleans a regular file's, while shmem has
                 // no backing store to write to and stays dirty.

@@ -41,8 +41,8 @@ public sealed class Inode
     /// <summary>VMAs mapping this file (i_mmap). Protected by <see cref="_mappingsLock"/>.</summary>
     private readonly List<Vma> _mappings = [];
 
-    /// <summary>Protects <see cref="_mappings"/>, <see cref="_references"/> and <see cref="_evicted"/>. Leaf lock.</summary>
-    private readonly Lock _mappingsLock = new();
+    /// <summary>Protects <see cref="_mappings"/>, <see cref="_references"/> and <see cref="_evicted"/>. Leaf lock (<see cref="LockClass.InodeMappings"/>); released before the page cache lock is taken to drop the cache.</summary>
+    private readonly KernelLock _mappingsLock = new(LockClass.InodeMappings);
 
     /// <summary>The frames the page cache holds are returned here when the file goes.</summary>
     private readonly PhysicalMemory _memory;
@@ -135,7 +135,7 @@ public sealed class Inode
     /// <summary>Registers a VMA that maps this file (a reference that keeps it alive).</summary>
     internal void AddMapping(Vma vma)
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             ThrowIfEvictedLocked();
             _mappings.Add(vma);
@@ -145,7 +145,7 @@ public sealed class Inode
     /// <summary>Unregisters a VMA; the file goes when that was its last reference.</summary>
     internal void RemoveMapping(Vma vma)
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             _mappings.Remove(vma);
         }
@@ -160,7 +160,7 @@ public sealed class Inode
     /// </summary>
     internal void Get()
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             ThrowIfEvictedLocked();
             _references++;
@@ -170,7 +170,7 @@ public sealed class Inode
     /// <summary>Drops a reference taken by <see cref="Get"/> (Linux: fput()); the file goes when that was its last reference.</summary>
     internal void Put()
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             if (--_references < 0)
             {
@@ -188,7 +188,7 @@ public sealed class Inode
     /// </summary>
     internal void ReleaseIfUnused()
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             if (_evicted || _references != 0 || _mappings.Count != 0)
             {
@@ -200,7 +200,7 @@ public sealed class Inode
 
         // Nothing can reach the file now: no fault, read-ahead or hole punch can add a page.
         var pfns = new List<int>();
-        lock (Cache.Lock)
+        using (Cache.Lock.EnterScope())
         {
             var pages = Cache.GetEnumeratorLocked();
             while (pages.MoveNext())
@@ -234,7 +234,7 @@ public sealed class Inode
     /// <summary>A snapshot of the VMAs that map this file.</summary>
     internal Vma[] MappingsSnapshot()
     {
-        lock (_mappingsLock)
+        using (_mappingsLock.EnterScope())
         {
             return [.. _mappings];
         }

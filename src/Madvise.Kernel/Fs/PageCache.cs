@@ -1,3 +1,5 @@
+using Madvise.Kernel.Mm.Locking;
+
 namespace Madvise.Kernel.Fs;
 
 /// <summary>
@@ -10,8 +12,8 @@ namespace Madvise.Kernel.Fs;
 /// </remarks>
 internal sealed class PageCache
 {
-    /// <summary>Protects <see cref="_pages"/> and the owning inode's backing store.</summary>
-    public readonly Lock Lock = new();
+    /// <summary>Protects <see cref="_pages"/> and the owning inode's backing store. Lock order (<see cref="LockClass.PageCache"/>): under the mmap_lock or a VMA lock, above PTE locks and the leaves.</summary>
+    public readonly KernelLock Lock = new(LockClass.PageCache);
 
     /// <summary>Cached pages. Protected by <see cref="Lock"/>.</summary>
     private readonly Dictionary<ulong, int> _pages = [];
@@ -39,7 +41,7 @@ internal sealed class PageCache
     /// <summary>True when page <paramref name="index"/> is cached (mincore).</summary>
     public bool Contains(ulong index)
     {
-        lock (Lock)
+        using (Lock.EnterScope())
         {
             return _pages.ContainsKey(index);
         }

@@ -111,7 +111,7 @@ public sealed partial class MmStruct
 
             using (table.Ptl.EnterScope())
             {
-                using (childTable.Ptl.EnterScope())
+                using (childTable.Ptl.EnterNestedScope())
                 {
                     Kernel.Faults.At(FaultPoint.ForkPteLocked);
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Madvise.Abi;
 using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.PageTables;
@@ -13,16 +14,24 @@ namespace Madvise.Kernel.Mm;
 /// counters and the CPUs that cache its translations.
 /// </summary>
 /// <remarks>
-/// <para>Lock order (outermost first; a thread never takes a lock above one it holds):</para>
+/// <para>Lock order (outermost first; a thread never takes a lock above one it holds). Each lock
+/// has a <see cref="LockClass"/>, whose rank encodes this tree, and test builds check the order at
+/// run time (<see cref="Lockdep"/>):</para>
 /// <code>
-///   MmapLock (per mm; read or write)            — the VMA tree and every VMA's bounds/flags
-///     VmaLock (per VMA; read side without the    — one VMA's contents while the mmap_lock is not held
-///              mmap_lock in PerVmaLock)
-///       PageCache.Lock (per inode)               — page cache and disk store of a file
-///         PteTable.Ptl (per 2 MiB of PTEs)       — those 512 PTEs
-///           Lru._lruLock, SwapArea lock,         — leaf locks: frame lists, swap slots,
-///           PhysicalMemory._zoneLock,              free frames,
-///           SimCpu.TlbSpinlock (per CPU)           — one CPU's TLB entries
+///   TaskStruct._stateLock (per task)            — exit against fork, credentials
+///     FdTable._lock (per descriptor table)       — open descriptors
+///       MmapLock (per mm; read or write)         — the VMA tree and every VMA's bounds/flags
+///         VmaLock (per VMA; read side without    — one VMA's contents while the mmap_lock is not held
+///                  the mmap_lock in PerVmaLock)
+///           PageCache.Lock (per inode)           — page cache and disk store of a file
+///             PteTable.Ptl (per 2 MiB of PTEs)   — those 512 PTEs (fork: the child's inside the parent's)
+///               Lru._lruLock, SwapArea lock,     — leaf locks: frame lists, swap slots,
+///               PhysicalMemory._zoneLock,          free frames,
+///               SimCpu.TlbSpinlock (per CPU),      one CPU's TLB entries,
+///               AnonVma family, Inode mappings,    reverse-map lists, file references,
+///               ProcessTable, CPU registry,        tasks, CPUs,
+///               SimulatedKernel oops log           oopses
+///                 CpuMask._growLock              — an mm's CPU mask (grown under a TLB lock)
 /// </code>
 /// <para>The PTE lock and the leaf locks except the swap lock are <see cref="Spinlock"/>s (as
 /// in Linux): never re-entered, never held while waiting for anything; the locks above them may
@@ -135,16 +144,17 @@ public sealed partial class MmStruct
     public bool IsDead => Volatile.Read(ref _users) == 0;
 
     /// <summary>mmap_read_lock.</summary>
-    public long ReadLock() => MmapLock.AcquireRead();
+    public long ReadLock([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => MmapLock.AcquireRead(file, line);
 
     /// <summary>mmap_read_unlock.</summary>
     public void ReadUnlock(long token) => MmapLock.ReleaseRead(token);
 
     /// <summary>mmap_write_lock.</summary>
-    public long WriteLock() => MmapLock.AcquireWrite();
+    public long WriteLock([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => MmapLock.AcquireWrite(file, line);
 
     /// <summary>mmap_write_lock_killable: 0, or -EINTR when <paramref name="signal"/> is raised while waiting.</summary>
-    public int WriteLockKillable(FatalSignal? signal, out long token) => MmapLock.AcquireWriteKillable(signal, out token);
+    public int WriteLockKillable(FatalSignal? signal, out long token, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        MmapLock.AcquireWriteKillable(signal, out token, file, line);
 
     /// <summary>mmap_write_unlock: also releases every VMA write lock taken in this session.</summary>
     public void WriteUnlock(long token)

@@ -1,4 +1,5 @@
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.Locking;
 
 namespace Madvise.Kernel.Tasks;
 
@@ -18,8 +19,8 @@ public sealed class FdTable
 {
     private const int FirstFd = 3;
 
-    /// <summary>Protects <see cref="_files"/>.</summary>
-    private readonly Lock _lock = new();
+    /// <summary>Protects <see cref="_files"/>. Lock order (<see cref="LockClass.FdTable"/>): under a task's state lock (fork clones the table), above the mmap_lock and the inode's leaf lock (a reference is taken under it).</summary>
+    private readonly KernelLock _lock = new(LockClass.FdTable);
 
     /// <summary>Open descriptors.</summary>
     private readonly SortedDictionary<int, object> _files = [];
@@ -27,7 +28,7 @@ public sealed class FdTable
     /// <summary>Installs <paramref name="file"/> at the lowest free descriptor (fd_install).</summary>
     public int Install(object file)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var fd = FirstFd;
             while (_files.ContainsKey(fd))
@@ -53,7 +54,7 @@ public sealed class FdTable
             return null;
         }
 
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return _files.GetValueOrDefault((int)fd);
         }
@@ -71,7 +72,7 @@ public sealed class FdTable
             return null;
         }
 
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var file = _files.GetValueOrDefault((int)fd);
             (file as OpenFile)?.Inode.Get();
@@ -108,7 +109,7 @@ public sealed class FdTable
     public bool Close(int fd)
     {
         object? file;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (!_files.Remove(fd, out file))
             {
@@ -124,7 +125,7 @@ public sealed class FdTable
     public void CloseAll()
     {
         object[] closed;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             closed = [.. _files.Values];
             _files.Clear();
@@ -140,7 +141,7 @@ public sealed class FdTable
     public FdTable Clone()
     {
         var copy = new FdTable();
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             foreach (var (fd, file) in _files)
             {
@@ -157,7 +158,7 @@ public sealed class FdTable
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _files.Count;
             }

@@ -1,4 +1,5 @@
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 
 namespace Madvise.Kernel.Tasks;
 
@@ -9,8 +10,8 @@ public sealed class ProcessTable
 
     private readonly SimulatedKernel _kernel;
 
-    /// <summary>Protects <see cref="_tasks"/> and <see cref="_nextPid"/>.</summary>
-    private readonly Lock _lock = new();
+    /// <summary>Protects <see cref="_tasks"/> and <see cref="_nextPid"/>. Leaf lock (<see cref="LockClass.ProcessTable"/>): fork creates the child under its parent's state lock.</summary>
+    private readonly KernelLock _lock = new(LockClass.ProcessTable);
 
     /// <summary>Every task created and not yet reaped.</summary>
     private readonly Dictionary<int, TaskStruct> _tasks = [];
@@ -24,7 +25,7 @@ public sealed class ProcessTable
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _tasks.Count;
             }
@@ -34,7 +35,7 @@ public sealed class ProcessTable
     /// <summary>The task with pid <paramref name="pid"/>, or null.</summary>
     public TaskStruct? Find(int pid)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return _tasks.GetValueOrDefault(pid);
         }
@@ -43,7 +44,7 @@ public sealed class ProcessTable
     /// <summary>Every task, in pid order.</summary>
     public TaskStruct[] Snapshot()
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var all = _tasks.Values.ToArray();
             Array.Sort(all, static (a, b) => a.Pid.CompareTo(b.Pid));
@@ -53,7 +54,7 @@ public sealed class ProcessTable
 
     internal TaskStruct Create(TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var task = new TaskStruct(_kernel, _nextPid++, parent, cred, mm, files);
             _tasks.Add(task.Pid, task);

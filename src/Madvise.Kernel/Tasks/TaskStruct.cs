@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Tasks;
@@ -11,13 +12,13 @@ namespace Madvise.Kernel.Tasks;
 /// <remarks>
 /// Many OS threads may act for one task at once; each stands for a thread of the simulated
 /// process sharing its address space. The model does not give those threads their own
-/// task_struct: credentials and signals are per process. <see cref="_stateLock"/> (leaf)
-/// serialises exit against fork and pidfd_open.
+/// task_struct: credentials and signals are per process. <see cref="_stateLock"/> (the outermost
+/// lock) serialises exit against fork and pidfd_open.
 /// </remarks>
 public sealed class TaskStruct
 {
-    /// <summary>Serialises exit with operations that must not see a half-exited task.</summary>
-    private readonly Lock _stateLock = new();
+    /// <summary>Serialises exit with operations that must not see a half-exited task. The outermost lock (<see cref="LockClass.TaskState"/>): exit and fork take the descriptor table and the mmap_lock under it.</summary>
+    private readonly KernelLock _stateLock = new(LockClass.TaskState);
 
     private Credentials _cred;
 
@@ -88,7 +89,7 @@ public sealed class TaskStruct
     /// change stays.</returns>
     public long SetUid(uint uid)
     {
-        lock (_stateLock)
+        using (_stateLock.EnterScope())
         {
             var old = _cred;
             if (!old.Has(Capability.CAP_SETGID))
@@ -126,7 +127,7 @@ public sealed class TaskStruct
     /// <summary>Clears one capability from every set.</summary>
     public void DropCapability(Capability cap)
     {
-        lock (_stateLock)
+        using (_stateLock.EnterScope())
         {
             Volatile.Write(ref _cred, _cred.Without(cap));
         }
@@ -150,7 +151,7 @@ public sealed class TaskStruct
     public void Exit()
     {
         MmStruct? mm;
-        lock (_stateLock)
+        using (_stateLock.EnterScope())
         {
             if (HasExited)
             {
@@ -173,7 +174,7 @@ public sealed class TaskStruct
     /// <returns>The child, or null with <paramref name="error"/> set (-ENOMEM, -ESRCH for an exited task).</returns>
     public TaskStruct? Fork(out long error)
     {
-        lock (_stateLock)
+        using (_stateLock.EnterScope())
         {
             var mm = _mm;
             if (HasExited || mm is null)

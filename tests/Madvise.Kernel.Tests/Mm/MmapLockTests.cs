@@ -9,14 +9,15 @@ namespace Madvise.Kernel.Tests.Mm;
 /// <summary>
 /// Deterministic semantics of <see cref="MmapLock"/>: modes, try-locks, asserts, the FIFO queue and
 /// reader batching, killable waits, statistics. Blocking cases put threads into a known queue shape
-/// (watched through the test hooks) before acting, so no test depends on timing.
+/// (watched through the test hooks) before acting, so no test depends on timing. The locks are
+/// not checked by <see cref="Lockdep"/>: these tests take them recursively on one thread on purpose.
 /// </summary>
 public sealed class MmapLockTests
 {
     [Fact]
     public void ReadersShareAndExcludeWriters()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         long t1 = l.AcquireRead();
         long t2 = l.AcquireRead();
         Assert.Equal(2, l.ReaderCount);
@@ -39,7 +40,7 @@ public sealed class MmapLockTests
     [Fact]
     public void AssertsFollowTheHeldMode()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var e = Assert.Throws<InvalidOperationException>(l.AssertLocked);
         Assert.StartsWith("mmap_lock must be held", e.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(l.AssertWriteLocked);
@@ -60,7 +61,7 @@ public sealed class MmapLockTests
     [Fact]
     public void UnbalancedReleasesThrowAndLeaveTheLockUsable()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         Assert.Throws<InvalidOperationException>(() => l.ReleaseRead(0));
         Assert.Throws<InvalidOperationException>(() => l.ReleaseWrite(0));
         Assert.Equal(0, l.ReaderCount);
@@ -82,7 +83,7 @@ public sealed class MmapLockTests
     [Fact]
     public void WriterWaitsForReaderAndIsCountedAsContended()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         long r = l.AcquireRead();
         Task<int> writer = TestThreads.Start(() =>
         {
@@ -111,7 +112,7 @@ public sealed class MmapLockTests
     [Fact]
     public void ReaderArrivingAfterQueuedWriterWaitsBehindIt()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
         long r1 = l.AcquireRead();
 
@@ -147,7 +148,7 @@ public sealed class MmapLockTests
     [Fact]
     public void WakeUpGrantsAllQueuedReadersAndKeepsWritersInPlace()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         long w0 = l.AcquireWrite();
         using var release = new ManualResetEventSlim();
         var tasks = new List<Task>();
@@ -198,7 +199,7 @@ public sealed class MmapLockTests
     public void OneWakeUpGrantsAtMost256Readers()
     {
         const int readers = MmapLock.MaxReadersPerWakeup + 20;
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         long w = l.AcquireWrite();
         using var release = new ManualResetEventSlim();
         var tasks = new Task[readers];
@@ -232,7 +233,7 @@ public sealed class MmapLockTests
     [Fact]
     public void KilledWriterReturnsEintrHoldingNothingAndReadersBehindItAreGranted()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var task = new FatalSignal();
         long r1 = l.AcquireRead();
 
@@ -284,7 +285,7 @@ public sealed class MmapLockTests
     [Fact]
     public void PendingSignalFailsAWaitingAcquisitionAtOnce()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var task = new FatalSignal();
         task.Raise();
         long r = l.AcquireRead();
@@ -315,7 +316,7 @@ public sealed class MmapLockTests
     [Fact]
     public void NullSignalMakesKillableAcquisitionsWaitUninterruptibly()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         long w = l.AcquireWrite();
         Task<int> reader = TestThreads.Start(() =>
         {
@@ -331,7 +332,7 @@ public sealed class MmapLockTests
     [Fact]
     public void KilledReaderLeavesTheQueue()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var task = new FatalSignal();
         long w = l.AcquireWrite();
         Task<int> reader = TestThreads.Start(() => l.AcquireReadKillable(task, out _));
@@ -348,8 +349,8 @@ public sealed class MmapLockTests
     [Fact]
     public void OneRaiseWakesEveryThreadOfTheTaskOnEveryLock()
     {
-        var a = new MmapLock();
-        var b = new MmapLock();
+        var a = new MmapLock(lockdep: false);
+        var b = new MmapLock(lockdep: false);
         var task = new FatalSignal();
         long wa = a.AcquireWrite();
         long rb = b.AcquireRead();
@@ -369,7 +370,7 @@ public sealed class MmapLockTests
     [Fact]
     public void KilledWriterBehindWriterLetsLaterReadersWaitForTheHolder()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         var task = new FatalSignal();
         long w1 = l.AcquireWrite();
         Task<int> killable = TestThreads.Start(() => l.AcquireWriteKillable(task, out _));
@@ -396,7 +397,7 @@ public sealed class MmapLockTests
     public void UncontendedAcquisitionsAreCountedExactly()
     {
         const int n = 1000;
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         for (int i = 0; i < n; i++)
         {
             l.ReleaseRead(l.AcquireRead());
@@ -428,7 +429,7 @@ public sealed class MmapLockTests
     [Fact]
     public void ResetStatisticsZeroesEverything()
     {
-        var l = new MmapLock { RecordHoldTimes = true };
+        var l = new MmapLock(lockdep: false) { RecordHoldTimes = true };
         long r = l.AcquireRead();
         Task writer = TestThreads.Start(() => l.ReleaseWrite(l.AcquireWrite()));
         TestThreads.WaitUntil(() => l.QueuedWaiterCount == 1, "the writer queueing");
@@ -464,7 +465,7 @@ public sealed class MmapLockTests
     [Fact]
     public void RecordHoldTimesFillsHoldHistogramsOnlyWhileOn()
     {
-        var l = new MmapLock();
+        var l = new MmapLock(lockdep: false);
         Assert.False(l.RecordHoldTimes);
         Assert.Equal(0, l.AcquireRead());
         l.ReleaseRead(0);
@@ -514,7 +515,7 @@ public sealed class MmapLockTests
         // 0 try-read, 1 try-write, 2 release a read, 3 release the write, 4 killable read, 5 killable write.
         Gen.Int[0, 5].Array[0, 200].Sample(ops =>
         {
-            var l = new MmapLock();
+            var l = new MmapLock(lockdep: false);
             var m = new Model();
             var signal = new FatalSignal();
             signal.Raise();

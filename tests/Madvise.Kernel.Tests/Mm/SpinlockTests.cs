@@ -10,7 +10,7 @@ public class SpinlockTests
     [Fact]
     public void ContendedSectionsAreExclusive()
     {
-        var l = new Spinlock();
+        var l = new Spinlock(LockClass.Lru);
         var threads = Math.Max(4, Environment.ProcessorCount * 2);
         var perThread = 20_000 * TestThreads.StressFactor;
         long counter = 0;
@@ -56,7 +56,7 @@ public class SpinlockTests
     [Fact]
     public void HeldBetweenEnterAndExit()
     {
-        var l = new Spinlock();
+        var l = new Spinlock(LockClass.Lru);
         Assert.False(l.IsHeld);
         using (l.EnterScope())
         {
@@ -71,7 +71,7 @@ public class SpinlockTests
     [Fact]
     public void RecursiveEnterThrowsInDebugBuilds()
     {
-        var l = new Spinlock();
+        var l = new Spinlock(LockClass.Lru);
         l.Enter();
         Assert.Throws<InvalidOperationException>(() => l.Enter());
         l.Exit();
@@ -83,7 +83,7 @@ public class SpinlockTests
     [Fact]
     public void WaiterProceedsAfterRelease()
     {
-        var l = new Spinlock();
+        var l = new Spinlock(LockClass.Lru);
         l.Enter();
         var acquired = 0;
         var waiter = TestThreads.Start(() =>

@@ -304,7 +304,7 @@ public sealed class AddressSpaceModelTests
                 seen = 0;
                 if (vma.File is { } file && file.Inode.Cache.Contains(vma.PageIndex(addr)))
                 {
-                    lock (file.Inode.Cache.Lock)
+                    using (file.Inode.Cache.Lock.EnterScope())
                     {
                         file.Inode.Cache.TryGetLocked(vma.PageIndex(addr), out var pfn);
                         seen = MmBuilder.Uniform(kernel.Memory.Page(pfn));

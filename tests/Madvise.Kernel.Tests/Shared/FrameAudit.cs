@@ -89,7 +89,7 @@ internal static class FrameAudit
             var expected = mapped[pfn];
             if (f.Mapping is PageCache cache)
             {
-                lock (cache.Lock)
+                using (cache.Lock.EnterScope())
                 {
                     if (cache.TryGetLocked(f.Index, out var cached) && cached == pfn)
                     {

@@ -61,7 +61,7 @@ internal static class Remove
         for (var index = first; index < end; index++)
         {
             int pfn;
-            lock (inode.Cache.Lock)
+            using (inode.Cache.Lock.EnterScope())
             {
                 inode.PunchLocked(index);
                 if (!inode.Cache.TryGetLocked(index, out pfn))

@@ -110,6 +110,23 @@ public sealed partial class MmapLock
     /// <summary>Whether acquisitions return a timestamp token so releases record hold times.</summary>
     private volatile bool _recordHoldTimes;
 
+    /// <summary>Whether <see cref="Lockdep"/> checks this lock (it does for every kernel's).</summary>
+    private readonly bool _lockdep;
+
+    /// <summary>Creates a free lock, checked by <see cref="Lockdep"/> when it runs.</summary>
+    public MmapLock()
+        : this(lockdep: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a free lock; with <paramref name="lockdep"/> false the validator ignores it. Only
+    /// for tests of the lock's own semantics, which take it recursively on one thread on purpose
+    /// (a read under a read, a killable write under a read with a signal pending): in kernel code
+    /// that is a deadlock the validator rightly refuses.
+    /// </summary>
+    internal MmapLock(bool lockdep) => _lockdep = lockdep;
+
     /// <summary>True while the lock is held for writing.</summary>
     public bool IsWriteLocked => (Volatile.Read(ref _state) & WriterBit) != 0;
 
@@ -129,8 +146,13 @@ public sealed partial class MmapLock
 
     /// <summary>Takes the lock for reading, sleeping uninterruptibly if needed (Linux: mmap_read_lock).</summary>
     /// <returns>The token to pass to <see cref="ReleaseRead"/>.</returns>
-    public long AcquireRead()
+    public long AcquireRead([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Acquire(LockClass.MmapLock, this, trylock: false, nested: false, file, line);
+        }
+
         long s = Volatile.Read(ref _state);
         if ((s & ReadFastPathFailMask) != 0 || Interlocked.CompareExchange(ref _state, s + ReadAcquireDelta, s) != s)
         {
@@ -142,7 +164,7 @@ public sealed partial class MmapLock
 
     /// <summary>Takes the lock for reading if that needs no waiting (Linux: mmap_read_trylock).</summary>
     /// <remarks>Fails while anybody waits, as down_read_trylock does, so it cannot overtake a queued writer.</remarks>
-    public bool TryAcquireRead(out long token)
+    public bool TryAcquireRead(out long token, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         long s = Volatile.Read(ref _state);
         while ((s & ReadFastPathFailMask) == 0)
@@ -150,6 +172,11 @@ public sealed partial class MmapLock
             long seen = Interlocked.CompareExchange(ref _state, s + ReadAcquireDelta, s);
             if (seen == s)
             {
+                if (Lockdep.Enabled && _lockdep)
+                {
+                    Lockdep.Acquire(LockClass.MmapLock, this, trylock: true, nested: false, file, line);
+                }
+
                 token = HoldStart();
                 return true;
             }
@@ -166,14 +193,24 @@ public sealed partial class MmapLock
     /// pending while it would have to wait (Linux: mmap_read_lock_killable).
     /// </summary>
     /// <returns>0 with the lock held and <paramref name="token"/> set, or -EINTR with nothing held.</returns>
-    public int AcquireReadKillable(FatalSignal? signal, out long token)
+    public int AcquireReadKillable(FatalSignal? signal, out long token, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Acquire(LockClass.MmapLock, this, trylock: false, nested: false, file, line);
+        }
+
         long s = Volatile.Read(ref _state);
         if ((s & ReadFastPathFailMask) != 0 || Interlocked.CompareExchange(ref _state, s + ReadAcquireDelta, s) != s)
         {
             int error = AcquireSlow(write: false, signal);
             if (error != 0)
             {
+                if (Lockdep.Enabled && _lockdep)
+                {
+                    Lockdep.Release(this);
+                }
+
                 token = 0;
                 return error;
             }
@@ -187,6 +224,11 @@ public sealed partial class MmapLock
     /// <param name="token">What the acquisition returned.</param>
     public void ReleaseRead(long token)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Release(this);
+        }
+
         long end = token != 0 ? Stopwatch.GetTimestamp() : 0;
         long s = Interlocked.Add(ref _state, -ReaderUnit);
         if ((s & (ReaderMask | WaitersBit)) == WaitersBit)
@@ -209,8 +251,13 @@ public sealed partial class MmapLock
 
     /// <summary>Takes the lock for writing, sleeping uninterruptibly if needed (Linux: mmap_write_lock).</summary>
     /// <returns>The token to pass to <see cref="ReleaseWrite"/>.</returns>
-    public long AcquireWrite()
+    public long AcquireWrite([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Acquire(LockClass.MmapLock, this, trylock: false, nested: false, file, line);
+        }
+
         long s = Volatile.Read(ref _state);
         if ((s & LockMask) != 0 || Interlocked.CompareExchange(ref _state, s | WriterBit, s) != s)
         {
@@ -221,7 +268,7 @@ public sealed partial class MmapLock
     }
 
     /// <summary>Takes the lock for writing if it is free and nobody waits (Linux: mmap_write_trylock).</summary>
-    public bool TryAcquireWrite(out long token)
+    public bool TryAcquireWrite(out long token, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         long s = Volatile.Read(ref _state);
         while ((s & LockMask) == 0)
@@ -229,6 +276,11 @@ public sealed partial class MmapLock
             long seen = Interlocked.CompareExchange(ref _state, s | WriterBit, s);
             if (seen == s)
             {
+                if (Lockdep.Enabled && _lockdep)
+                {
+                    Lockdep.Acquire(LockClass.MmapLock, this, trylock: true, nested: false, file, line);
+                }
+
                 token = WriteAcquired();
                 return true;
             }
@@ -247,14 +299,24 @@ public sealed partial class MmapLock
     /// path does.
     /// </summary>
     /// <returns>0 with the lock held and <paramref name="token"/> set, or -EINTR with nothing held.</returns>
-    public int AcquireWriteKillable(FatalSignal? signal, out long token)
+    public int AcquireWriteKillable(FatalSignal? signal, out long token, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Acquire(LockClass.MmapLock, this, trylock: false, nested: false, file, line);
+        }
+
         long s = Volatile.Read(ref _state);
         if ((s & LockMask) != 0 || Interlocked.CompareExchange(ref _state, s | WriterBit, s) != s)
         {
             int error = AcquireSlow(write: true, signal);
             if (error != 0)
             {
+                if (Lockdep.Enabled && _lockdep)
+                {
+                    Lockdep.Release(this);
+                }
+
                 token = 0;
                 return error;
             }
@@ -268,6 +330,11 @@ public sealed partial class MmapLock
     /// <param name="token">What the acquisition returned.</param>
     public void ReleaseWrite(long token)
     {
+        if (Lockdep.Enabled && _lockdep)
+        {
+            Lockdep.Release(this);
+        }
+
         long end = token != 0 ? Stopwatch.GetTimestamp() : 0;
         long s = Volatile.Read(ref _state);
         while (true)

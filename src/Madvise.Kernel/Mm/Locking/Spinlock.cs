@@ -27,13 +27,24 @@ internal sealed class Spinlock
     /// <summary>0 when free; else 1, or in debug builds the managed thread id of the holder.</summary>
     private int _owner;
 
+    /// <summary>Creates a free lock of class <paramref name="cls"/> (<see cref="Lockdep"/>).</summary>
+    public Spinlock(LockClass cls) => Class = cls;
+
+    /// <summary>The lock's class.</summary>
+    public LockClass Class { get; }
+
     /// <summary>True when the lock is held (by any thread).</summary>
     public bool IsHeld => Volatile.Read(ref _owner) != 0;
 
     /// <summary>Takes the lock, spinning (then yielding) while another thread holds it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Enter()
+    public void Enter([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Acquire(Class, this, trylock: false, nested: false, file, line);
+        }
+
         var me = OwnerToken;
         if (Interlocked.CompareExchange(ref _owner, me, 0) != 0)
         {
@@ -43,13 +54,41 @@ internal sealed class Spinlock
 
     /// <summary>Releases the lock. Precondition: the calling thread holds it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Exit() => Volatile.Write(ref _owner, 0);
+    public void Exit()
+    {
+        Volatile.Write(ref _owner, 0);
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Release(this);
+        }
+    }
 
     /// <summary>Takes the lock for the lifetime of the returned scope: <c>using (x.EnterScope()) { ... }</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Scope EnterScope()
+    public Scope EnterScope([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        Enter();
+        Enter(file, line);
+        return new Scope(this);
+    }
+
+    /// <summary>
+    /// Takes the lock while the caller holds another lock of the same class (Linux:
+    /// spin_lock_nested(..., SINGLE_DEPTH_NESTING)): only fork does, with a PTE table of the
+    /// brand-new child, which no other thread can reach, inside the parent's.
+    /// </summary>
+    public Scope EnterNestedScope([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Acquire(Class, this, trylock: false, nested: true, file, line);
+        }
+
+        var me = OwnerToken;
+        if (Interlocked.CompareExchange(ref _owner, me, 0) != 0)
+        {
+            EnterContended(me);
+        }
+
         return new Scope(this);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Madvise.Kernel.Mm.Vmas;
 
 namespace Madvise.Kernel.Mm.Locking;
@@ -42,14 +43,22 @@ internal sealed class VmaLock
     /// <summary>True when a writer holds this VMA in the current mmap write-lock session.</summary>
     public bool IsWriteLocked => Volatile.Read(ref _writeSeq) == _vma.Mm.WriteSequence;
 
+    /// <summary>True while a reader is inside (or transiently trying).</summary>
+    public bool HasReaders => Volatile.Read(ref _readers) > 0;
+
     /// <summary>Takes the read lock if no writer holds it and the VMA is attached; never waits.</summary>
-    public bool TryRead()
+    public bool TryRead([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         Interlocked.Increment(ref _readers);
         if (_detached || Volatile.Read(ref _writeSeq) == _vma.Mm.WriteSequence)
         {
-            EndRead();
+            Leave();
             return false;
+        }
+
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Acquire(LockClass.VmaLock, this, trylock: true, nested: false, file, line);
         }
 
         return true;
@@ -70,6 +79,17 @@ internal sealed class VmaLock
     /// <summary>Releases the read lock.</summary>
     public void EndRead()
     {
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Release(this);
+        }
+
+        Leave();
+    }
+
+    /// <summary>A reader leaves; the last one wakes a waiting writer.</summary>
+    private void Leave()
+    {
         if (Interlocked.Decrement(ref _readers) == 0 && _writerWaiting)
         {
             lock (this)
@@ -80,9 +100,15 @@ internal sealed class VmaLock
     }
 
     /// <summary>Write-locks the VMA until the mmap write lock is released. Precondition: the mmap write lock is held.</summary>
-    public void StartWrite()
+    public void StartWrite([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         _vma.Mm.MmapLock.AssertWriteLocked();
+        if (Lockdep.Enabled)
+        {
+            // vma_start_write() waits for readers: it must not be called with a lower lock held.
+            Lockdep.Wait(LockClass.VmaLock, file, line);
+        }
+
         var seq = _vma.Mm.WriteSequence;
         if (Volatile.Read(ref _writeSeq) == seq)
         {
@@ -94,8 +120,13 @@ internal sealed class VmaLock
     }
 
     /// <summary>Marks the VMA detached (removed from the tree) and waits out current readers. Precondition: write-locked.</summary>
-    public void MarkDetached()
+    public void MarkDetached([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (Lockdep.Enabled)
+        {
+            Lockdep.Wait(LockClass.VmaLock, file, line);
+        }
+
         _detached = true;
         Interlocked.MemoryBarrier();
         WaitForReaders();

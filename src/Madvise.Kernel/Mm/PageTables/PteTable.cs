@@ -22,8 +22,8 @@ internal sealed unsafe class PteTable
     /// <summary>Entries per table.</summary>
     public const int EntryCount = 512;
 
-    /// <summary>The page-table lock (PTL): a <see cref="Spinlock"/>, as Linux's split PTE lock is a spinlock; protects the entries, <see cref="Used"/>, <see cref="Populated"/> and <see cref="Detached"/>.</summary>
-    public readonly Spinlock Ptl = new();
+    /// <summary>The page-table lock (PTL): a <see cref="Spinlock"/>, as Linux's split PTE lock is a spinlock; protects the entries, <see cref="Used"/>, <see cref="Populated"/> and <see cref="Detached"/>. Lock order (<see cref="LockClass.PteLock"/>): under the mmap_lock, a VMA lock or the page cache lock, above the leaves; two nest only in fork (<see cref="Spinlock.EnterNestedScope"/>).</summary>
+    public readonly Spinlock Ptl = new(LockClass.PteLock);
 
     /// <summary>The 512 entries: the data of frame <see cref="Pfn"/>. Protected by <see cref="Ptl"/>.</summary>
     private readonly ulong* _entries;

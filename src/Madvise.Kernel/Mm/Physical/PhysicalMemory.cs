@@ -46,8 +46,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_zoneLock"/>.</summary>
     private int _createdFrames;
 
-    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
-    private readonly Spinlock _zoneLock = new();
+    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock; <see cref="LockClass.Zone"/>): the free stack and chunk creation.</summary>
+    private readonly Spinlock _zoneLock = new(LockClass.Zone);
 
     /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;

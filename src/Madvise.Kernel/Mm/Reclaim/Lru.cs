@@ -25,8 +25,8 @@ internal sealed class Lru
 
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Protects every list (Linux: lruvec-&gt;lru_lock, a spinlock). Leaf lock.</summary>
-    private readonly Spinlock _lruLock = new();
+    /// <summary>Protects every list (Linux: lruvec-&gt;lru_lock, a spinlock). Leaf lock (<see cref="LockClass.Lru"/>).</summary>
+    private readonly Spinlock _lruLock = new(LockClass.Lru);
 
     /// <summary>First (most recently added) frame of each list, or -1.</summary>
     private readonly int[] _head = [-1, -1, -1, -1, -1];

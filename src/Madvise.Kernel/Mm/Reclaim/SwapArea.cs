@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Kernel.Mm.Reclaim;
@@ -28,8 +29,8 @@ internal sealed unsafe class SwapArea : IDisposable
 
     private readonly PhysicalMemory _memory;
 
-    /// <summary>Protects every chunk's counts and cache, <see cref="_released"/>, <see cref="_releasedCount"/>, <see cref="_nextUnused"/> and <see cref="_used"/>.</summary>
-    private readonly Lock _lock = new();
+    /// <summary>Protects every chunk's counts and cache, <see cref="_released"/>, <see cref="_releasedCount"/>, <see cref="_nextUnused"/> and <see cref="_used"/>. Leaf lock (<see cref="LockClass.SwapMap"/>): taken under PTE locks and the page cache lock, nothing under it.</summary>
+    private readonly KernelLock _lock = new(LockClass.SwapMap);
 
     /// <summary>The chunks by slot &gt;&gt; 9; null until a slot of the chunk is first used. Entries are written under <see cref="_lock"/> and never change afterwards.</summary>
     private readonly Chunk?[] _chunks;
@@ -61,7 +62,7 @@ internal sealed unsafe class SwapArea : IDisposable
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _used;
             }
@@ -73,7 +74,7 @@ internal sealed unsafe class SwapArea : IDisposable
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return (_nextUnused + SlotsPerChunk - 1) >> ChunkShift;
             }
@@ -85,7 +86,7 @@ internal sealed unsafe class SwapArea : IDisposable
     public int WriteOut(int pfn)
     {
         int slot;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_releasedCount > 0)
             {
@@ -127,7 +128,7 @@ internal sealed unsafe class SwapArea : IDisposable
     /// <summary>Adds a user to a slot (fork copies a swap PTE: swap_duplicate).</summary>
     public void Duplicate(int slot)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             ChunkOf(slot).Count[slot & (SlotsPerChunk - 1)]++;
         }
@@ -137,7 +138,7 @@ internal sealed unsafe class SwapArea : IDisposable
     public void Free(int slot)
     {
         int cached;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var chunk = ChunkOf(slot);
             var i = slot & (SlotsPerChunk - 1);
@@ -173,7 +174,7 @@ internal sealed unsafe class SwapArea : IDisposable
     /// <summary>The frame caching <paramref name="slot"/> with a new reference, or -1.</summary>
     public int LookupCache(int slot)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var pfn = ChunkOf(slot).Cache[slot & (SlotsPerChunk - 1)];
             if (pfn >= 0)
@@ -189,7 +190,7 @@ internal sealed unsafe class SwapArea : IDisposable
     /// <returns>False when another frame already caches the slot (the caller keeps its reference).</returns>
     public bool AddToCache(int slot, int pfn)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var chunk = ChunkOf(slot);
             var i = slot & (SlotsPerChunk - 1);
@@ -209,7 +210,7 @@ internal sealed unsafe class SwapArea : IDisposable
     /// <summary>True when the slot's data is also in a frame (mincore reports it resident).</summary>
     public bool IsCached(int slot)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return ChunkOf(slot).Cache[slot & (SlotsPerChunk - 1)] >= 0;
         }

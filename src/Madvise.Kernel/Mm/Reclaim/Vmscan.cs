@@ -101,7 +101,7 @@ internal static class Vmscan
             return PutBack(kernel, pfn);
         }
 
-        lock (cache.Lock)
+        using (cache.Lock.EnterScope())
         {
             if (Volatile.Read(ref frame.RefCount) != 2 || Volatile.Read(ref frame.MapCount) != 0
                 || (Volatile.Read(ref frame.Flags) & (int)PageFlags.Dirty) != 0

@@ -1,3 +1,5 @@
+using Madvise.Kernel.Mm.Locking;
+
 namespace Madvise.Kernel.Mm.Tlb;
 
 /// <summary>
@@ -16,8 +18,8 @@ internal sealed class CpuMask
     /// <summary>The bits; replaced (never shrunk) when a CPU id beyond its end is added.</summary>
     private ulong[] _bits = new ulong[1];
 
-    /// <summary>Serialises growth of <see cref="_bits"/>.</summary>
-    private readonly Lock _growLock = new();
+    /// <summary>Serialises growth of <see cref="_bits"/>. The innermost lock (<see cref="LockClass.CpuMask"/>): a CPU joins a mask under its TLB lock.</summary>
+    private readonly KernelLock _growLock = new(LockClass.CpuMask);
 
     /// <summary>True when CPU <paramref name="id"/> is in the mask.</summary>
     public bool Contains(int id)
@@ -53,7 +55,7 @@ internal sealed class CpuMask
 
     private void Grow(int words)
     {
-        lock (_growLock)
+        using (_growLock.EnterScope())
         {
             var old = _bits;
             if (old.Length >= words)

@@ -46,14 +46,14 @@ public sealed class SimCpu
     /// <summary>Number of CPUs registered.</summary>
     private static int s_count;
 
-    /// <summary>Protects registration (leaf lock).</summary>
-    private static readonly Lock RegistryLock = new();
+    /// <summary>Protects registration. Leaf lock (<see cref="LockClass.CpuRegistry"/>).</summary>
+    private static readonly KernelLock RegistryLock = new(LockClass.CpuRegistry);
 
     [ThreadStatic]
     private static SimCpu? t_current;
 
-    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock (a <see cref="Spinlock"/>: held for one access or one invalidation).</summary>
-    internal readonly Spinlock TlbSpinlock = new();
+    /// <summary>Protects <see cref="_entries"/> and the counters. Leaf lock (a <see cref="Spinlock"/>, <see cref="LockClass.Tlb"/>: held for one access or one invalidation; only the CPU-mask growth lock nests in it).</summary>
+    internal readonly Spinlock TlbSpinlock = new(LockClass.Tlb);
 
     /// <summary>The translation cache. Protected by <see cref="TlbSpinlock"/>.</summary>
     private readonly TlbEntry[] _entries = new TlbEntry[TlbEntries];
@@ -135,7 +135,7 @@ public sealed class SimCpu
 
     private static SimCpu Register()
     {
-        lock (RegistryLock)
+        using (RegistryLock.EnterScope())
         {
             var id = s_count;
             var cpu = new SimCpu(id);

@@ -1,3 +1,5 @@
+using Madvise.Kernel.Mm.Locking;
+
 namespace Madvise.Kernel.Mm.Vmas;
 
 /// <summary>
@@ -16,8 +18,8 @@ internal sealed class AnonVma
     /// <summary>Address spaces that may map pages of this family. Root only; protected by <see cref="_familyLock"/>.</summary>
     private MmStruct[] _family = [];
 
-    /// <summary>Protects <see cref="_family"/> (root only). Leaf lock.</summary>
-    private readonly Lock _familyLock = new();
+    /// <summary>Protects <see cref="_family"/> (root only). Leaf lock (<see cref="LockClass.AnonVmaFamily"/>): taken under the mmap_lock, nothing under it.</summary>
+    private readonly KernelLock _familyLock = new(LockClass.AnonVmaFamily);
 
     public AnonVma(AnonVma? parent, MmStruct mm)
     {
@@ -35,7 +37,7 @@ internal sealed class AnonVma
     public void Join(MmStruct mm)
     {
         var root = Root;
-        lock (root._familyLock)
+        using (root._familyLock.EnterScope())
         {
             if (Array.IndexOf(root._family, mm) >= 0)
             {
@@ -53,7 +55,7 @@ internal sealed class AnonVma
     public void Leave(MmStruct mm)
     {
         var root = Root;
-        lock (root._familyLock)
+        using (root._familyLock.EnterScope())
         {
             var i = Array.IndexOf(root._family, mm);
             if (i < 0)
