@@ -99,13 +99,18 @@ public static class PlotFile
         }
     }
 
-    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and 10^<paramref name="high"/> (the plot's y values are log10 of the data).</summary>
+    /// <summary>
+    /// Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and
+    /// 10^<paramref name="high"/> (the plot's y values are log10 of the data); at 1, 1.5, 2, 3, 5
+    /// and 7 times when the range spans less than about a decade.
+    /// </summary>
     public static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
+        ReadOnlySpan<double> steps = high - low < 1.2 ? [1, 1.5, 2, 3, 5, 7] : [1, 2, 5];
         for (var decade = Math.Floor(low) - 1; decade <= Math.Ceiling(high); decade++)
         {
-            foreach (var step in (ReadOnlySpan<double>)[1, 2, 5])
+            foreach (var step in steps)
             {
                 var y = decade + Math.Log10(step);
                 if (y >= low - 0.2 && y <= high + 0.2)
