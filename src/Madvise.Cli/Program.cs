@@ -33,7 +33,7 @@ public static class Program
         // The compaction tests and benchmark start this executable as the process to compact.
         if (args is ["compact-target", ..])
         {
-            return Compact.CompactTargetProgram.Run(args[1..], Console.In, Console.Out, Console.Error);
+            return CompactTargetProgram.Run(args[1..], Console.In, Console.Out, Console.Error);
         }
 
         return Run(args, CreateTargets(), Console.Out, Console.Error);
@@ -73,6 +73,7 @@ public static class Program
         root.Subcommands.Add(ContentionCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(CompactCommand.Create(context));
+        root.Subcommands.Add(CompactBenchCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

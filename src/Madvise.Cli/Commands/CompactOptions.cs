@@ -119,16 +119,16 @@ internal sealed class CompactOptions
     }
 
     /// <summary>The generated target's settings; null after printing a usage error.</summary>
-    public LayoutSettings? ResolveLayout(ParseResult parse, TextWriter error)
+    public LayoutSettings? ResolveLayout(ParseResult parse, TextWriter error, ulong defaultMem = DefaultMem, int defaultVmas = DefaultVmas)
     {
-        var mem = DefaultMem;
+        var mem = defaultMem;
         if (parse.GetValue(Mem) is { } m && (!ByteSize.TryParse(m, out mem) || mem < (16UL << 20) || mem > (16UL << 30)))
         {
             Fail(error, $"--mem: '{m}' is not a size from 16M to 16G (the simulated kernel holds the bytes)");
             return null;
         }
 
-        var vmas = parse.GetValue(Vmas) ?? DefaultVmas;
+        var vmas = parse.GetValue(Vmas) ?? defaultVmas;
         if (vmas is < 16 or > 60_000)
         {
             Fail(error, "--vmas must be 16 to 60000");

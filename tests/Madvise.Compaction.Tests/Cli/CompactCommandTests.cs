@@ -89,6 +89,46 @@ public class CompactCommandTests
         Assert.Contains("no such process", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheBenchmarkWritesItsTablesJsonAndPlot()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"compact-bench-{Guid.NewGuid():N}.json");
+        var plot = Path.ChangeExtension(json, ".png");
+        try
+        {
+            var (exit, output, error) = Madv("compact-bench", "--target", "sim", "--profiles", "BatchedLock", "--mem", "16M", "--vmas", "64", "--runs", "1", "--idle", "0.1", "--json", json, "--plot", plot, "--markdown", "--no-progress");
+            Assert.True(exit == 0, error + output);
+            Assert.Contains("| BatchedLock | budget 1 ms |", output, StringComparison.Ordinal);
+            Assert.Contains("limit µs (budget + idle p99)", output, StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal("madv-compact-bench/1", root.GetProperty("schema").GetString());
+            Assert.Equal(3, root.GetProperty("records").GetArrayLength());
+            var goal = root.GetProperty("goals")[0];
+            Assert.Equal("BatchedLock", goal.GetProperty("kernel").GetString());
+            Assert.True(goal.TryGetProperty("latency_met", out _));
+            Assert.True(new FileInfo(plot).Length > 1000);
+        }
+        finally
+        {
+            File.Delete(json);
+            File.Delete(plot);
+        }
+    }
+
+    [Theory]
+    [InlineData("compact-bench", "--runs", "0")]
+    [InlineData("compact-bench", "--file-pageout")]
+    [InlineData("compact-bench", "--plot", "x.gif")]
+    [InlineData("compact-bench", "--target", "elsewhere")]
+    [InlineData("compact-bench", "--interval", "-5")]
+    public void BadBenchmarkOptionsAreUsageErrors(params string[] args)
+    {
+        var (exit, _, error) = Madv(args);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith("madv: ", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("1ms", 1_000_000)]
     [InlineData("500us", 500_000)]
