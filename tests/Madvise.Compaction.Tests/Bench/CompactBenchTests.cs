@@ -24,7 +24,6 @@ public class CompactBenchTests
             var idle = m.Row(kernel, "idle")!;
             var fixedRow = m.Row(kernel, "fixed")!;
             var budget = m.Row(kernel, "budget")!;
-            Assert.True(idle.Writer.TotalCount > 0);
             Assert.Empty(idle.Runs);
             Assert.Null(fixedRow.Error);
             Assert.Null(budget.Error);
@@ -36,7 +35,11 @@ public class CompactBenchTests
             Assert.True(Assert.Single(reclaimed) > 8 * 1024, $"reclaimed {reclaimed[0]} KiB");
             Assert.True(budget.MeanCalls > fixedRow.MeanCalls);
             Assert.Equal(budget.Runs.Sum(r => r.Calls), budget.Calls.TotalCount);
-            Assert.NotNull(CompactBenchGoal.Of(m, kernel));
+
+            // The writer is a sleeping thread: on a loaded machine a short run may see none of its
+            // calls, and a goal needs samples of both the writer alone and the budgeted runs.
+            var sampled = idle.Writer.TotalCount > 0 && budget.Writer.TotalCount > 0;
+            Assert.Equal(sampled, CompactBenchGoal.Of(m, kernel) is not null);
         }
     }
 

@@ -103,11 +103,28 @@ public class CompactCommandTests
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
             var root = doc.RootElement;
             Assert.Equal("madv-compact-bench/1", root.GetProperty("schema").GetString());
-            Assert.Equal(3, root.GetProperty("records").GetArrayLength());
-            var goal = root.GetProperty("goals")[0];
-            Assert.Equal("BatchedLock", goal.GetProperty("kernel").GetString());
-            Assert.True(goal.TryGetProperty("latency_met", out _));
-            Assert.True(new FileInfo(plot).Length > 1000);
+            var records = root.GetProperty("records");
+            Assert.Equal(["idle", "fixed", "budget"], records.EnumerateArray().Select(r => r.GetProperty("compactor").GetString()));
+            Assert.All(records.EnumerateArray(), r => Assert.Equal("BatchedLock", r.GetProperty("profile").GetString()));
+            Assert.Equal(1, records[2].GetProperty("runs").GetInt32());
+            Assert.True(records[2].GetProperty("reclaimed_kib_per_run").GetDouble() > 0);
+
+            // A goal needs writer samples, which a loaded machine may not give a short run.
+            if (records[0].GetProperty("writer_samples").GetInt64() > 0 && records[2].GetProperty("writer_samples").GetInt64() > 0)
+            {
+                var goal = root.GetProperty("goals")[0];
+                Assert.Equal("BatchedLock", goal.GetProperty("kernel").GetString());
+                Assert.True(goal.TryGetProperty("latency_met", out _));
+            }
+
+            if (File.Exists(plot))
+            {
+                Assert.True(new FileInfo(plot).Length > 1000);
+            }
+            else
+            {
+                Assert.Contains("nothing to plot", error, StringComparison.Ordinal);
+            }
         }
         finally
         {
