@@ -81,6 +81,68 @@ internal static class Filemap
         }
     }
 
+    /// <summary>
+    /// The first frame of the PMD-sized folio caching the 512 pages from <paramref name="index"/>
+    /// (2 MiB-aligned in the file), with one new reference on each of its frames for the caller, or
+    /// -1 when the page there is not the head of such a folio (or is hardware-poisoned).
+    /// </summary>
+    public static int TryGetLargeFolio(SimulatedKernel kernel, Inode inode, ulong index)
+    {
+        var cache = inode.Cache;
+        var memory = kernel.Memory;
+        lock (cache.Lock)
+        {
+            if (!cache.TryGetLocked(index, out var head) || !memory.Frame(head).Has(PageFlags.LargeHead))
+            {
+                return -1;
+            }
+
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                if (memory.Frame(head + i).Has(PageFlags.HwPoison))
+                {
+                    return -1;
+                }
+            }
+
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                memory.Get(head + i);
+            }
+
+            return head;
+        }
+    }
+
+    /// <summary>
+    /// split_folio() of a PMD-sized page-cache folio (COLD/PAGEOUT over part of it): it is unmapped
+    /// from every mapping (huge entries and PTEs; file pages are not mapped again, they fault back
+    /// in) and its pages stay cached as single pages.
+    /// </summary>
+    public static void SplitLargeFolio(SimulatedKernel kernel, int head)
+    {
+        var memory = kernel.Memory;
+        if (memory.Frame(head).Mapping is not PageCache cache)
+        {
+            return;
+        }
+
+        lock (cache.Lock)
+        {
+            ref var frame = ref memory.Frame(head);
+            if (!frame.Has(PageFlags.LargeHead) || !ReferenceEquals(frame.Mapping, cache))
+            {
+                return;
+            }
+
+            Interlocked.And(ref frame.Flags, ~(int)PageFlags.LargeHead);
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                Mm.Reclaim.Vmscan.TryUnmap(kernel, head + i, swapSlot: -1, Mm.Reclaim.UnmapMode.Force);
+            }
+        }
+    }
+
     /// <summary>Fills a new regular file's or memfd's page cache with <paramref name="fill"/> (write + fsync).</summary>
     public static long Populate(SimulatedKernel kernel, Inode inode, byte fill)
     {

@@ -90,6 +90,9 @@ public sealed class Inode
     /// <summary>The page cache.</summary>
     internal PageCache Cache { get; }
 
+    /// <summary>The machine whose frames the page cache holds.</summary>
+    internal PhysicalMemory Memory => _memory;
+
     /// <summary>Fills <paramref name="dst"/> (one page) with page <paramref name="index"/> as stored on disk. Precondition: the cache lock is held.</summary>
     internal void ReadStoreLocked(ulong index, Span<byte> dst)
     {

@@ -71,7 +71,7 @@ public sealed partial class MmStruct
                 }
 
                 var index = (int)i;
-                if (!mayInstallTable || !table.Get(index).IsNone)
+                if (!mayInstallTable || !table.EntryFree(index))
                 {
                     memory.Put(pfn);
                     continue;

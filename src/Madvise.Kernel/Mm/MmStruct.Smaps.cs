@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Vmas;
@@ -55,7 +56,7 @@ public sealed partial class MmStruct
     {
         var memory = Kernel.Memory;
         var locked = (vma.Flags & VmFlags.VM_LOCKED) != 0;
-        long rss = 0, anon = 0, lazy = 0, swap = 0;
+        long rss = 0, anon = 0, anonHuge = 0, lazy = 0, swap = 0;
         ulong pssLocked = 0;
         for (var addr = vma.Start; addr < vma.End;)
         {
@@ -69,6 +70,40 @@ public sealed partial class MmStruct
 
             using (table.Ptl.EnterScope())
             {
+                var pmd = table.GetHuge();
+                if (pmd.IsPresent)
+                {
+                    // smaps_pmd_entry(): the whole 2 MiB at once (a huge entry lies inside one VMA).
+                    addr = stop;
+                    if (pmd.IsHugeZero)
+                    {
+                        continue;
+                    }
+
+                    ref var head = ref memory.Frame(pmd.Pfn);
+                    var headFlags = (PageFlags)Volatile.Read(ref head.Flags);
+                    rss += (long)HugePage.Size;
+                    if ((headFlags & PageFlags.Anon) != 0)
+                    {
+                        anon += (long)HugePage.Size;
+                        anonHuge += (long)HugePage.Size;
+                        if ((headFlags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !pmd.Dirty)
+                        {
+                            lazy += (long)HugePage.Size;
+                        }
+                    }
+
+                    if (locked)
+                    {
+                        for (var i = 0; i < HugePage.Pages; i++)
+                        {
+                            pssLocked += ProportionalSize(ref memory.Frame(pmd.Pfn + i), PageSize.PAGE_SIZE);
+                        }
+                    }
+
+                    continue;
+                }
+
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var pte = table.Get(PageTable.PteIndex(addr));
@@ -104,7 +139,7 @@ public sealed partial class MmStruct
             }
         }
 
-        return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, 0, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+        return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, anonHuge >> 10, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Tlb;
@@ -50,7 +51,7 @@ internal static class DontNeedFree
         var gather = b.Tlb ?? TlbGather.Rent(b.Mm);
         try
         {
-            ZapPageRange.Zap(b.Mm, b.Vma!, b.Start, b.End, gather, ZapMode.KeepGuards);
+            ZapPageRange.Zap(b.Mm, b.Vma!, b.Start, b.End, gather, ZapMode.DontNeed);
         }
         finally
         {
@@ -93,6 +94,12 @@ internal static class DontNeedFree
 
                 using (table.Ptl.EnterScope())
                 {
+                    if (table.Huge != 0 && FreeHugePmdLocked(mm, vma, table, addr, stop, gather))
+                    {
+                        addr = stop;
+                        continue;
+                    }
+
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(addr);
@@ -156,6 +163,49 @@ internal static class DontNeedFree
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// madvise_free_huge_pmd(): a huge entry the range covers whole is cleaned and made old and
+    /// every frame marked lazy free, staying huge; one it covers in part is split so that the PTE
+    /// loop marks only the range's pages. The huge zero page, and a huge page another process
+    /// maps too (folio_maybe_mapped_shared()), are left alone.
+    /// </summary>
+    /// <returns>True when the block is done (the PTE loop must skip it).</returns>
+    /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
+    private static bool FreeHugePmdLocked(MmStruct mm, Vma vma, PteTable table, ulong addr, ulong stop, TlbGather gather)
+    {
+        var pmd = table.GetHuge();
+        if (pmd.IsHugeZero || mm.HugePageMappedShared(pmd.Pfn))
+        {
+            return true;
+        }
+
+        if (stop - addr != HugePage.Size)
+        {
+            mm.SplitHugePmdLocked(vma, table, HugePage.Align(addr));
+            return false;
+        }
+
+        var memory = mm.Kernel.Memory;
+        for (var i = 0; i < HugePage.Pages; i++)
+        {
+            Interlocked.And(ref memory.Frame(pmd.Pfn + i).Flags, ~(int)PageFlags.Dirty);
+        }
+
+        if (pmd.Young || pmd.Dirty)
+        {
+            table.SetHuge(pmd.WithYoung(false).WithDirty(false));
+            gather.AddRange(addr, HugePage.Size);
+        }
+
+        for (var i = 0; i < HugePage.Pages; i++)
+        {
+            var pfn = pmd.Pfn + i;
+            MarkLazyFree(mm.Kernel, pfn, (PageFlags)Volatile.Read(ref memory.Frame(pfn).Flags));
+        }
+
+        return true;
     }
 
     /// <summary>folio_mark_lazyfree(): an anonymous, swap-backed, evictable page becomes a clean file-LRU page.</summary>

@@ -46,4 +46,11 @@ internal enum PageFlags
 
     /// <summary>Shmem (tmpfs/memfd/shared anonymous) page cache page: swap-backed, never written to a disk.</summary>
     Shmem = 1 << 12,
+
+    /// <summary>
+    /// PG_head of a PMD-sized page-cache folio: this frame and the 511 after it cache the 512
+    /// pages from its (2 MiB-aligned) index, and a fault may map them with one huge entry.
+    /// Cleared when any of them leaves the page cache (the folio is split).
+    /// </summary>
+    LargeHead = 1 << 13,
 }

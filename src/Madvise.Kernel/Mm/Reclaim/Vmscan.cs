@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Tlb;
@@ -194,6 +195,19 @@ internal static class Vmscan
         var memory = mm.Kernel.Memory;
         using (table.Ptl.EnterScope())
         {
+            // TTU_SPLIT_HUGE_PMD: a huge entry over the page is split first (a file's is just
+            // unmapped, which is all this walk wants).
+            var pmd = table.GetHuge();
+            if (pmd.IsPresent)
+            {
+                if (pmd.IsHugeZero || pfn < pmd.Pfn || pfn >= pmd.Pfn + HugePage.Pages)
+                {
+                    return true;
+                }
+
+                mm.SplitHugePmdLocked(table, HugePage.Align(addr), lockedVma);
+            }
+
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn != pfn)
