@@ -50,8 +50,21 @@ internal static class Filemap
                 return raced;
             }
 
-            inode.ReadStoreLocked(index, memory.Page(pfn));
-            InitCacheFrame(kernel, inode, index, pfn, dirty: false);
+            // A swapped-out shmem page comes back from its slot, dirty: the slot is freed
+            // (mm/shmem.c shmem_swapin_folio()).
+            var slot = inode.TakeSwappedLocked(index);
+            if (slot >= 0)
+            {
+                kernel.Swap!.ReadIn(slot, pfn);
+                kernel.Swap.Free(slot);
+                kernel.Stats.RecordSwapIn();
+            }
+            else
+            {
+                inode.ReadStoreLocked(index, memory.Page(pfn));
+            }
+
+            InitCacheFrame(kernel, inode, index, pfn, dirty: slot >= 0);
             cache.AddLocked(index, pfn);
 
             // One reference for the cache (the allocation's) and one for the caller.

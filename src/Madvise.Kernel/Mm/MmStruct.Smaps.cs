@@ -58,12 +58,41 @@ public sealed partial class MmStruct
         var locked = (vma.Flags & VmFlags.VM_LOCKED) != 0;
         long rss = 0, anon = 0, anonHuge = 0, lazy = 0, swap = 0;
         ulong pssLocked = 0;
+
+        // A shmem mapping's swapped-out pages are in the file, not in its page tables
+        // (smap_gather_stats()): a shared or read-only mapping adds the file's swap usage over
+        // its range; a private writable one, whose holes may hide copies, looks at each hole.
+        var shmem = vma.File is { } file && file.Inode.IsShmem ? file.Inode : null;
+        HashSet<ulong>? swappedHoles = null;
+        if (shmem is not null)
+        {
+            lock (shmem.Cache.Lock)
+            {
+                var swapped = shmem.SwappedCountLocked;
+                if (swapped > 0 && ((vma.Flags & VmFlags.VM_SHARED) != 0 || (vma.Flags & VmFlags.VM_WRITE) == 0))
+                {
+                    swap += (vma.PgOff == 0 && vma.End - vma.Start >= shmem.Size ? swapped : shmem.SwappedInRangeLocked(vma.PgOff, vma.PgOff + vma.Pages))
+                        << PageSize.PAGE_SHIFT;
+                }
+                else if (swapped > 0)
+                {
+                    // Copied out here: the page cache lock is never taken inside a PTE lock.
+                    swappedHoles = shmem.SwappedIndicesLocked();
+                }
+            }
+        }
+
         for (var addr = vma.Start; addr < vma.End;)
         {
             var stop = PageTable.PmdAddrEnd(addr, vma.End);
             var table = PageTable.Lookup(addr);
             if (table is null)
             {
+                if (swappedHoles is not null)
+                {
+                    swap += SwappedHoles(swappedHoles, vma, addr, stop);
+                }
+
                 addr = stop;
                 continue;
             }
@@ -107,6 +136,12 @@ public sealed partial class MmStruct
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var pte = table.Get(PageTable.PteIndex(addr));
+                    if (pte.IsNone && swappedHoles is not null)
+                    {
+                        swap += SwappedHoles(swappedHoles, vma, addr, addr + PageSize.PAGE_SIZE);
+                        continue;
+                    }
+
                     if (pte.IsSwap)
                     {
                         swap += (long)PageSize.PAGE_SIZE;
@@ -140,6 +175,21 @@ public sealed partial class MmStruct
         }
 
         return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, anonHuge >> 10, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+    }
+
+    /// <summary>smaps_pte_hole(): bytes of the file pages behind [start, end) of <paramref name="vma"/> that are swapped out (<paramref name="swapped"/>).</summary>
+    private static long SwappedHoles(HashSet<ulong> swapped, Vma vma, ulong start, ulong end)
+    {
+        long n = 0;
+        for (var index = vma.PageIndex(start); index < vma.PageIndex(end); index++)
+        {
+            if (swapped.Contains(index))
+            {
+                n++;
+            }
+        }
+
+        return n << PageSize.PAGE_SHIFT;
     }
 
     /// <summary>

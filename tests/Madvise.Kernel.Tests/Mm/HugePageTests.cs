@@ -196,4 +196,61 @@ public sealed class HugePageTests
         Assert.Equal(1, b.Kernel.Stats.ThpFaultFallback);
         Check(b);
     }
+
+    [Fact]
+    public void CollapseCopiesAnonymousPagesIntoAHugePageAndFailsWithoutAPageTable()
+    {
+        using var b = new MmBuilder();
+        b.Map(0, 2 * H);
+        Expect(-22, b.Advise(0, 2 * H, MADV_COLLAPSE), "no anon_vma yet");
+        b.Write(7, 1, 0x22);
+        b.Write(8, 1, 0x23);
+
+        // Block 0 collapses; block 1 has no page table: -EINVAL, block 0 stays collapsed.
+        Expect(-22, b.Advise(0, 2 * H, MADV_COLLAPSE), "second block without a table");
+        Assert.Equal("00 22 23 00", b.Pattern(6, 4));
+        Assert.Equal(Ones(H), b.Mincore(0, H));
+        Assert.Equal((2048L, 2048L), (Smaps(b, 0).Rss, Smaps(b, 0).AnonHugePages));
+        Expect(0, b.Advise(0, H, MADV_COLLAPSE), "already huge");
+
+        // An empty table collapses into a huge page of zeros; a guard marker cannot be faulted in.
+        b.Write(H + 3, 1, 0x34);
+        Assert.Equal(0, b.Advise(H + 3, 1, MADV_DONTNEED));
+        Assert.Equal(0, b.Advise(H + 9, 1, MADV_GUARD_INSTALL));
+        Expect(-22, b.Advise(H, H, MADV_COLLAPSE), "a guard marker in the block");
+        Assert.Equal(0, b.Advise(H + 9, 1, MADV_GUARD_REMOVE));
+        Expect(0, b.Advise(H, H, MADV_COLLAPSE), "an empty table");
+        Assert.Equal((4096L, 4096L), (Smaps(b, 0).Rss, Smaps(b, 0).AnonHugePages));
+        Assert.Equal("00", b.Pattern(H + 3, 1));
+        Check(b);
+        b.ExitAllAndAssertNoFramesInUse();
+    }
+
+    [Fact]
+    public void CollapseOfSharedAnonymousMemoryBuildsAPageCacheFolioThatOtherMappingsFaultInByPmd()
+    {
+        using var b = new MmBuilder();
+        var fd = b.CreateFile(MmBuilder.Bytes(H), 0x77, memfd: true);
+        b.Map(0, H, "rw", "shared", fd);
+        b.Map(H, H, "r", "shared", fd);
+        b.Write(3, 1, 0x78);
+        Assert.Equal("78", b.Pattern(H + 3, 1));
+        Assert.Equal(64L, Smaps(b, H).Rss);
+
+        Expect(0, b.Advise(0, H, MADV_COLLAPSE), "memfd collapse");
+        Assert.Equal((2048L, 0L, 0L), (Smaps(b, 0).Rss, Smaps(b, 0).Anonymous, Smaps(b, 0).AnonHugePages));
+        Assert.Equal(0L, Smaps(b, H).Rss);
+        Assert.Equal(Ones(H), b.Mincore(H, H));
+        Assert.Equal("78 77", b.Pattern(H + 3, 2));
+        Assert.Equal(2048L, Smaps(b, H).Rss);
+
+        // Part of it: the huge entry goes from this mapping; the page cache keeps the folio.
+        Assert.Equal(0, b.Advise(100, 10, MADV_DONTNEED));
+        Assert.Equal(0L, Smaps(b, 0).Rss);
+        Assert.Equal("77", b.Pattern(100, 1));
+        Assert.Equal(2048L, Smaps(b, 0).Rss);
+        Check(b);
+    }
+
+    private static void Expect(long expected, long actual, string what) => MmBuilder.Expect(expected, actual, what);
 }

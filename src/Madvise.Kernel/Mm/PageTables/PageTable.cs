@@ -90,6 +90,11 @@ internal sealed class PageTable
         return Volatile.Read(ref pmd[(int)((addr >> 21) & (Fanout - 1))]) as PteTable;
     }
 
+    /// <summary>True when a page-middle directory covers <paramref name="addr"/> (mm_find_pmd() finds one), whether or not its entry there is empty.</summary>
+    public bool HasPmdLevel(ulong addr) =>
+        Volatile.Read(ref _pgd[(int)((addr >> 39) & (Fanout - 1))]) is object?[] pud
+        && Volatile.Read(ref pud[(int)((addr >> 30) & (Fanout - 1))]) is object?[];
+
     /// <summary>Finds or creates the PTE table covering <paramref name="addr"/> (Linux: pte_alloc).</summary>
     public PteTable LookupOrCreate(ulong addr)
     {
