@@ -116,6 +116,9 @@ public sealed class Inode
     /// <summary>True when shmem page <paramref name="index"/> is swapped out. Precondition: the page cache lock is held.</summary>
     internal bool IsSwappedLocked(ulong index) => _swapped.ContainsKey(index);
 
+    /// <summary>The swap slot holding shmem page <paramref name="index"/>, or -1 when it is not swapped out. Precondition: the page cache lock is held.</summary>
+    internal int SwapSlotLocked(ulong index) => _swapped.TryGetValue(index, out var slot) ? slot : -1;
+
     /// <summary>A copy of the indices of the swapped-out shmem pages. Precondition: the page cache lock is held.</summary>
     internal HashSet<ulong> SwappedIndicesLocked() => [.. _swapped.Keys];
 

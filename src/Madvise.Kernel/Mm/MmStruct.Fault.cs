@@ -215,6 +215,13 @@ public sealed partial class MmStruct
             return FaultResult.Ok;
         }
 
+        // finish_fault(): a PMD-sized folio is mapped whole when every entry of its block is empty.
+        if (MapLargeFolioPtes(vma, addr, table, write) == 1)
+        {
+            memory.Put(cached);
+            return FaultResult.Ok;
+        }
+
         using (table.Ptl.EnterScope())
         {
             if (!table.EntryFree(index))

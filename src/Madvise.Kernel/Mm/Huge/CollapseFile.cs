@@ -217,7 +217,11 @@ internal static class CollapseFile
     {
         foreach (var vma in inode.MappingsSnapshot())
         {
-            if (vma.AnonVma is not null || start < vma.PgOff || start >= vma.PgOff + vma.Pages)
+            // A written private mapping (anon_vma) keeps its table; so does one that may hold guard
+            // markers (VM_MAYBE_GUARD): the markers live in the table, and the reference host
+            // leaves it (a collapse there then fails with SCAN_PTE_NON_PRESENT).
+            if (vma.AnonVma is not null || (vma.Flags & Vmas.VmFlags.VM_GUARD_INSTALLED) != 0
+                || start < vma.PgOff || start >= vma.PgOff + vma.Pages)
             {
                 continue;
             }
