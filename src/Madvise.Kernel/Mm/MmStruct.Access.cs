@@ -101,12 +101,18 @@ public sealed partial class MmStruct
                 {
                     using (table.Ptl.EnterScope())
                     {
-                        for (var at = page; at < stop; at += PageSize.PAGE_SIZE)
+                        // A huge page is one folio: unpinning any page of it dirties all of it.
+                        if (table.GetHuge() is { IsPresent: true, IsHugeZero: false } pmd)
+                        {
+                            MarkAnonFolioDirty(pmd.Pfn);
+                        }
+
+                        for (var at = page; table.Huge == 0 && at < stop; at += PageSize.PAGE_SIZE)
                         {
                             var pte = table.Get(PageTable.PteIndex(at));
-                            if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn)
+                            if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn && !memory.Frame(pte.Pfn).Has(PageFlags.Dirty))
                             {
-                                Interlocked.Or(ref memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+                                MarkAnonFolioDirty(pte.Pfn);
                             }
                         }
                     }

@@ -79,7 +79,7 @@ public sealed partial class MmStruct
 
             if (write && !pte.Dirty && pte.Pfn != PhysicalMemory.ZeroPfn)
             {
-                Interlocked.Or(ref Kernel.Memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+                MarkAnonFolioDirty(pte.Pfn);
             }
 
             return true;

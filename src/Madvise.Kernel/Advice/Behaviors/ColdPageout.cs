@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm;
 using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
@@ -84,15 +85,16 @@ internal static class ColdPageout
 
                 var count = 0;
                 var splitFolio = -1;
+                var anonSplit = -1;
                 int[]? reclaimFolio = null;
                 using (table.Ptl.EnterScope())
                 {
-                    if (table.Huge != 0 && HugePmdLocked(b, table, addr, stop, pageout, anonOnly, gather, ref splitFolio, ref reclaimFolio))
+                    if (table.Huge != 0 && HugePmdLocked(b, table, addr, stop, pageout, anonOnly, gather, ref splitFolio, ref anonSplit, ref reclaimFolio))
                     {
-                        addr = stop;
+                        addr = anonSplit >= 0 ? addr : stop;
                     }
 
-                    for (; addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
+                    for (; anonSplit < 0 && addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(addr);
                         var pte = table.Get(index);
@@ -104,6 +106,23 @@ internal static class ColdPageout
                         var pfn = pte.Pfn;
                         ref var frame = ref memory.Frame(pfn);
                         var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+
+                        // A large folio the range does not cover whole is split first (unless another
+                        // process shares it); so is one PAGEOUT covers whole but cannot swap out.
+                        if ((flags & PageFlags.AnonLarge) != 0)
+                        {
+                            var whole = MmStruct.FolioFullyMappedInRange(table, HugePage.Align(addr), b.Start, b.End, pfn);
+                            if (!whole && mm.AnonFolioMappedShared(pfn))
+                            {
+                                continue;
+                            }
+
+                            if (!whole || (pageout && (flags & PageFlags.SwapBacked) != 0 && kernel.Swap is null && Volatile.Read(ref frame.MapCount) == 1))
+                            {
+                                anonSplit = pfn;
+                                break;
+                            }
+                        }
 
                         // Do not interfere with other mappings of the page, nor with pages off the LRU.
                         if ((flags & PageFlags.Lru) == 0 || Volatile.Read(ref frame.MapCount) != 1)
@@ -143,6 +162,13 @@ internal static class ColdPageout
                     Filemap.SplitLargeFolio(kernel, splitFolio);
                 }
 
+                if (anonSplit >= 0)
+                {
+                    // split_folio() of an anonymous folio, with the lock dropped; the walk goes on
+                    // from the same address over its small pages.
+                    mm.SplitAnonFolio(anonSplit);
+                }
+
                 if (count > 0)
                 {
                     Vmscan.ReclaimPages(kernel, isolated[..count]);
@@ -169,20 +195,20 @@ internal static class ColdPageout
     /// <summary>
     /// The huge-entry branch of madvise_cold_or_pageout_pte_range(). The huge zero page, a huge
     /// page another process maps too, and (for an anonymous-only pageout) a file's folio are left
-    /// alone. A range covering part of the block splits the folio: an anonymous entry becomes
-    /// PTEs for the walk to go on with; a page-cache folio is left in
-    /// <paramref name="splitFolio"/> for the caller to split once the lock is dropped. A whole
+    /// alone. A range covering part of the block splits the folio, which the caller does once the
+    /// lock is dropped: an anonymous one (<paramref name="anonSplit"/>; the walk then goes on over
+    /// its small pages), a page-cache one (<paramref name="splitFolio"/>). A whole
     /// block: COLD makes the entry old and deactivates its frames, still huge. PAGEOUT of
     /// anonymous memory: a clean lazy-free huge page is discarded at once, entry and all
     /// (__discard_anon_folio_pmd_locked()); a lazy-free one written again becomes swap-backed and
-    /// stays, split (what the 6.18.44 host does, madv-thp-split.scn W); any other is split so that
-    /// reclaim takes its pages one by one (without swap it keeps them, as Linux does after
-    /// folio_alloc_swap() fails and it splits the folio to retry). A file's folio is reclaimed
-    /// page by page as the walk below would.
+    /// stays, PTE-mapped (what the 6.18.44 host does, madv-thp-split.scn W); any other: without
+    /// swap the folio is split (folio_alloc_swap() fails and shrink_folio_list() splits it to
+    /// retry page by page) and its pages kept, with swap the walk swaps them out page by page. A
+    /// file's folio is reclaimed page by page as the walk below would.
     /// </summary>
     /// <returns>True when the block is done; false when the PTE walk must go on over it.</returns>
     /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
-    private static bool HugePmdLocked(MadviseBehavior b, PteTable table, ulong addr, ulong stop, bool pageout, bool anonOnly, TlbGather gather, ref int splitFolio, ref int[]? reclaimFolio)
+    private static bool HugePmdLocked(MadviseBehavior b, PteTable table, ulong addr, ulong stop, bool pageout, bool anonOnly, TlbGather gather, ref int splitFolio, ref int anonSplit, ref int[]? reclaimFolio)
     {
         var mm = b.Mm;
         var vma = b.Vma!;
@@ -210,8 +236,8 @@ internal static class ColdPageout
                 return true;
             }
 
-            mm.SplitHugePmdLocked(vma, table, haddr);
-            return false;
+            anonSplit = pmd.Pfn;
+            return true;
         }
 
         if (!pageout)
@@ -240,7 +266,16 @@ internal static class ColdPageout
 
         if ((flags & PageFlags.SwapBacked) != 0)
         {
-            // The PTE walk takes the pages one by one.
+            if (kernel.Swap is null)
+            {
+                // folio_alloc_swap() fails: shrink_folio_list() splits the folio to retry page by
+                // page (zero-filled pages go to the zero page), then keeps the rest.
+                anonSplit = pmd.Pfn;
+                return true;
+            }
+
+            // With swap the walk below takes the pages one by one: the same swap entries as
+            // Linux's swap-out of the whole huge page.
             mm.SplitHugePmdLocked(vma, table, haddr);
             return false;
         }

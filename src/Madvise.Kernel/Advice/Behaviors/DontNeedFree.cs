@@ -92,65 +92,24 @@ internal static class DontNeedFree
                     continue;
                 }
 
+                // A large folio the range covers in part is split first, with the lock dropped,
+                // and the walk goes on from the same address (madvise_free_pte_range()).
+                var splitFolio = -1;
                 using (table.Ptl.EnterScope())
                 {
-                    if (table.Huge != 0 && FreeHugePmdLocked(mm, vma, table, addr, stop, gather))
+                    if (table.Huge != 0 && FreeHugePmdLocked(mm, table, addr, stop, gather, out splitFolio))
                     {
-                        addr = stop;
-                        continue;
+                        addr = splitFolio >= 0 ? addr : stop;
                     }
-
-                    for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                    else
                     {
-                        var index = PageTable.PteIndex(addr);
-                        var pte = table.Get(index);
-                        if (pte.IsNone)
-                        {
-                            continue;
-                        }
-
-                        if (!pte.IsPresent)
-                        {
-                            if (pte.IsSwap)
-                            {
-                                mm.Kernel.Swap!.Free(pte.SwapSlot);
-                                table.Set(index, Pte.None);
-                            }
-                            else if (pte.IsPoison)
-                            {
-                                table.Set(index, Pte.None);
-                            }
-
-                            continue;
-                        }
-
-                        var pfn = pte.Pfn;
-                        if (pfn == PhysicalMemory.ZeroPfn)
-                        {
-                            continue;
-                        }
-
-                        ref var frame = ref memory.Frame(pfn);
-                        var flags = (PageFlags)Volatile.Read(ref frame.Flags);
-                        if ((flags & (PageFlags.SwapCache | PageFlags.Dirty)) != 0)
-                        {
-                            // Only a page nobody else maps may forget its dirtiness.
-                            if (Volatile.Read(ref frame.MapCount) != 1 || (flags & PageFlags.SwapCache) != 0)
-                            {
-                                continue;
-                            }
-
-                            Interlocked.And(ref frame.Flags, ~(int)PageFlags.Dirty);
-                        }
-
-                        if (pte.Young || pte.Dirty)
-                        {
-                            table.Set(index, pte.WithYoung(false).WithDirty(false));
-                            gather.AddRange(addr, PageSize.PAGE_SIZE);
-                        }
-
-                        MarkLazyFree(mm.Kernel, pfn, flags);
+                        addr = FreePtesLocked(mm, table, addr, stop, b.Start, b.End, gather, out splitFolio);
                     }
+                }
+
+                if (splitFolio >= 0)
+                {
+                    mm.SplitAnonFolio(splitFolio);
                 }
             }
         }
@@ -166,15 +125,98 @@ internal static class DontNeedFree
     }
 
     /// <summary>
-    /// madvise_free_huge_pmd(): a huge entry the range covers whole is cleaned and made old and
-    /// every frame marked lazy free, staying huge; one it covers in part is split so that the PTE
-    /// loop marks only the range's pages. The huge zero page, and a huge page another process
-    /// maps too (folio_maybe_mapped_shared()), are left alone.
+    /// The PTE loop of madvise_free_pte_range() over [addr, stop) of one table: swap entries and
+    /// poison markers go; a present anonymous page becomes clean, old and lazy-free (a dirty one
+    /// only if nothing else maps it). A page of a large folio that the walk's range
+    /// [<paramref name="rangeStart"/>, <paramref name="rangeEnd"/>) does not cover whole, mapped in
+    /// order, stops the loop for the caller to split the folio (<paramref name="splitFolio"/>),
+    /// unless another process shares the folio (then the page is skipped).
     /// </summary>
-    /// <returns>True when the block is done (the PTE loop must skip it).</returns>
-    /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
-    private static bool FreeHugePmdLocked(MmStruct mm, Vma vma, PteTable table, ulong addr, ulong stop, TlbGather gather)
+    /// <returns>Where the loop stopped: <paramref name="stop"/>, or the page whose folio must be split first.</returns>
+    /// <remarks>Precondition: the table's lock is held and the table holds no huge entry.</remarks>
+    private static ulong FreePtesLocked(MmStruct mm, PteTable table, ulong addr, ulong stop, ulong rangeStart, ulong rangeEnd, TlbGather gather, out int splitFolio)
     {
+        var memory = mm.Kernel.Memory;
+        splitFolio = -1;
+        for (; addr < stop; addr += PageSize.PAGE_SIZE)
+        {
+            var index = PageTable.PteIndex(addr);
+            var pte = table.Get(index);
+            if (pte.IsNone)
+            {
+                continue;
+            }
+
+            if (!pte.IsPresent)
+            {
+                if (pte.IsSwap)
+                {
+                    mm.Kernel.Swap!.Free(pte.SwapSlot);
+                    table.Set(index, Pte.None);
+                }
+                else if (pte.IsPoison)
+                {
+                    table.Set(index, Pte.None);
+                }
+
+                continue;
+            }
+
+            var pfn = pte.Pfn;
+            if (pfn == PhysicalMemory.ZeroPfn)
+            {
+                continue;
+            }
+
+            ref var frame = ref memory.Frame(pfn);
+            var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+            if ((flags & PageFlags.AnonLarge) != 0
+                && !MmStruct.FolioFullyMappedInRange(table, HugePage.Align(addr), rangeStart, rangeEnd, pfn))
+            {
+                if (mm.AnonFolioMappedShared(pfn))
+                {
+                    continue;
+                }
+
+                splitFolio = pfn;
+                return addr;
+            }
+
+            if ((flags & (PageFlags.SwapCache | PageFlags.Dirty)) != 0)
+            {
+                // Only a page nobody else maps may forget its dirtiness.
+                if (Volatile.Read(ref frame.MapCount) != 1 || (flags & PageFlags.SwapCache) != 0)
+                {
+                    continue;
+                }
+
+                Interlocked.And(ref frame.Flags, ~(int)PageFlags.Dirty);
+            }
+
+            if (pte.Young || pte.Dirty)
+            {
+                table.Set(index, pte.WithYoung(false).WithDirty(false));
+                gather.AddRange(addr, PageSize.PAGE_SIZE);
+            }
+
+            MarkLazyFree(mm.Kernel, pfn, flags);
+        }
+
+        return addr;
+    }
+
+    /// <summary>
+    /// madvise_free_huge_pmd(): a huge entry the range covers whole is cleaned and made old and
+    /// every frame marked lazy free, staying huge; for one it covers in part the folio is to be
+    /// split (<paramref name="splitFolio"/>, by the caller once the lock is dropped), and the PTE
+    /// loop then marks only the range's pages. The huge zero page, and a huge page another
+    /// process maps too (folio_maybe_mapped_shared()), are left alone.
+    /// </summary>
+    /// <returns>True when the PTE loop must not run over the block now.</returns>
+    /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
+    private static bool FreeHugePmdLocked(MmStruct mm, PteTable table, ulong addr, ulong stop, TlbGather gather, out int splitFolio)
+    {
+        splitFolio = -1;
         var pmd = table.GetHuge();
         if (pmd.IsHugeZero || mm.HugePageMappedShared(pmd.Pfn))
         {
@@ -183,8 +225,8 @@ internal static class DontNeedFree
 
         if (stop - addr != HugePage.Size)
         {
-            mm.SplitHugePmdLocked(vma, table, HugePage.Align(addr));
-            return false;
+            splitFolio = pmd.Pfn;
+            return true;
         }
 
         var memory = mm.Kernel.Memory;

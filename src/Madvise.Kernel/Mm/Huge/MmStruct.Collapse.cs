@@ -227,7 +227,7 @@ public sealed partial class MmStruct
         }
 
         FlushHugeRange(haddr);
-        var flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | (locked ? PageFlags.Mlocked : 0));
+        var flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | PageFlags.AnonLarge | (locked ? PageFlags.Mlocked : 0));
         var vpn = haddr >> PageSize.PAGE_SHIFT;
         for (var i = 0; i < HugePage.Pages; i++)
         {

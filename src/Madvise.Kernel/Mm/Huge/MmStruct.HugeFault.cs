@@ -206,7 +206,7 @@ public sealed partial class MmStruct
             return -1;
         }
 
-        var flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | (mlocked ? PageFlags.Mlocked : 0));
+        var flags = (int)(PageFlags.Anon | PageFlags.SwapBacked | PageFlags.AnonLarge | (mlocked ? PageFlags.Mlocked : 0));
         var vpn = haddr >> PageSize.PAGE_SHIFT;
         for (var i = 0; i < HugePage.Pages; i++)
         {

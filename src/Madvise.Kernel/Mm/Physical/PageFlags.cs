@@ -53,4 +53,12 @@ internal enum PageFlags
     /// Cleared when any of them leaves the page cache (the folio is split).
     /// </summary>
     LargeHead = 1 << 13,
+
+    /// <summary>
+    /// One of the 512 frames of an anonymous large folio (a transparent huge page), mapped by a
+    /// huge entry or, once that was split, by PTEs. The folio-wide state Linux keeps once (dirty,
+    /// lazy-free) is kept the same on all its frames. Cleared on every frame when the folio is
+    /// split (split_folio()), and on a frame when it is freed.
+    /// </summary>
+    AnonLarge = 1 << 14,
 }
