@@ -109,17 +109,11 @@ public sealed partial class MmStruct
                         continue;
                     }
 
-                    ref var head = ref memory.Frame(pmd.Pfn);
-                    var headFlags = (PageFlags)Volatile.Read(ref head.Flags);
-                    rss += (long)HugePage.Size;
+                    var headFlags = (PageFlags)Volatile.Read(ref memory.Frame(pmd.Pfn).Flags);
+                    Account(headFlags, pmd.Dirty, (long)HugePage.Size, ref rss, ref anon, ref lazy);
                     if ((headFlags & PageFlags.Anon) != 0)
                     {
-                        anon += (long)HugePage.Size;
                         anonHuge += (long)HugePage.Size;
-                        if ((headFlags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !pmd.Dirty)
-                        {
-                            lazy += (long)HugePage.Size;
-                        }
                     }
 
                     if (locked)
@@ -155,16 +149,7 @@ public sealed partial class MmStruct
                     }
 
                     ref var frame = ref memory.Frame(pte.Pfn);
-                    var flags = (PageFlags)Volatile.Read(ref frame.Flags);
-                    rss += (long)PageSize.PAGE_SIZE;
-                    if ((flags & PageFlags.Anon) != 0)
-                    {
-                        anon += (long)PageSize.PAGE_SIZE;
-                        if ((flags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !pte.Dirty)
-                        {
-                            lazy += (long)PageSize.PAGE_SIZE;
-                        }
-                    }
+                    Account((PageFlags)Volatile.Read(ref frame.Flags), pte.Dirty, (long)PageSize.PAGE_SIZE, ref rss, ref anon, ref lazy);
 
                     if (locked)
                     {
@@ -175,6 +160,26 @@ public sealed partial class MmStruct
         }
 
         return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, anonHuge >> 10, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+    }
+
+    /// <summary>
+    /// The first half of smaps_account(): <paramref name="size"/> bytes of a normal page (or huge
+    /// page) count in Rss, in Anonymous when anonymous, and in LazyFree when anonymous, no longer
+    /// swap-backed (MADV_FREE) and clean in both its entry and its flags.
+    /// </summary>
+    private static void Account(PageFlags flags, bool entryDirty, long size, ref long rss, ref long anon, ref long lazy)
+    {
+        rss += size;
+        if ((flags & PageFlags.Anon) == 0)
+        {
+            return;
+        }
+
+        anon += size;
+        if ((flags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !entryDirty)
+        {
+            lazy += size;
+        }
     }
 
     /// <summary>smaps_pte_hole(): bytes of the file pages behind [start, end) of <paramref name="vma"/> that are swapped out (<paramref name="swapped"/>).</summary>

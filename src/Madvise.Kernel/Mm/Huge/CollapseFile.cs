@@ -51,17 +51,7 @@ internal static class CollapseFile
 
             for (var i = 0; i < HugePage.Pages; i++)
             {
-                unsafe
-                {
-                    if (old[i] >= 0)
-                    {
-                        Buffer.MemoryCopy(memory.Data(old[i]), memory.Data(pfn + i), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
-                    }
-                    else
-                    {
-                        memory.Page(pfn + i).Clear();
-                    }
-                }
+                memory.CopyOrClear(old[i], pfn + i);
 
                 ref var f = ref memory.Frame(pfn + i);
                 f.Flags = (int)(PageFlags.Shmem | PageFlags.SwapBacked | PageFlags.Dirty);

@@ -231,17 +231,7 @@ public sealed partial class MmStruct
         var vpn = haddr >> PageSize.PAGE_SHIFT;
         for (var i = 0; i < HugePage.Pages; i++)
         {
-            unsafe
-            {
-                if (source[i] >= 0)
-                {
-                    Buffer.MemoryCopy(memory.Data(source[i]), memory.Data(pfn + i), PhysicalMemory.PageBytes, PhysicalMemory.PageBytes);
-                }
-                else
-                {
-                    memory.Page(pfn + i).Clear();
-                }
-            }
+            memory.CopyOrClear(source[i], pfn + i);
 
             ref var f = ref memory.Frame(pfn + i);
             f.Flags = flags;

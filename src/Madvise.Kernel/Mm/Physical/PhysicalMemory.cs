@@ -168,6 +168,19 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>The data of frame <paramref name="pfn"/> as a span.</summary>
     internal Span<byte> Page(int pfn) => new(Data(pfn), PageBytes);
 
+    /// <summary>Copies frame <paramref name="source"/>'s data into frame <paramref name="target"/>, or zero-fills the target when <paramref name="source"/> is -1 (building a huge page from small ones).</summary>
+    internal void CopyOrClear(int source, int target)
+    {
+        if (source >= 0)
+        {
+            Buffer.MemoryCopy(Data(source), Data(target), PageBytes, PageBytes);
+        }
+        else
+        {
+            NativeMemory.Clear(Data(target), PageBytes);
+        }
+    }
+
     /// <summary>
     /// Allocates a frame with one reference and no flags; zero-filled when <paramref name="zero"/>.
     /// </summary>
