@@ -17,7 +17,8 @@ internal static class CheckCommand
           ignored. In a file marked '# @host-divergent: REASON', the steps from the first
           one the host skips (or from the step whose line carries the marker) are not
           compared either; they count as divergent. A summary closes the output: files,
-          steps compared, differing, skipped, and divergent when there are any.
+          steps compared, differing, skipped, and divergent when there are any. Files are
+          read and parse errors reported as by 'madv run' (see madv run --help).
 
         Exit codes:
           0  no step differs
@@ -76,7 +77,7 @@ internal static class CheckCommand
             var comparison = ScenarioComparison.Compare(sim, host);
             foreach (var d in comparison.Differences)
             {
-                output.WriteLine($"{path}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
+                output.WriteLine($"{ScenarioFiles.Printable(path)}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
             }
 
             results?.Add(new ScenarioFileResult(path, "sim,host", sim.Steps.Count, ScenarioOutputs.Cases(sim, host), null, clock.Elapsed.TotalSeconds));

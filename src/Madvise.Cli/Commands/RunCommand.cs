@@ -18,8 +18,15 @@ internal static class RunCommand
           is compared only up to its first skipped step (or the step whose line carries the
           marker): 'FILE:LINE: host-divergent from here: REASON' says where, and the later
           steps count as divergent, not as mismatches. A file that cannot be parsed is
-          reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE'; the other files
-          still run.
+          reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE', every error of it up
+          to 20, then 'FILE: N more parse errors'; the other files still run.
+
+        Input:
+          A scenario file is UTF-8 text of at most 1 MiB. A larger file (or /dev/zero), a
+          directory, or a file that cannot be opened is reported as 'FILE: cannot read: WHY';
+          a binary file (a NUL byte), a line that is not UTF-8 or that holds a control
+          character is a parse error. Text quoted from a file is cut to 64 characters, with
+          control characters escaped (\e, \x07, \u202e).
 
         Exit codes:
           0  every expectation held
@@ -87,7 +94,7 @@ internal static class RunCommand
                     return ExitCodes.Usage;
                 }
 
-                output.WriteLine("# " + path);
+                output.WriteLine("# " + ScenarioFiles.Printable(path));
                 report = ScenarioRunner.Run(scenario, target, output, context.Error);
             }
 
@@ -95,16 +102,16 @@ internal static class RunCommand
             {
                 if (ReferenceEquals(step, report.DivergencePoint))
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: host-divergent from here: {step.Step.HostDivergent ?? scenario.HostDivergent}");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: host-divergent from here: {step.Step.HostDivergent ?? scenario.HostDivergent}");
                 }
 
                 if (step.Verdict == StepVerdict.Mismatch)
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
                 }
                 else if (step.Verdict == StepVerdict.Error)
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: error: {step.Text}: {step.Result}");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: error: {step.Text}: {step.Result}");
                 }
             }
 

@@ -1,4 +1,3 @@
-using Madvise.Cli;
 using Madvise.Scenarios.Tests.Shared;
 
 namespace Madvise.Scenarios.Tests.Cli;
@@ -360,11 +359,5 @@ public sealed class CliTests : IDisposable
         return path;
     }
 
-    private static (int Code, string Output, string Error) Madv(ScenarioTargets targets, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Program.Run(args, targets, output, error);
-        return (code, output.ToString().ReplaceLineEndings("\n"), error.ToString().ReplaceLineEndings("\n"));
-    }
+    private static (int Code, string Output, string Error) Madv(ScenarioTargets targets, params string[] args) => MadvCli.Run(targets, args);
 }
