@@ -1,0 +1,52 @@
+using Madvise.Scenarios.Tests.Shared;
+
+namespace Madvise.Scenarios.Tests.Cli;
+
+/// <summary>Usage errors speak the user's language, once; the internal agent command explains itself.</summary>
+public class CliUsageTests
+{
+    [Theory]
+    [InlineData("frob", "madv: unknown command 'frob' (commands: run, check, eval, contention)")]
+    [InlineData("", "madv: no command given (commands: run, check, eval, contention)")]
+    [InlineData("--frob", "madv: unknown option '--frob'")]
+    [InlineData("contention --interval soon", "madv: --interval: expected microseconds, e.g. 50, not 'soon'")]
+    [InlineData("contention --seconds NaN", "madv: --seconds: expected seconds, e.g. 2.5, not 'NaN'")]
+    [InlineData("eval --seconds Infinity", "madv: --seconds: expected seconds, e.g. 2.5, not 'Infinity'")]
+    public void OneMessage_ThenTryHelp_Exit2(string args, string message)
+    {
+        var (code, output, error) = Madv(args.Length == 0 ? [] : args.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal(message + "\nTry 'madv --help'.\n", error);
+    }
+
+    [Theory]
+    [InlineData("eval --seconds 2.5 --repeat 3")]
+    [InlineData("contention --interval 0 --seconds 1e-1")]
+    public void GoodNumbersStillParse(string args)
+    {
+        var root = Madvise.Cli.Program.BuildRootCommand(new Madvise.Cli.CliContext(new ScenarioTargets(), TextWriter.Null, TextWriter.Null));
+        Assert.Empty(root.Parse(args.Split(' ')).Errors);
+    }
+
+    [Theory]
+    [InlineData("agent --help")]
+    [InlineData("agent -h")]
+    public void AgentHelp_SaysItIsInternal(string args)
+    {
+        var (code, output, error) = Madv(args.Split(' '));
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("madv agent cpu=N parent=PID", output, StringComparison.Ordinal);
+        Assert.Contains("Internal:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RootHelp_DoesNotListTheAgent()
+    {
+        var (_, output, _) = Madv("--help");
+        Assert.DoesNotContain("agent", output, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output, string Error) Madv(params string[] args) => MadvCli.Run(new ScenarioTargets(), args);
+}
