@@ -67,8 +67,9 @@ internal static class EvalCommand
         Checked before anything is measured: every option; that each output file can be
         created (its name ends in .json, .csv, .png or .svg, its directory exists and is
         writable, it is not a directory); and that the buffers fit in memory: every simulated
-        profile and the host hold their own --mem at once, and the sum must not exceed
-        MemAvailable (/proc/meminfo) nor the room under any cgroup memory limit.
+        profile and the host, at every --threads count, hold their own --mem at once, and the
+        sum must not exceed MemAvailable (/proc/meminfo) nor the room under any cgroup memory
+        limit.
 
         Exit codes:
           0    measured (cells that failed, e.g. a hint the kernel rejects, show the errno)
