@@ -98,7 +98,7 @@ public class MemoryAvailabilityTests
         var files = new Dictionary<string, string> { ["/proc/meminfo"] = "MemAvailable:    2097152 kB\n" };
         var (code, _, error) = Madv(() => MemoryAvailability.Read(p => files.GetValueOrDefault(p)), "eval", "--mem", "256M", "--target", "sim", "--threads", "1,2,4");
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("madv: --mem 256M needs about 3.1 GiB (12 simulated kernels, 256M each", error, StringComparison.Ordinal);
+        Assert.StartsWith("madv: --mem 256M needs about 3.2 GiB (12 simulated kernels, 256M each", error, StringComparison.Ordinal);
     }
 
     [Fact]
