@@ -43,7 +43,7 @@ internal static class OptionValues
 
     private static void Fail(ArgumentResult result, string expected, string text)
     {
-        var option = (result.Parent as OptionResult)?.Option.Name;
-        result.AddError($"{option}: expected {expected}, not {PrintableText.Quote(text)}");
+        var name = (result.Parent as OptionResult)?.Option.Name ?? result.Argument.Name;
+        result.AddError($"{name}: expected {expected}, not {PrintableText.Quote(text)}");
     }
 }

@@ -6,12 +6,15 @@ namespace Madvise.Scenarios.Tests.Cli;
 public class CliUsageTests
 {
     [Theory]
-    [InlineData("frob", "madv: unknown command 'frob' (commands: run, check, eval, contention, compare)")]
-    [InlineData("", "madv: no command given (commands: run, check, eval, contention, compare)")]
+    [InlineData("frob", "madv: unknown command 'frob' (commands: run, check, eval, contention, compare, compact)")]
+    [InlineData("", "madv: no command given (commands: run, check, eval, contention, compare, compact)")]
     [InlineData("--frob", "madv: unknown option '--frob'")]
     [InlineData("contention --interval soon", "madv: --interval: expected microseconds, e.g. 50, not 'soon'")]
     [InlineData("contention --seconds NaN", "madv: --seconds: expected seconds, e.g. 2.5, not 'NaN'")]
     [InlineData("eval --seconds Infinity", "madv: --seconds: expected seconds, e.g. 2.5, not 'Infinity'")]
+    [InlineData("compact 12ab", "madv: PID: expected a process id, e.g. 4242, not '12ab'")]
+    [InlineData("compact --sim --max-ranges many", "madv: --max-ranges: expected a number of ranges, e.g. 64, not 'many'")]
+    [InlineData("compare a.json b.json --threads two", "madv: --threads: expected a number of threads, e.g. 2, not 'two'")]
     public void OneMessage_ThenTryHelp_Exit2(string args, string message)
     {
         var (code, output, error) = Madv(args.Length == 0 ? [] : args.Split(' '));
