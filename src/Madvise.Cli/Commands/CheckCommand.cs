@@ -38,6 +38,11 @@ internal static class CheckCommand
         outputs.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!outputs.CanWrite(context, parse))
+            {
+                return ExitCodes.Usage;
+            }
+
             var results = new List<ScenarioFileResult>();
             var code = Execute(context, parse.GetValue(files) ?? [], results);
             return outputs.Write(context, parse, "check", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;

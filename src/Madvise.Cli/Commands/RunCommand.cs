@@ -26,7 +26,9 @@ internal static class RunCommand
           directory, or a file that cannot be opened is reported as 'FILE: cannot read: WHY';
           a binary file (a NUL byte), a line that is not UTF-8 or that holds a control
           character is a parse error. Text quoted from a file is cut to 64 characters, with
-          control characters escaped (\e, \x07, \u202e).
+          control characters escaped (\e, \x07, \u202e). The --json and --junit files are
+          checked before the first scenario runs (a name ending in .json or .xml, in a
+          directory that exists and takes a new file).
 
         Exit codes:
           0  every expectation held
@@ -56,6 +58,11 @@ internal static class RunCommand
         outputs.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!outputs.CanWrite(context, parse))
+            {
+                return ExitCodes.Usage;
+            }
+
             var results = new List<ScenarioFileResult>();
             var code = Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim, results);
             return outputs.Write(context, parse, "run", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;

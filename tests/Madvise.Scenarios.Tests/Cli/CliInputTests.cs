@@ -87,6 +87,20 @@ public sealed class CliInputTests : IDisposable
         Assert.DoesNotContain('\u001b', output);
     }
 
+    [Theory]
+    [InlineData("run", "--json", "out.txt", "the file name must end in .json")]
+    [InlineData("check", "--junit", "out.json", "the file name must end in .xml")]
+    [InlineData("run", "--junit", "no-such-dir/out.xml", "the directory {0}/no-such-dir does not exist")]
+    public void ResultFiles_CheckedBeforeAnyScenarioRuns(string command, string option, string file, string problem)
+    {
+        var scenario = Write("ok.scn", "read 0 0\n"u8);
+        var path = Path.Combine(_dir, file);
+        var (code, output, error) = Madv(command, scenario, option, path);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal($"madv: {option} {path}: {string.Format(System.Globalization.CultureInfo.InvariantCulture, problem, _dir)}\n", error);
+    }
+
     private (int Code, string Output, string Error) Madv(params string[] args) =>
         MadvCli.Run(new ScenarioTargets().Register("sim", () => new FakeTarget("sim")).Register("host", () => new FakeTarget("host")), args);
 

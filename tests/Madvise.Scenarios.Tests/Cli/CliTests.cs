@@ -164,12 +164,14 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Run_JUnitToUnwritablePlace_Exit1_AndSaysWhy()
+    public void Run_JUnitToUnwritablePlace_RefusedBeforeRunning_Exit2_AndSaysWhy()
     {
         var ok = Write("ok.scn", "munmap 0 1p => 0");
-        var (code, _, error) = Madv(Targets(), "run", ok, "--junit", Path.Combine(_dir, "no", "such", "dir", "x.xml"));
-        Assert.Equal(1, code);
-        Assert.Contains("cannot write", error, StringComparison.Ordinal);
+        var (code, output, error) = Madv(Targets(), "run", ok, "--junit", Path.Combine(_dir, "no", "such", "dir", "x.xml"));
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Empty(_created);
+        Assert.Contains("no/such/dir does not exist", error, StringComparison.Ordinal);
     }
 
     /// <summary>steps, held, mismatched, skipped of a file record.</summary>
