@@ -15,6 +15,7 @@ public static class Program
           0  success
           1  an expectation or a comparison failed
           2  a usage error, a file that cannot be read or parsed, an unavailable target
+          3  a scenario task died (run, check: an agent killed by a signal, or crashed)
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target sim

@@ -24,6 +24,7 @@ internal static class CheckCommand
           0  no step differs
           1  a step differs
           2  a file cannot be read or parsed, or a target is not available
+          3  a task died during a scenario, as in madv run (wins over 1)
 
         Example:
           madv check tests/scenarios/*.scn
@@ -60,7 +61,7 @@ internal static class CheckCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0;
+        int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0, deaths = 0;
         foreach (var path in files)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -85,6 +86,19 @@ internal static class CheckCommand
                 output.WriteLine($"{ScenarioFiles.Printable(path)}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
             }
 
+            foreach (var report in (ReadOnlySpan<ScenarioReport>)[sim, host])
+            {
+                foreach (var step in report.Steps)
+                {
+                    foreach (var death in step.TaskDeaths)
+                    {
+                        output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: task died on {report.TargetName}: {death} (noticed after '{step.Text}')");
+                    }
+                }
+
+                deaths += report.Deaths;
+            }
+
             results?.Add(new ScenarioFileResult(path, "sim,host", sim.Steps.Count, ScenarioOutputs.Cases(sim, host), null, clock.Elapsed.TotalSeconds));
             compared += comparison.Compared;
             differ += comparison.Differences.Count;
@@ -101,8 +115,13 @@ internal static class CheckCommand
             summary += string.Create(CultureInfo.InvariantCulture, $", {divergent} divergent (host-divergent files)");
         }
 
+        if (deaths > 0)
+        {
+            summary += deaths == 1 ? ", 1 task died" : string.Create(CultureInfo.InvariantCulture, $", {deaths} tasks died");
+        }
+
         output.WriteLine(summary);
-        return unreadable ? ExitCodes.Usage : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        return unreadable ? ExitCodes.Usage : deaths > 0 ? ExitCodes.TaskDied : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 
     private static ScenarioReport? RunOn(CliContext context, Madvise.Scenarios.Steps.Scenario scenario, string targetName)

@@ -30,10 +30,17 @@ internal static class RunCommand
           checked before the first scenario runs (a name ending in .json or .xml, in a
           directory that exists and takes a new file).
 
+        A task that dies without its 'exit' step (on the host an agent or forked process
+        killed by a signal or crashed: 'kill -9' during a run) is reported at the step after
+        which it was noticed, on stderr at once ('FILE:LINE: task B (pid N) was killed by
+        SIGKILL') and in the list after the run ('FILE:LINE: task died: ...'); its later steps
+        print -ESRCH, and the summary counts 'N tasks died'.
+
         Exit codes:
           0  every expectation held
           1  an expectation did not hold, or a target failed on a step
           2  a file cannot be read or parsed, or the target is not available
+          3  a task died during a scenario (wins over 1)
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target host
@@ -81,7 +88,7 @@ internal static class RunCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0;
+        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0, deaths = 0;
         foreach (var path in files)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -120,6 +127,11 @@ internal static class RunCommand
                 {
                     output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: error: {step.Text}: {step.Result}");
                 }
+
+                foreach (var death in step.TaskDeaths)
+                {
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: task died: {death} (noticed after '{step.Text}')");
+                }
             }
 
             results?.Add(new ScenarioFileResult(path, targetName, report.Steps.Count, ScenarioOutputs.Cases(report), null, clock.Elapsed.TotalSeconds));
@@ -130,6 +142,7 @@ internal static class RunCommand
             skipped += report.Skipped;
             divergent += report.Divergent;
             errors += report.Errors;
+            deaths += report.Deaths;
         }
 
         var summary = string.Create(
@@ -145,7 +158,12 @@ internal static class RunCommand
             summary += string.Create(CultureInfo.InvariantCulture, $", {errors} target errors");
         }
 
+        if (deaths > 0)
+        {
+            summary += deaths == 1 ? ", 1 task died" : string.Create(CultureInfo.InvariantCulture, $", {deaths} tasks died");
+        }
+
         output.WriteLine(summary);
-        return unreadable ? ExitCodes.Usage : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        return unreadable ? ExitCodes.Usage : deaths > 0 ? ExitCodes.TaskDied : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 }
