@@ -38,7 +38,7 @@ internal static class CompactBenchCommand
         on the host run it under tools/zram-swap.sh run -- madv compact-bench ... (root).
 
         Output: header lines, the measurement table and the goal table; --json and --plot write
-        files atomically. Ctrl+C stops between runs and reports what was measured, PARTIAL.
+        files atomically (their names are checked before anything is measured). Ctrl+C stops between runs and reports what was measured, PARTIAL.
 
         Exit codes:
           0    measured
@@ -60,9 +60,9 @@ internal static class CompactBenchCommand
         options.Vmas.Description = $"Mappings of the target (16 to 60000) [default: {DefaultVmas}].";
         var target = new Option<string?>("--target", "-t") { Description = "The kernels: sim (simulated profiles), host (this Linux kernel) or both [default: both].", HelpName = "sim|host|both" };
         var profiles = new Option<string?>("--profiles") { Description = "Simulated kernel profiles, comma-separated [default: all].", HelpName = "LIST" };
-        var runs = new Option<int?>("--runs") { Description = "Compactions per strategy and kernel [default: 5].", HelpName = "N" };
-        var idle = new Option<double?>("--idle") { Description = "Seconds the writer runs alone per kernel [default: 1].", HelpName = "S" };
-        var interval = new Option<double?>("--interval") { Description = "The writer starts a call at most every US microseconds [default: 50].", HelpName = "US" };
+        var runs = new Option<int?>("--runs") { Description = "Compactions per strategy and kernel [default: 5].", HelpName = "N", CustomParser = OptionValues.WholeNumber("a number of compactions, e.g. 5") };
+        var idle = new Option<double?>("--idle") { Description = "Seconds the writer runs alone per kernel [default: 1].", HelpName = "S", CustomParser = OptionValues.Number("seconds, e.g. 1.5") };
+        var interval = new Option<double?>("--interval") { Description = "The writer starts a call at most every US microseconds [default: 50].", HelpName = "US", CustomParser = OptionValues.Number("microseconds, e.g. 50") };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON (schema madv-compact-bench/1).", HelpName = "FILE" };
         var plot = new Option<string?>("--plot") { Description = "Also draw the results into FILE.png or FILE.svg.", HelpName = "FILE" };
         var markdown = new Option<bool>("--markdown") { Description = "Print the tables in Markdown (for a README)." };
@@ -111,9 +111,13 @@ internal static class CompactBenchCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(plot) is { } p && !PlotFile.IsSupported(p))
+            var jsonFile = parse.GetValue(json);
+            var plotFile = parse.GetValue(plot);
+            var outputError = (jsonFile is null ? null : OutputFiles.Check("--json", jsonFile, ".json"))
+                ?? (plotFile is null ? null : OutputFiles.Check("--plot", plotFile, PlotFile.Extensions));
+            if (outputError is not null)
             {
-                error.WriteLine("madv: --plot FILE must end in .png or .svg");
+                error.WriteLine("madv: " + outputError);
                 return ExitCodes.Usage;
             }
 
@@ -139,12 +143,12 @@ internal static class CompactBenchCommand
             context.Out.WriteLine();
             TableOutput.Write(console, ["goal: writer p99 during the budgeted engine within budget + its p99 alone; budget ÷ fixed reclaim per CPU-second at least 0.95"], CompactBenchTable.BuildGoals(report), md);
             var ok = true;
-            if (parse.GetValue(json) is { } jsonPath)
+            if (jsonFile is { } jsonPath)
             {
                 ok &= OutputFiles.Try(context, jsonPath, () => AtomicFile.Write(jsonPath, s => CompactBenchJson.Write(s, report)));
             }
 
-            if (parse.GetValue(plot) is { } plotPath)
+            if (plotFile is { } plotPath)
             {
                 ok &= OutputFiles.Try(context, plotPath, () =>
                 {

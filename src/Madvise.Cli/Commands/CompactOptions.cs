@@ -34,6 +34,7 @@ internal sealed class CompactOptions
     {
         Description = "Share of the budget each call is sized for; the rest absorbs the cost model's errors [default: 0.5].",
         HelpName = "X",
+        CustomParser = OptionValues.Number("a share of the budget, e.g. 0.5"),
     };
 
     /// <summary>--file-pageout.</summary>
@@ -54,6 +55,7 @@ internal sealed class CompactOptions
     {
         Description = $"Generated target: number of mappings (16 to 60000) [default: {DefaultVmas}].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a number of mappings, e.g. 400"),
     };
 
     /// <summary>--seed.</summary>
@@ -61,6 +63,7 @@ internal sealed class CompactOptions
     {
         Description = "Generated target: seed of the layout [default: 1].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a seed, e.g. 1"),
     };
 
     /// <summary>--swap.</summary>
