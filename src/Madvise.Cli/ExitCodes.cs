@@ -12,6 +12,18 @@ internal static class ExitCodes
     /// <summary>A file could not be read or parsed, the command line was wrong, or a target is unavailable.</summary>
     public const int Usage = 2;
 
-    /// <summary>The simulated kernel oopsed: an exception escaped one of its system calls (a kernel bug; the task that made the call was killed).</summary>
-    public const int KernelOops = 3;
+    /// <summary>
+    /// A task died during a scenario without its <c>exit</c> step (on the host: an agent or a
+    /// forked process killed by a signal, crashed, or no longer answering). Results after it are
+    /// not to be trusted, whatever the expectations say. Wins over <see cref="Failure"/>; a file
+    /// that cannot be read (<see cref="Usage"/>) wins over it.
+    /// </summary>
+    public const int TaskDied = 3;
+
+    /// <summary>
+    /// The simulated kernel oopsed: an exception escaped one of its system calls (a kernel bug;
+    /// the task that made the call was killed). Wins over <see cref="TaskDied"/> and
+    /// <see cref="Failure"/>; a file that cannot be read (<see cref="Usage"/>) wins over it.
+    /// </summary>
+    public const int KernelOops = 4;
 }

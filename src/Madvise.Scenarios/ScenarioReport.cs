@@ -14,6 +14,7 @@ public sealed class ScenarioReport
         Steps = steps;
         foreach (var s in steps)
         {
+            Deaths += s.TaskDeaths.Count;
             switch (s.Verdict)
             {
                 case StepVerdict.Held:
@@ -75,6 +76,9 @@ public sealed class ScenarioReport
     /// <summary>Steps during which the kernel oopsed (a kernel bug; counted in <see cref="Errors"/> too).</summary>
     public int Oopses { get; }
 
+    /// <summary>Tasks that died without an exit step (ScenarioRunner.cs rule 10).</summary>
+    public int Deaths { get; }
+
     /// <summary>
     /// The <c>config</c> step the target could not take (<see cref="ScenarioConfigException"/>), at
     /// which the run stopped: it is the last step of <see cref="Steps"/>; else null.
@@ -84,6 +88,6 @@ public sealed class ScenarioReport
     /// <summary>Why the target could not take <see cref="ConfigErrorStep"/>'s configuration; else null.</summary>
     public string? ConfigError { get; init; }
 
-    /// <summary>True when no expectation failed and no target error occurred.</summary>
-    public bool Passed => Mismatches == 0 && Errors == 0;
+    /// <summary>True when no expectation failed, no target error occurred and no task died.</summary>
+    public bool Passed => Mismatches == 0 && Errors == 0 && Deaths == 0;
 }

@@ -44,12 +44,19 @@
 //     that was skipped (e.g. a fork where the host target has no fork server) may change what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
-// 10. A config step the target cannot take at all (ScenarioConfigException: a size it cannot
+// 10. A task that dies without an exit step (on the host an agent or fork server killed by a
+//     signal, crashed or no longer answering; ITargetTask.CheckDeath) is reported at the step
+//     after which the runner noticed it: every task is asked after every step. The step keeps
+//     its result (a step in the dead task prints -ESRCH, as in an exited task, and later ones
+//     too); its report carries the death (StepReport.TaskDeaths), the diagnostics writer gets
+//     "FILE:LINE: task B (pid N) was killed by SIGKILL", and the report counts it
+//     (ScenarioReport.Deaths): the run failed, whatever the expectations say.
+// 11. A config step the target cannot take at all (ScenarioConfigException: a size it cannot
 //     represent, swap=0xffffffffffffffff, or more swap than this machine has memory, swap=1024G)
 //     prints ERROR(config: WHY) and ends the file: the report's ConfigError says why, and the
 //     tools report FILE:LINE: ... cannot take ... and exit as for a file they cannot parse.
 //     The target is left as it was, never half-built.
-// 11. A kernel oops during a step (a simulated kernel's bug, or an injected fault, escaped a
+// 12. A kernel oops during a step (a simulated kernel's bug, or an injected fault, escaped a
 //     system call: IScenarioTarget.TakeOopses) makes the step print OOPS(SUMMARY), an error,
 //     whatever the call returned; the summary goes to the diagnostics writer (the whole
 //     exception too when verbose). The kernel killed the task that made the call, so its later
@@ -95,10 +102,10 @@ public sealed partial class ScenarioRunner
     /// <summary>Set when a config step could not be matched: every later step prints <c>SKIP(config)</c>.</summary>
     private bool _configSkip;
 
-    /// <summary>Set when the target refused a config step (<see cref="ScenarioConfigException"/>): the run stops (rule 10).</summary>
+    /// <summary>Set when the target refused a config step (<see cref="ScenarioConfigException"/>): the run stops (rule 11).</summary>
     private string? _configError;
 
-    /// <summary>Whether an oops's whole exception goes to the diagnostics (rule 11).</summary>
+    /// <summary>Whether an oops's whole exception goes to the diagnostics (rule 12).</summary>
     private bool _verbose;
 
     /// <summary>True when the file is marked host-divergent and runs on the host target (rule 9).</summary>
@@ -109,6 +116,9 @@ public sealed partial class ScenarioRunner
 
     /// <summary>The step where <see cref="_diverged"/> was set, or null.</summary>
     private StepReport? _divergencePoint;
+
+    /// <summary>Tasks whose death was reported (rule 10): each is reported once.</summary>
+    private readonly HashSet<ITargetTask> _reportedDeaths = [];
 
     private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
@@ -211,14 +221,37 @@ public sealed partial class ScenarioRunner
             verdict = StepVerdict.Divergent;
         }
 
+        var deaths = NoticeDeaths();
+        foreach (var death in deaths)
+        {
+            _diagnostics.WriteLine($"{PrintableText.Escape(scenario.Path, int.MaxValue)}:{step.Line}: {death}");
+        }
+
         _output.WriteLine(step.Text + " = " + result);
-        var report = new StepReport(step, result, verdict) { IsOops = oopses.Count > 0 };
+
+        var report = new StepReport(step, result, verdict) { IsOops = oopses.Count > 0, TaskDeaths = deaths };
         if (divergesHere)
         {
             _divergencePoint = report;
         }
 
         return report;
+    }
+
+    /// <summary>Asks every task whether it died (rule 10); the deaths not reported before.</summary>
+    private IReadOnlyList<string> NoticeDeaths()
+    {
+        List<string>? deaths = null;
+        foreach (var slot in _tasks.Values)
+        {
+            if (slot.Task is { } task && !_reportedDeaths.Contains(task) && task.CheckDeath() is { } death)
+            {
+                _reportedDeaths.Add(task);
+                (deaths ??= []).Add(death);
+            }
+        }
+
+        return deaths is null ? [] : deaths;
     }
 
     private string Execute(Step step)

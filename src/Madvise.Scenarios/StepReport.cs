@@ -17,6 +17,12 @@ public sealed record StepReport(Step Step, string Result, StepVerdict Verdict)
     /// <summary>True when the result is <c>SKIP(...)</c>.</summary>
     public bool IsSkip => Verdict == StepVerdict.Skipped;
 
-    /// <summary>True when the kernel oopsed during the step (runner rule 11): the result is <c>OOPS(...)</c> and the verdict <see cref="StepVerdict.Error"/>.</summary>
+    /// <summary>True when the kernel oopsed during the step (runner rule 12): the result is <c>OOPS(...)</c> and the verdict <see cref="StepVerdict.Error"/>.</summary>
     public bool IsOops { get; init; }
+
+    /// <summary>
+    /// The deaths of tasks noticed after this step (ScenarioRunner.cs rule 10), e.g.
+    /// <c>task B (pid 4242) was killed by SIGKILL</c>; usually none.
+    /// </summary>
+    public IReadOnlyList<string> TaskDeaths { get; init; } = [];
 }

@@ -34,6 +34,7 @@ internal sealed class CompactOptions
     {
         Description = "Share of the budget each call is sized for; the rest absorbs the cost model's errors [default: 0.5].",
         HelpName = "X",
+        CustomParser = OptionValues.Number("a share of the budget, e.g. 0.5"),
     };
 
     /// <summary>--file-pageout.</summary>
@@ -54,6 +55,7 @@ internal sealed class CompactOptions
     {
         Description = $"Generated target: number of mappings (16 to 60000) [default: {DefaultVmas}].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a number of mappings, e.g. 400"),
     };
 
     /// <summary>--seed.</summary>
@@ -61,6 +63,7 @@ internal sealed class CompactOptions
     {
         Description = "Generated target: seed of the layout [default: 1].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a seed, e.g. 1"),
     };
 
     /// <summary>--swap.</summary>
@@ -119,16 +122,16 @@ internal sealed class CompactOptions
     }
 
     /// <summary>The generated target's settings; null after printing a usage error.</summary>
-    public LayoutSettings? ResolveLayout(ParseResult parse, TextWriter error)
+    public LayoutSettings? ResolveLayout(ParseResult parse, TextWriter error, ulong defaultMem = DefaultMem, int defaultVmas = DefaultVmas)
     {
-        var mem = DefaultMem;
+        var mem = defaultMem;
         if (parse.GetValue(Mem) is { } m && (!ByteSize.TryParse(m, out mem) || mem < (16UL << 20) || mem > (16UL << 30)))
         {
             Fail(error, $"--mem: '{m}' is not a size from 16M to 16G (the simulated kernel holds the bytes)");
             return null;
         }
 
-        var vmas = parse.GetValue(Vmas) ?? DefaultVmas;
+        var vmas = parse.GetValue(Vmas) ?? defaultVmas;
         if (vmas is < 16 or > 60_000)
         {
             Fail(error, "--vmas must be 16 to 60000");

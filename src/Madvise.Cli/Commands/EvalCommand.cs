@@ -39,24 +39,49 @@ internal static class EvalCommand
         a shared machine falls on every column alike. Rounds continue until --repeat passes or
         until the next round would not fit in --seconds (the first round always runs).
 
+        Statistics: --warmup N unrecorded rounds first (1); at least --min-passes passes per
+        configuration (5) even past --seconds. Each cell is the mean ± the half-width of its 95%
+        confidence interval (Student's t), flagged '?' with fewer than 5 passes, '~' when the
+        coefficient of variation is 10% or more, 'oN' for N outliers beyond Tukey's fences
+        (kept in the mean). Ratios are the median of all pairwise pass-time ratios with a 95%
+        distribution-free interval. --stats adds every statistic per configuration.
+
+        Threads: --threads 1,2,4 measures the advising process with N threads: the advising one
+        and N - 1 siblings that, during each pass, sleep and wake every 1 ms (--sibling-work
+        sleep) or keep writing their own 64 pages (--sibling-work touch). On the simulated
+        kernel each sibling is a simulated CPU whose TLB the shootdowns must reach unless it is
+        idle in lazy TLB mode; the ratio columns become N threads / 1 thread. The host numbers
+        are a multi-threaded .NET process whatever --threads says (the runtime has threads of
+        its own). --pin CPU pins the advising thread to one host CPU.
+
         Output:
-          A header (workload, machine, method, notes), then one row per batch size: mean time per
-          pass in ms ± standard deviation, one column per simulated profile and the host, then
-          each profile's ratio to PerRangeLock (BatchedLock/PerRangeLock is the seed's
-          after/before). --details adds the simulated mmap_lock acquisitions and TLB shootdowns
-          per pass. --json, --csv and --plot write files atomically. Ctrl+C stops after the pass
-          in progress and reports what was measured, marked PARTIAL.
+          A header (workload, machine, method, notes), then one row per batch size and one
+          column per simulated profile and the host (per thread count with --threads), then the
+          ratio columns (BatchedLock/PerRangeLock is the seed's after/before). --details adds
+          per-pass counters: mmap_lock acquisitions (L), TLB shootdowns (T), remote TLB
+          invalidations (R; host: TLB shootdown interrupts of all CPUs). --json (every pass time,
+          schema madv-eval/2), --csv and --plot (relative and absolute panels) write files
+          atomically; madv compare reads the JSON. Ctrl+C stops after the pass in progress and
+          reports what was measured, marked PARTIAL.
+
+        Checked before anything is measured: every option; that each output file can be
+        created (its name ends in .json, .csv, .png or .svg, its directory exists and is
+        writable, it is not a directory); and that the buffers fit in memory: every simulated
+        profile and the host, at every --threads count, hold their own --mem at once, and the
+        sum must not exceed MemAvailable (/proc/meminfo) nor the room under any cgroup memory
+        limit.
 
         Exit codes:
           0    measured (cells that failed, e.g. a hint the kernel rejects, show the errno)
-          1    an output file could not be written
-          2    a usage error
+          1    an output file could not be written after the measurement
+          2    a usage error (a bad option, an output file that cannot be created, --mem too large)
           130  interrupted by Ctrl+C (the partial results were still written)
 
         Examples:
           madv eval
           madv eval --quick
           madv eval --target sim --profiles PerRangeLock,BatchedLock --repeat 5 --json eval.json --plot eval.png
+          madv eval --profiles PerVmaLock --threads 1,2,4 --batches 0,1,16,1024 --details
         """;
 
     /// <summary>Exit status of an interrupted run (128 + SIGINT).</summary>
@@ -76,6 +101,7 @@ internal static class EvalCommand
         {
             Description = "Passes per configuration (rounds); with --seconds, whichever ends first.",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of passes, e.g. 5"),
         };
         var quick = new Option<bool>("--quick")
         {
@@ -98,11 +124,13 @@ internal static class EvalCommand
         {
             Description = $"Unrecorded rounds (one pass of every configuration each) before measuring [default: {DefaultWarmup}].",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of rounds, e.g. 1"),
         };
         var minPasses = new Option<int?>("--min-passes")
         {
             Description = $"Passes per configuration measured even when --seconds runs out [default: {DefaultMinPasses}, or 1 with --quick; at most --repeat].",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of passes, e.g. 3"),
         };
         var threads = new Option<string?>("--threads")
         {
@@ -118,6 +146,7 @@ internal static class EvalCommand
         {
             Description = "Pin the advising thread to this host CPU (sched_setaffinity) while measuring; recorded in the output.",
             HelpName = "CPU",
+            CustomParser = OptionValues.WholeNumber("a CPU number, e.g. 0"),
         };
         var command = new Command("eval", "Measure the series' table on this machine: madvise() vs process_madvise() batches, simulated profiles and host.").WithHelpDetails(Details);
         common.AddTo(command);
@@ -135,7 +164,7 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             var isQuick = parse.GetValue(quick);
-            var resolved = common.Resolve(parse, isQuick ? QuickMem : DefaultMem, context.Error);
+            var resolved = common.Resolve(parse, isQuick ? QuickMem : DefaultMem, context);
             if (resolved is null)
             {
                 return ExitCodes.Usage;
@@ -192,6 +221,17 @@ internal static class EvalCommand
             if (work is null)
             {
                 context.Error.WriteLine("madv: --sibling-work must be sleep or touch");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(csv) is { } csvPath && OutputFiles.Check("--csv", csvPath, ".csv") is { } csvError)
+            {
+                context.Error.WriteLine("madv: " + csvError);
+                return ExitCodes.Usage;
+            }
+
+            if (!MeasureOptions.FitsInMemory(context, resolved, threadList.Count))
+            {
                 return ExitCodes.Usage;
             }
 

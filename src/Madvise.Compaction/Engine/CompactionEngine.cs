@@ -54,6 +54,17 @@ public sealed class CompactionEngine
     /// <summary>Called after every call (on the compacting thread); for progress and tests.</summary>
     public Action<CallRecord>? CallCompleted { get; set; }
 
+    /// <summary>
+    /// Called on the compacting thread when the work begins — after the memory counters before it
+    /// are read, right before the maps are — and when it ends, right after the last call and before
+    /// the counters after it (a measurement's window: reading smaps_rollup holds the target's
+    /// mmap_lock too, but is not what the budget bounds).
+    /// </summary>
+    public Action? WorkStarting { get; set; }
+
+    /// <summary>See <see cref="WorkStarting"/>.</summary>
+    public Action? WorkFinished { get; set; }
+
     /// <summary>The sizer of the last run (its cost models, for reports and tests).</summary>
     public IVectorSizer? Sizer { get; private set; }
 
@@ -65,6 +76,7 @@ public sealed class CompactionEngine
         var result = new CompactionResult(_target.Description, _target.Pid, _options);
         result.Before = _target.ReadRollup();
         result.SwapBefore = _target.ReadSwap();
+        WorkStarting?.Invoke();
         var wall0 = _clock.WallNanoseconds();
         var cpu0 = _clock.ThreadCpuNanoseconds();
         var deadline = _options.Deadline is { } d ? wall0 + (long)(d.TotalMilliseconds * 1e6) : long.MaxValue;
@@ -98,6 +110,7 @@ public sealed class CompactionEngine
         {
             result.CpuNanoseconds = _clock.ThreadCpuNanoseconds() - cpu0;
             result.WallNanoseconds = _clock.WallNanoseconds() - wall0;
+            WorkFinished?.Invoke();
             if (!_options.DryRun)
             {
                 result.After = _target.ReadRollup();

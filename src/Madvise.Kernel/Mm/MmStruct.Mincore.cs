@@ -61,13 +61,25 @@ public sealed partial class MmStruct
                 {
                     // The entries are copied under the PTE lock and judged after it: the page cache
                     // lock ranks above the PTE lock, so it cannot be taken inside.
+                    bool huge;
                     using (table.Ptl.EnterScope())
                     {
+                        huge = table.Huge != 0;
                         var first = PageTable.PteIndex(addr);
-                        for (var p = 0; p < n; p++)
+                        for (var p = 0; !huge && p < n; p++)
                         {
                             entries[p] = table.Get(first + p).Raw;
                         }
+                    }
+
+                    if (huge)
+                    {
+                        // mincore_pte_range(): a huge entry (a huge page or the huge zero page)
+                        // makes every page it covers resident.
+                        vec.Slice(i, n).Fill(1);
+                        i += n;
+                        addr = stop;
+                        continue;
                     }
                 }
 

@@ -42,7 +42,7 @@ public static class EvalPlot
     private static Plot? BuildRelative(EvalReport report)
     {
         var m = report.Measurement;
-        var plot = NewPlot(report);
+        var plot = NewPlot();
         var threads = report.ComparesThreads;
         var lines = 0;
         var range = new YRange { Low = 0, High = 0 };
@@ -106,7 +106,7 @@ public static class EvalPlot
     private static Plot? BuildAbsolute(EvalReport report)
     {
         var m = report.Measurement;
-        var plot = NewPlot(report);
+        var plot = NewPlot();
         double low = double.MaxValue, high = double.MinValue;
         var lines = 0;
         for (var w = 0; w < m.Workloads.Count; w++)
@@ -169,9 +169,8 @@ public static class EvalPlot
     }
 
     /// <summary>A panel with the house style.</summary>
-    private static Plot NewPlot(EvalReport report)
+    private static Plot NewPlot()
     {
-        _ = report;
         var plot = new Plot();
         PlotFile.Style(plot);
         return plot;

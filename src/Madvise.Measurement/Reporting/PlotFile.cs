@@ -27,9 +27,8 @@ public static class PlotFile
     /// <summary>Whether <see cref="FontName"/> was registered; protected by <see cref="FontLock"/>.</summary>
     private static bool s_fontsLoaded;
 
-    /// <summary>True when <paramref name="path"/> ends in .png or .svg (any case).</summary>
-    public static bool IsSupported(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".svg";
+    /// <summary>The file name endings a plot can be saved as (any case).</summary>
+    public static readonly string[] Extensions = [".png", ".svg"];
 
     /// <summary>
     /// Applies the font to <paramref name="plot"/>. The SkiaSharp build used has no fontconfig, so
@@ -99,13 +98,18 @@ public static class PlotFile
         }
     }
 
-    /// <summary>Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and 10^<paramref name="high"/> (the plot's y values are log10 of the data).</summary>
+    /// <summary>
+    /// Ticks at 1, 2 and 5 times each power of ten between 10^<paramref name="low"/> and
+    /// 10^<paramref name="high"/> (the plot's y values are log10 of the data); at 1, 1.5, 2, 3, 5
+    /// and 7 times when the range spans less than about a decade.
+    /// </summary>
     public static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
+        ReadOnlySpan<double> steps = high - low < 1.2 ? [1, 1.5, 2, 3, 5, 7] : [1, 2, 5];
         for (var decade = Math.Floor(low) - 1; decade <= Math.Ceiling(high); decade++)
         {
-            foreach (var step in (ReadOnlySpan<double>)[1, 2, 5])
+            foreach (var step in steps)
             {
                 var y = decade + Math.Log10(step);
                 if (y >= low - 0.2 && y <= high + 0.2)

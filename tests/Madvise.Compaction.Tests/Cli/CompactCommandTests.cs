@@ -89,6 +89,63 @@ public class CompactCommandTests
         Assert.Contains("no such process", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheBenchmarkWritesItsTablesJsonAndPlot()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"compact-bench-{Guid.NewGuid():N}.json");
+        var plot = Path.ChangeExtension(json, ".png");
+        try
+        {
+            var (exit, output, error) = Madv("compact-bench", "--target", "sim", "--profiles", "BatchedLock", "--mem", "16M", "--vmas", "64", "--runs", "1", "--idle", "0.1", "--json", json, "--plot", plot, "--markdown", "--no-progress");
+            Assert.True(exit == 0, error + output);
+            Assert.Contains("| BatchedLock | budget 1 ms |", output, StringComparison.Ordinal);
+            Assert.Contains("limit µs (budget + idle p99)", output, StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var root = doc.RootElement;
+            Assert.Equal("madv-compact-bench/1", root.GetProperty("schema").GetString());
+            var records = root.GetProperty("records");
+            Assert.Equal(["idle", "fixed", "budget"], records.EnumerateArray().Select(r => r.GetProperty("compactor").GetString()));
+            Assert.All(records.EnumerateArray(), r => Assert.Equal("BatchedLock", r.GetProperty("profile").GetString()));
+            Assert.Equal(1, records[2].GetProperty("runs").GetInt32());
+            Assert.True(records[2].GetProperty("reclaimed_kib_per_run").GetDouble() > 0);
+
+            // A goal needs writer samples, which a loaded machine may not give a short run.
+            if (records[0].GetProperty("writer_samples").GetInt64() > 0 && records[2].GetProperty("writer_samples").GetInt64() > 0)
+            {
+                var goal = root.GetProperty("goals")[0];
+                Assert.Equal("BatchedLock", goal.GetProperty("kernel").GetString());
+                Assert.True(goal.TryGetProperty("latency_met", out _));
+            }
+
+            if (File.Exists(plot))
+            {
+                Assert.True(new FileInfo(plot).Length > 1000);
+            }
+            else
+            {
+                Assert.Contains("nothing to plot", error, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+            File.Delete(plot);
+        }
+    }
+
+    [Theory]
+    [InlineData("compact-bench", "--runs", "0")]
+    [InlineData("compact-bench", "--file-pageout")]
+    [InlineData("compact-bench", "--plot", "x.gif")]
+    [InlineData("compact-bench", "--target", "elsewhere")]
+    [InlineData("compact-bench", "--interval", "-5")]
+    public void BadBenchmarkOptionsAreUsageErrors(params string[] args)
+    {
+        var (exit, _, error) = Madv(args);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith("madv: ", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("1ms", 1_000_000)]
     [InlineData("500us", 500_000)]

@@ -1,4 +1,5 @@
 using Madvise.Cli.Compact;
+using Madvise.Measurement.Compaction;
 using Madvise.Compaction.Engine;
 using Madvise.Compaction.Host;
 using Madvise.Compaction.Layout;
@@ -20,7 +21,7 @@ public class HostCompactionTests
 
     private static readonly TargetLayout Layout = TargetLayout.Generate(Mem, Vmas, seed: 3);
 
-    private static HostTargetProcess StartTarget() => HostTargetProcess.Start(Mem, Vmas, seed: 3, TimeSpan.FromMicroseconds(50));
+    private static HostTargetProcess StartTarget() => HostTargetProcess.Start(MadvExecutable.Locate()!, Mem, Vmas, seed: 3, TimeSpan.FromMicroseconds(50));
 
     private static long Kib(MappingKind kind) => (long)Layout.Mappings.Where(m => m.Kind == kind).Sum(m => (double)m.TouchedBytes) / 1024;
 

@@ -26,7 +26,7 @@ internal static class HostCompaction
             return "advising another process needs CAP_SYS_NICE";
         }
 
-        return !HostTargetProcess.CanStart ? "no madv next to the tests to start as the target" : null;
+        return MadvExecutable.Locate() is null ? "no madv next to the tests to start as the target" : null;
     }
 }
 

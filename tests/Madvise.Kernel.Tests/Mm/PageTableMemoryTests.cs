@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Syscalls;
 using Madvise.Kernel.Tasks;
 using Madvise.Kernel.Tests.Shared;
@@ -96,5 +98,51 @@ public sealed class PageTableMemoryTests
         parent.Mm!.AssertInvariants();
         parent.Exit();
         Assert.Equal(0, kernel.Memory.FramesInUse);
+    }
+
+    /// <summary>
+    /// A huge entry is a value in the PMD table's frame, like any PMD entry, and the PTE table
+    /// deposited behind it (so that a split never allocates) is a charged frame: a huge fault
+    /// costs PGD, PUD, PMD and that table, and splitting points the PMD entry back to it.
+    /// </summary>
+    [Fact]
+    public void AHugeEntryLivesInThePmdTablesFrameOverADepositedTableThatIsCharged()
+    {
+        using var b = new MmBuilder();
+        var memory = b.Kernel.Memory;
+        var addr = MmBuilder.Addr(0);
+        b.Map(0, 512);
+        Assert.Equal(0, b.Advise(0, 512, MADV_HUGEPAGE));
+        b.Write(3, 1, 0x42);
+        Assert.Equal(2048L, Assert.Single(b.Mm.Smaps(addr, Page)).AnonHugePages);
+        Assert.Equal(4, memory.PageTableFrames);
+
+        int pmdTable = -1, deposited = -1;
+        b.Mm.PageTable.ForEachFrame((start, shift, pfn) =>
+        {
+            pmdTable = shift == 30 && start <= addr && addr - start < (1UL << 30) ? pfn : pmdTable;
+            deposited = shift == 21 && start == addr ? pfn : deposited;
+        });
+        ulong PmdEntry() => MemoryMarshal.Read<ulong>(memory.Page(pmdTable)[(int)(((addr >> 21) & 511) * 8)..]);
+
+        var huge = new Pmd(PmdEntry());
+        Assert.True(Pmd.IsHugeEntry(huge.Raw), $"PMD entry {huge.Raw:x}");
+        Assert.Equal(0x42, memory.Page(huge.Pfn + 3)[0]);
+        Assert.True(memory.Page(deposited).IndexOfAnyExcept((byte)0) < 0, "the deposited table is empty");
+        b.AssertInvariants();
+        b.AssertFrames();
+
+        // A split over part of the block fills the deposited table: no table is allocated.
+        Assert.Equal(0, b.Advise(10, 1, MADV_DONTNEED));
+        Assert.False(Pmd.IsHugeEntry(PmdEntry()));
+        Assert.Equal((ulong)deposited, PmdEntry() >> 12);
+        Assert.Equal(4, memory.PageTableFrames);
+        Assert.Equal("42", b.Pattern(3, 1));
+        b.AssertInvariants();
+        b.AssertFrames();
+
+        b.Unmap(0, 512);
+        Assert.Equal(0, memory.PageTableFrames);
+        Assert.Equal(0, b.DataFrames);
     }
 }

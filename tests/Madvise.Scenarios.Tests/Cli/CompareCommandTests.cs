@@ -13,8 +13,10 @@ public sealed class CompareCommandTests : IDisposable
     [Fact]
     public void ChosenKernels_FasterWhereFaster_NoDifferenceWhereEqual()
     {
-        var a = Write("a.json", new FakeWorkload { Profile = "PerRangeLock", Nanoseconds = b => Jitter(2_000_000) });
-        var b = Write("b.json", new FakeWorkload { Profile = "BatchedLock", Nanoseconds = b => b == 0 ? Jitter(2_000_000) : Jitter(1_000_000) });
+        // The same spread on both sides, from one deterministic sequence (random jitter would make
+        // "no significant difference" fail one run in twenty, as a 5% test should).
+        var a = Write("a.json", new FakeWorkload { Profile = "PerRangeLock", Nanoseconds = Spread(_ => 2_000_000) });
+        var b = Write("b.json", new FakeWorkload { Profile = "BatchedLock", Nanoseconds = Spread(batch => batch == 0 ? 2_000_000 : 1_000_000) });
         var (code, output, error) = Madv("compare", a, b, "--a", "PerRangeLock", "--b", "batchedlock", "--markdown");
         Assert.Equal(0, code);
         Assert.Empty(error);
@@ -74,6 +76,17 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     private static long Jitter(long ns) => ns + Random.Shared.Next(20_000);
+
+    /// <summary>Pass times base(batch) + 0, 7.9, 15.8, ... µs (mod 20 µs), one step per pass of each batch.</summary>
+    private static Func<int, long> Spread(Func<int, long> baseNs)
+    {
+        var passes = new Dictionary<int, int>();
+        return batch =>
+        {
+            var i = passes[batch] = passes.GetValueOrDefault(batch) + 1;
+            return baseNs(batch) + (i * 7919L % 20_000);
+        };
+    }
 
     private string Write(string name, FakeWorkload workload, int rounds = 8)
     {

@@ -70,7 +70,13 @@ public sealed class EvalContentionTests : IDisposable
         var records = doc.RootElement.GetProperty("records").EnumerateArray().ToList();
         Assert.Equal(4, records.Count);
         Assert.All(records, r => Assert.Equal("host", r.GetProperty("target").GetString()));
-        Assert.All(records, r => Assert.True(r.GetProperty("writer_samples").GetInt64() > 0 || r.GetProperty("error").ValueKind == JsonValueKind.String));
+
+        // The idle row records every writer call; an advising row records only the calls that
+        // start inside one of its passes, which on a tiny buffer last ~0.1 ms: on a loaded
+        // machine (load average 60 seen) the writer may get no CPU inside any of them in 0.2 s.
+        // Every advising row must have advised, though.
+        Assert.True(records[0].GetProperty("writer_samples").GetInt64() > 0);
+        Assert.All(records.Skip(1), r => Assert.True(r.GetProperty("advisor_passes").GetInt64() > 0 || r.GetProperty("error").ValueKind == JsonValueKind.String));
     }
 
     [Theory]

@@ -6,8 +6,8 @@ using Madvise.Scenarios.Tests.Shared;
 namespace Madvise.Scenarios.Tests.Running;
 
 /// <summary>
-/// Runner rule 11: a kernel oops during a step is the step's result (OOPS(...), an error); the
-/// task that made the call is dead afterwards; madv run reports the step and exits 3, with the
+/// Runner rule 12: a kernel oops during a step is the step's result (OOPS(...), an error); the
+/// task that made the call is dead afterwards; madv run reports the step and exits 4, with the
 /// whole exception on stderr under --verbose.
 /// </summary>
 public sealed class RunnerOopsTests : IDisposable
@@ -56,7 +56,7 @@ public sealed class RunnerOopsTests : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         string[] args = verbose ? ["run", "--verbose", file] : ["run", file];
-        Assert.Equal(3, Program.Run(args, targets, output, error));
+        Assert.Equal(4, Program.Run(args, targets, output, error));
         Assert.Contains("madvise A 4p DONTNEED = OOPS(oops in madvise of task", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("read A 1p = -ESRCH", output.ToString(), StringComparison.Ordinal);
         Assert.EndsWith(", 1 kernel oopses\n", output.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);

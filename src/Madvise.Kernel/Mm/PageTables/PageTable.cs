@@ -13,9 +13,12 @@ namespace Madvise.Kernel.Mm.PageTables;
 /// GFP_PGTABLE_USER), zeroed, flagged <see cref="PageFlags.PageTable"/>: page tables are charged
 /// to the simulated RAM like any page, so a process that makes the kernel build tables over a
 /// huge range runs the machine out of memory, not the host. An upper-level entry is the next
-/// table's pfn shifted left by 12 with bit 0 set (present); a PTE table's entries are
-/// <see cref="Pte"/> values, and its frame's metadata points to its <see cref="PteTable"/>
-/// descriptor (lock and counts). The top level (PGD) is allocated with the first table below it.
+/// table's pfn shifted left by 12 with bit 0 set (present); a PMD entry may instead be a huge
+/// <see cref="Pmd"/> mapping 2 MiB, behind which the PTE table stays deposited (see
+/// <see cref="PteTable"/>). A PTE table's entries are <see cref="Pte"/> values, and its frame's
+/// metadata points to its <see cref="PteTable"/> descriptor (lock and counts); a PMD table's
+/// frame's metadata points to its <see cref="PmdTable"/> (the deposited tables). The top level
+/// (PGD) is allocated with the first table below it.
 /// <see cref="AllocTable"/> and <see cref="FreeTable"/> are the only places a table frame is
 /// taken or given back. When no frame is free, <see cref="LookupOrCreate"/> returns null and the
 /// caller fails as Linux does when __pte_alloc() fails: a fault with VM_FAULT_OOM
@@ -41,6 +44,9 @@ internal sealed unsafe class PageTable
 
     /// <summary>Bit 0 of an upper-level entry: the next table is present.</summary>
     private const ulong Present = 1;
+
+    /// <summary>The shift of a PMD entry's span (2 MiB).</summary>
+    private const int PmdShift = 21;
 
     /// <summary>Where the page tables' frames come from.</summary>
     private readonly PhysicalMemory _memory;
@@ -82,7 +88,8 @@ internal sealed unsafe class PageTable
     /// <summary>
     /// The PTE mapping <paramref name="addr"/>, read under its table's lock (<see cref="Pte.None"/>
     /// when no table covers it): a one-address walk for callers that look before they act, as
-    /// Linux's WILLNEED swap-in, COLLAPSE scan and memory-failure lookup do.
+    /// Linux's WILLNEED swap-in and memory-failure lookup do. Under a huge entry, the PTE a split
+    /// would give that page: its frame with the entry's bits (the zero page for the huge zero page).
     /// </summary>
     /// <remarks>Precondition: the mmap_lock is held (the table cannot be freed).</remarks>
     public Pte ReadPte(ulong addr)
@@ -95,6 +102,13 @@ internal sealed unsafe class PageTable
 
         using (table.Ptl.EnterScope())
         {
+            var pmd = table.GetHuge();
+            if (pmd.IsPresent)
+            {
+                return pmd.IsHugeZero ? Pte.Make(PhysicalMemory.ZeroPfn, writable: false, dirty: false, young: pmd.Young)
+                    : Pte.Make(pmd.Pfn + PteIndex(addr), pmd.Writable, pmd.Dirty, pmd.Young);
+            }
+
             return table.Get(PteIndex(addr));
         }
     }
@@ -122,9 +136,38 @@ internal sealed unsafe class PageTable
             return null;
         }
 
-        e = Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 21) & (Fanout - 1))));
-        return e == 0 ? null : Unsafe.As<PteTable>(_memory.Frame(NextPfn(e)).Mapping);
+        var pmd = NextPfn(e);
+        e = Volatile.Read(ref Slot(pmd, (int)((addr >> PmdShift) & (Fanout - 1))));
+        return e == 0 ? null : TableAt(pmd, e, addr);
     }
+
+    /// <summary>True when a page-middle directory covers <paramref name="addr"/> (mm_find_pmd() finds one), whether or not its entry there is empty.</summary>
+    /// <remarks>Precondition: as <see cref="Lookup"/>.</remarks>
+    public bool HasPmdLevel(ulong addr)
+    {
+        var pgd = Volatile.Read(ref _pgd);
+        if (pgd < 0)
+        {
+            return false;
+        }
+
+        var e = Volatile.Read(ref Slot(pgd, (int)((addr >> 39) & (Fanout - 1))));
+        return e != 0 && Volatile.Read(ref Slot(NextPfn(e), (int)((addr >> 30) & (Fanout - 1)))) != 0;
+    }
+
+    /// <summary>
+    /// The PTE table of the non-empty PMD entry <paramref name="e"/> of PMD table <paramref name="pmdPfn"/>
+    /// that maps <paramref name="addr"/>: the table the entry points to, or the one deposited
+    /// under a huge entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PteTable TableAt(int pmdPfn, ulong e, ulong addr) =>
+        Pmd.IsHugeEntry(e)
+            ? Unsafe.As<PmdTable>(_memory.Frame(pmdPfn).Mapping)!.Deposited(addr)!
+            : Unsafe.As<PteTable>(_memory.Frame(NextPfn(e)).Mapping)!;
+
+    /// <summary>A PMD entry that points to the PTE table in frame <paramref name="pfn"/>.</summary>
+    internal static ulong TableEntry(int pfn) => ((ulong)pfn << PageShift) | Present;
 
     /// <summary>
     /// The first address of [<paramref name="addr"/>, <paramref name="end"/>) that a PTE table
@@ -181,7 +224,7 @@ internal sealed unsafe class PageTable
     public PteTable? LookupUnlocked(ulong addr)
     {
         var pfn = Volatile.Read(ref _pgd);
-        for (var shift = 39; shift >= 21; shift -= Bits)
+        for (var shift = 39; shift >= PmdShift; shift -= Bits)
         {
             if (!IsFrame(pfn))
             {
@@ -192,6 +235,11 @@ internal sealed unsafe class PageTable
             if ((e & Present) == 0)
             {
                 return null;
+            }
+
+            if (shift == PmdShift && Pmd.IsHugeEntry(e))
+            {
+                return (Volatile.Read(ref _memory.Frame(pfn).Mapping) as PmdTable)?.Deposited(addr);
             }
 
             pfn = (int)Math.Min(e >> PageShift, int.MaxValue);
@@ -228,18 +276,18 @@ internal sealed unsafe class PageTable
             }
         }
 
-        var pud = Level(pgd, (int)((addr >> 39) & (Fanout - 1)));
-        var pmd = pud < 0 ? -1 : Level(pud, (int)((addr >> 30) & (Fanout - 1)));
+        var pud = Level(pgd, (int)((addr >> 39) & (Fanout - 1)), pmdLevel: false);
+        var pmd = pud < 0 ? -1 : Level(pud, (int)((addr >> 30) & (Fanout - 1)), pmdLevel: true);
         if (pmd < 0)
         {
             return null;
         }
 
-        ref var slot = ref Slot(pmd, (int)((addr >> 21) & (Fanout - 1)));
+        ref var slot = ref Slot(pmd, (int)((addr >> PmdShift) & (Fanout - 1)));
         var e = Volatile.Read(ref slot);
         if (e != 0)
         {
-            return Unsafe.As<PteTable>(_memory.Frame(NextPfn(e)).Mapping);
+            return TableAt(pmd, e, addr);
         }
 
         var pfn = AllocTable();
@@ -248,9 +296,10 @@ internal sealed unsafe class PageTable
             return null;
         }
 
-        var table = new PteTable(this, addr & ~(PteTableSpan - 1), pfn, (ulong*)_memory.Data(pfn));
+        var pmdTable = Unsafe.As<PmdTable>(_memory.Frame(pmd).Mapping)!;
+        var table = new PteTable(this, addr & ~(PteTableSpan - 1), pfn, (ulong*)_memory.Data(pfn), pmdTable, (ulong*)Unsafe.AsPointer(ref slot));
         Volatile.Write(ref _memory.Frame(pfn).Mapping, table);
-        var raced = Interlocked.CompareExchange(ref slot, ((ulong)pfn << PageShift) | Present, 0);
+        var raced = Interlocked.CompareExchange(ref slot, TableEntry(pfn), 0);
         if (raced == 0)
         {
             Interlocked.Increment(ref _pteTables);
@@ -258,11 +307,14 @@ internal sealed unsafe class PageTable
         }
 
         FreeTable(pfn);
-        return Unsafe.As<PteTable>(_memory.Frame(NextPfn(raced)).Mapping);
+        return TableAt(pmd, raced, addr);
     }
 
-    /// <summary>The table below entry <paramref name="index"/> of table <paramref name="parent"/>, created when absent; -1 when no frame is free.</summary>
-    private int Level(int parent, int index)
+    /// <summary>
+    /// The table below entry <paramref name="index"/> of table <paramref name="parent"/>, created when
+    /// absent (with its <see cref="PmdTable"/> descriptor when it is a PMD table); -1 when no frame is free.
+    /// </summary>
+    private int Level(int parent, int index, bool pmdLevel)
     {
         ref var slot = ref Slot(parent, index);
         var e = Volatile.Read(ref slot);
@@ -275,6 +327,11 @@ internal sealed unsafe class PageTable
         if (created < 0)
         {
             return -1;
+        }
+
+        if (pmdLevel)
+        {
+            Volatile.Write(ref _memory.Frame(created).Mapping, new PmdTable());
         }
 
         var raced = Interlocked.CompareExchange(ref slot, ((ulong)created << PageShift) | Present, 0);
@@ -358,31 +415,33 @@ internal sealed unsafe class PageTable
                 continue;
             }
 
-            var child = NextPfn(e);
             var inside = a >= floor && a + span <= ceiling;
-            if (shift == 21)
+            if (shift == PmdShift)
             {
                 if (!inside)
                 {
                     continue;
                 }
 
-                var table = Unsafe.As<PteTable>(_memory.Frame(child).Mapping)!;
+                var table = TableAt(tablePfn, e, a);
                 using (table.Ptl.EnterScope())
                 {
-                    if (table.Used != 0)
+                    if (table.Used != 0 || table.Huge != 0)
                     {
-                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use");
+                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use (huge entry {new Pmd(table.Huge)})");
                     }
 
                     table.Detached = true;
                 }
 
                 Volatile.Write(ref slot, 0);
+                Unsafe.As<PmdTable>(_memory.Frame(tablePfn).Mapping)!.Withdraw(a);
                 Interlocked.Decrement(ref _pteTables);
-                FreeTable(child);
+                FreeTable(table.Pfn);
                 continue;
             }
+
+            var child = NextPfn(e);
 
             FreeBelow(child, a, shift - Bits, start, end, floor, ceiling);
             if (inside && IsEmpty(child))
@@ -393,11 +452,11 @@ internal sealed unsafe class PageTable
         }
     }
 
-    /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order (tests, invariants, teardown).</summary>
+    /// <summary>Calls <paramref name="visit"/> for every attached PTE table in address order, deposited ones included (tests, invariants, teardown).</summary>
     public void ForEachTable(Action<ulong, PteTable> visit) =>
         ForEachFrame((addr, shift, pfn) =>
         {
-            if (shift == 21)
+            if (shift == PmdShift)
             {
                 visit(addr, Unsafe.As<PteTable>(_memory.Frame(pfn).Mapping)!);
             }
@@ -406,7 +465,7 @@ internal sealed unsafe class PageTable
     /// <summary>
     /// Calls <paramref name="visit"/> for every table frame, top level first: the address it starts
     /// mapping at, the shift of the entry that points to it (48 for the top level, then 39, 30,
-    /// and 21 for PTE tables) and its pfn (audits).
+    /// and 21 for PTE tables, deposited under a huge entry or not) and its pfn (audits).
     /// </summary>
     public void ForEachFrame(Action<ulong, int, int> visit)
     {
@@ -429,11 +488,14 @@ internal sealed unsafe class PageTable
             }
 
             var addr = tableBase + ((ulong)i << shift);
-            visit(addr, shift, NextPfn(e));
-            if (shift > 21)
+            if (shift == PmdShift)
             {
-                Walk(NextPfn(e), addr, shift - Bits, visit);
+                visit(addr, shift, TableAt(tablePfn, e, addr).Pfn);
+                continue;
             }
+
+            visit(addr, shift, NextPfn(e));
+            Walk(NextPfn(e), addr, shift - Bits, visit);
         }
     }
 

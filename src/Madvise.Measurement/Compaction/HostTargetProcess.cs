@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using HdrHistogram;
-using Madvise.Scenarios.Host;
 
-namespace Madvise.Cli.Compact;
+namespace Madvise.Measurement.Compaction;
 
 /// <summary>
 /// A <c>madv compact-target</c> child process (<see cref="CompactTargetProgram"/>) and the requests
 /// the compacting side sends it. Disposing asks it to quit and kills it if it does not.
 /// </summary>
-internal sealed class HostTargetProcess : IDisposable
+public sealed class HostTargetProcess : IDisposable
 {
     /// <summary>How long a request may take (touching a large layout back in from swap is the slowest).</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(5);
@@ -26,9 +25,6 @@ internal sealed class HostTargetProcess : IDisposable
         LockFailures = lockFailures;
     }
 
-    /// <summary>True when madv can be found to start as the target.</summary>
-    public static bool CanStart => AgentLauncher.Locate() is not null;
-
     /// <summary>The child's pid.</summary>
     public int Pid { get; }
 
@@ -41,11 +37,16 @@ internal sealed class HostTargetProcess : IDisposable
     /// <summary>Locked mappings the child could not lock (RLIMIT_MEMLOCK).</summary>
     public int LockFailures { get; }
 
-    /// <summary>Starts a target touching <paramref name="mem"/> bytes in about <paramref name="vmas"/> mappings and waits until it is ready.</summary>
-    /// <exception cref="InvalidOperationException">madv cannot be found or the child failed (its standard error says why).</exception>
-    public static HostTargetProcess Start(ulong mem, int vmas, int seed, TimeSpan writerInterval)
+    /// <summary>
+    /// Starts <c><paramref name="madv"/> compact-target</c> touching <paramref name="mem"/> bytes in
+    /// about <paramref name="vmas"/> mappings and waits until it is ready.
+    /// </summary>
+    /// <param name="madv">The command that runs madv (an apphost, or dotnet exec madv.dll).</param>
+    /// <exception cref="InvalidOperationException">The child failed (its standard error says why).</exception>
+    public static HostTargetProcess Start(IReadOnlyList<string> madv, ulong mem, int vmas, int seed, TimeSpan writerInterval)
     {
-        var command = AgentLauncher.Locate() ?? throw new InvalidOperationException("cannot find the madv executable to start the target process");
+        ArgumentNullException.ThrowIfNull(madv);
+        var command = madv.ToArray();
         var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardInput = true,

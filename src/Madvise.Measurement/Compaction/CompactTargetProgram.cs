@@ -4,7 +4,7 @@ using HdrHistogram;
 using Madvise.Compaction.Layout;
 using Madvise.Host;
 
-namespace Madvise.Cli.Compact;
+namespace Madvise.Measurement.Compaction;
 
 /// <summary>
 /// <c>madv compact-target mem=SIZE vmas=N seed=N [interval=US]</c>: a process to compact. It maps a
@@ -14,10 +14,13 @@ namespace Madvise.Cli.Compact;
 /// mmap_lock for writing, as <c>madv contention</c>'s writer, and the histogram of how long each of
 /// its calls took), <c>quit</c>. End of input (the parent died) ends it too.
 /// </summary>
-/// <remarks>Not a user command: the compaction tests and <c>madv compact-bench</c> start it (<see cref="HostTargetProcess"/>).</remarks>
-internal static class CompactTargetProgram
+/// <remarks>Not a user command: the compaction tests and <c>madv compact-bench</c> start it (<see cref="HostTargetProcess"/>), started as <c>madv compact-target</c>.</remarks>
+public static class CompactTargetProgram
 {
-    /// <summary>Runs the target; returns its exit status (2 for bad arguments).</summary>
+    /// <summary>Exit status for bad arguments (madv's usage status).</summary>
+    private const int Usage = 2;
+
+    /// <summary>Runs the target; returns its exit status (0, or 2 for bad arguments).</summary>
     public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         ulong mem = 64UL << 20;
@@ -39,7 +42,7 @@ internal static class CompactTargetProgram
             if (!ok)
             {
                 error.WriteLine($"madv compact-target: bad argument '{arg}' (expected mem=SIZE vmas=N seed=N interval=US)");
-                return ExitCodes.Usage;
+                return Usage;
             }
         }
 
@@ -51,7 +54,7 @@ internal static class CompactTargetProgram
         catch (ArgumentOutOfRangeException ex)
         {
             error.WriteLine("madv compact-target: " + ex.Message);
-            return ExitCodes.Usage;
+            return Usage;
         }
 
         using var built = HostLayout.Build(layout);
@@ -79,7 +82,7 @@ internal static class CompactTargetProgram
                     output.WriteLine(failure is null ? EncodeHistogram(latency) : "error " + failure);
                     break;
                 case "quit":
-                    return ExitCodes.Success;
+                    return 0;
                 default:
                     output.WriteLine($"error unknown request '{line}'");
                     break;
@@ -88,11 +91,11 @@ internal static class CompactTargetProgram
             output.Flush();
         }
 
-        return ExitCodes.Success;
+        return 0;
     }
 
     /// <summary><c>writer V:C V:C ...</c>: the histogram's recorded values and their counts.</summary>
-    internal static string EncodeHistogram(HistogramBase histogram)
+    public static string EncodeHistogram(HistogramBase histogram)
     {
         var text = new StringBuilder("writer");
         foreach (var v in histogram.RecordedValues())
@@ -104,7 +107,7 @@ internal static class CompactTargetProgram
     }
 
     /// <summary>Parses what <see cref="EncodeHistogram"/> wrote; false when <paramref name="line"/> is not such a line.</summary>
-    internal static bool TryDecodeHistogram(string line, LongHistogram into)
+    public static bool TryDecodeHistogram(string line, LongHistogram into)
     {
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length == 0 || fields[0] != "writer")
