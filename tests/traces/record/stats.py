@@ -9,7 +9,9 @@ not the parser of `madv replay`.
 """
 import collections, re, sys
 
-PFX = re.compile(r'^(?:(\d+)\s+)?(?:(\d+\.\d+)\s+)?(.*)$')
+# pid column: "1234  ", "1234<comm> " (-Y) or "[pid  1234] " (stderr); time: -ttt, -tt, -t, -r
+PFX = re.compile(r'^(?:\[pid\s+(\d+)\]\s|(\d+)(?:<[^>]*>)?\s+)?'
+                 r'(?:(?:\d+\.\d+|\d\d:\d\d:\d\d(?:\.\d+)?)\s+)?(?:\(\+\s*\d+\.\d+\)\s+)?(.*)$')
 
 def stats(path):
     data = open(path, 'rb').read()
@@ -21,7 +23,7 @@ def stats(path):
     kinds, calls, madv, pmadv, pids = (collections.Counter() for _ in range(5))
     for l in lines:
         m = PFX.match(l)
-        pid, body = m.group(1), m.group(3)
+        pid, body = m.group(1) or m.group(2), m.group(3)
         if pid:
             pids[pid] += 1
         if body.startswith('<... '):
