@@ -18,12 +18,6 @@ public sealed partial class TraceReplayer
 
     private void Madvise(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         ulong addr = ev.Args[0], length = ev.Args[1];
         var advice = (long)ev.Args[2];
         if (Populates(advice) && !WithinMemoryBound(length))
@@ -60,12 +54,6 @@ public sealed partial class TraceReplayer
     /// </summary>
     private void ProcessMadvise(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         var a = ev.Args;
         var traced = (long)a[0];
         var vlen = a[2];
@@ -192,12 +180,6 @@ public sealed partial class TraceReplayer
     /// </summary>
     private void PidfdOpen(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         var pid = (long)ev.Args[0];
         long simPid;
         if (pid > 0 && pid <= int.MaxValue && _threads.TryGetValue((int)pid, out var thread))

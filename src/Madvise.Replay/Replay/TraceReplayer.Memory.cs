@@ -17,12 +17,6 @@ public sealed partial class TraceReplayer
     /// </summary>
     private void Mmap(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         var a = ev.Args;
         ulong addr = a[0], length = a[1], offset = a[5];
         var prot = (int)(uint)a[2];
@@ -137,12 +131,6 @@ public sealed partial class TraceReplayer
             return;
         }
 
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         Judge(p, ev, MeasuredMunmap(p, ev.Args[0], ev.Args[1]));
     }
 
@@ -181,12 +169,6 @@ public sealed partial class TraceReplayer
     /// <summary>mprotect, and pkey_mprotect with key -1 (the same call); another key needs protection keys, which the simulated kernel does not have.</summary>
     private void Mprotect(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         if (ev.Syscall == SyscallKind.PkeyMprotect && (int)ev.Args[3] != -1)
         {
             p.Tally.NotJudged(Unjudged.NotSimulated);
@@ -204,12 +186,6 @@ public sealed partial class TraceReplayer
     /// <summary>mincore: the result is compared, not the residency vector (page faults are not in the trace).</summary>
     private void Mincore(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         ulong addr = ev.Args[0], length = ev.Args[1];
         var pages = (length >> PageSize.PAGE_SHIFT) + ((length & (PageSize.PAGE_SIZE - 1)) != 0 ? 1UL : 0);
         if (pages > 1UL << 24)
@@ -234,12 +210,6 @@ public sealed partial class TraceReplayer
     /// <summary>mlock, munlock, and mlock2 without flags (mlock2 with MLOCK_ONFAULT is not simulated).</summary>
     private void Mlock(ReplayProcess p, TraceEvent ev)
     {
-        if (!HasResult(ev))
-        {
-            p.Tally.NotJudged(Unjudged.NoResult);
-            return;
-        }
-
         if (ev.Syscall == SyscallKind.Mlock2 && ev.Args[2] != 0)
         {
             p.Tally.NotJudged(Unjudged.NotSimulated);

@@ -151,6 +151,17 @@ public sealed partial class TraceReplayer : IDisposable
             return;
         }
 
+        if (!HasResult(ev) && ev.Syscall is SyscallKind.Madvise or SyscallKind.ProcessMadvise or SyscallKind.PidfdOpen or SyscallKind.Mmap
+            or SyscallKind.Munmap or SyscallKind.Mprotect or SyscallKind.PkeyMprotect or SyscallKind.Mincore or SyscallKind.Mlock
+            or SyscallKind.Mlock2 or SyscallKind.Munlock)
+        {
+            // In flight at the end, detached, or the thread died in it: its effect is unknown, so it is not run.
+            _pendingUnmaps.Remove(ev.Tid);
+            _earlyResults.Remove(ev.Tid);
+            p.Tally.NotJudged(Unjudged.NoResult);
+            return;
+        }
+
         switch (ev.Syscall)
         {
             case SyscallKind.Madvise:
