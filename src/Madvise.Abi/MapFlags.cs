@@ -3,8 +3,6 @@ namespace Madvise.Abi;
 /// <summary>mmap(2) flags, x86-64 values (include/uapi/linux/mman.h, asm-generic/mman*.h).</summary>
 public static class MapFlags
 {
-    /// <summary>Compatibility name for no flag at all (strace prints it for flags 0).</summary>
-    public const int MAP_FILE = 0x00;
     /// <summary>Share the mapping: stores are visible to other mappings of the same object and reach the file.</summary>
     public const int MAP_SHARED = 0x01;
     /// <summary>Private copy-on-write mapping: stores stay in this process.</summary>
@@ -45,7 +43,4 @@ public static class MapFlags
     public const int MAP_FIXED_NOREPLACE = 0x100000;
     /// <summary>Do not clear anonymous pages (only on kernels built for it).</summary>
     public const int MAP_UNINITIALIZED = 0x4000000;
-
-    /// <summary>Bits 26-31 hold log2 of a hugetlb page size (MAP_HUGE_2MB = 21 &lt;&lt; MAP_HUGE_SHIFT).</summary>
-    public const int MAP_HUGE_SHIFT = 26;
 }

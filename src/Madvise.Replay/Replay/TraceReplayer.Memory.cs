@@ -2,6 +2,7 @@ using Madvise.Kernel.Fs;
 using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Syscalls;
 using Madvise.Replay.Model;
+using Madvise.Replay.Strace;
 
 namespace Madvise.Replay.Replay;
 

@@ -1,6 +1,7 @@
 using Madvise.Kernel.Fs;
 using Madvise.Kernel.Syscalls;
 using Madvise.Replay.Model;
+using Madvise.Replay.Strace;
 
 namespace Madvise.Replay.Replay;
 

@@ -25,8 +25,8 @@ internal sealed class ConstantNames
     /// <summary>PROT_* (Madvise.Abi.Prot).</summary>
     public static ConstantNames Prot { get; } = FromConstants(typeof(Prot), "PROT_");
 
-    /// <summary>MAP_* flags (Madvise.Abi.MapFlags), without the MAP_TYPE mask and the MAP_HUGE_SHIFT shift.</summary>
-    public static ConstantNames Map { get; } = FromConstants(typeof(MapFlags), "MAP_", nameof(MapFlags.MAP_TYPE), nameof(MapFlags.MAP_HUGE_SHIFT));
+    /// <summary>MAP_* flags (Madvise.Abi.MapFlags) without the MAP_TYPE mask, and MAP_FILE (0, which strace prints for flags 0).</summary>
+    public static ConstantNames Map { get; } = FromConstants(typeof(MapFlags), "MAP_", nameof(MapFlags.MAP_TYPE)).With("MAP_FILE", 0);
 
     /// <summary>CLONE_* (Madvise.Abi.CloneFlags).</summary>
     public static ConstantNames Clone { get; } = FromConstants(typeof(CloneFlags), "CLONE_");
@@ -42,6 +42,13 @@ internal sealed class ConstantNames
 
     /// <summary>errno names (Madvise.Abi.Errno.Name over the numbers it names).</summary>
     public static ConstantNames Errnos { get; } = FromErrno();
+
+    /// <summary>This table plus one name.</summary>
+    private ConstantNames With(string name, ulong value)
+    {
+        _byName[name] = value;
+        return this;
+    }
 
     /// <summary>Looks up an ASCII name.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

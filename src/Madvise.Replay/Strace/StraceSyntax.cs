@@ -11,6 +11,9 @@ namespace Madvise.Replay.Strace;
 /// </summary>
 internal static class StraceSyntax
 {
+    /// <summary>mmap flags bits 26-31 hold log2 of a hugetlb page size (include/uapi/asm-generic/hugetlb_encode.h).</summary>
+    public const int MAP_HUGE_SHIFT = 26;
+
     /// <summary>Removes ASCII spaces and tabs at both ends.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
@@ -158,7 +161,7 @@ internal static class StraceSyntax
                     return false;
                 }
 
-                bits = n << MapFlags.MAP_HUGE_SHIFT;
+                bits = n << MAP_HUGE_SHIFT;
                 return true;
             }
 

@@ -1,7 +1,11 @@
-namespace Madvise.Abi;
+namespace Madvise.Replay.Strace;
 
-/// <summary>clone(2)/clone3(2) flags that decide what a new task shares (include/uapi/linux/sched.h).</summary>
-public static class CloneFlags
+/// <summary>
+/// clone(2)/clone3(2) flags (include/uapi/linux/sched.h), by strace's names: the parser reads
+/// them, the replay follows CLONE_VM, CLONE_THREAD and CLONE_VFORK. Kept here rather than in
+/// Madvise.Abi, whose public API is a package's: nothing else needs them.
+/// </summary>
+internal static class CloneFlags
 {
     /// <summary>The child shares the parent's address space.</summary>
     public const ulong CLONE_VM = 0x00000100;
