@@ -46,13 +46,7 @@ public static class ReplayJson
         json.WriteNumber("window_us", settings.WindowMicros);
         json.WriteNumber("runs", settings.Runs);
 
-        json.WriteNumber("calls", report.Calls);
-        json.WriteNumber("judged", report.Judged);
-        json.WriteNumber("matched", report.Matched);
-        json.WriteNumber("differed", report.Differed);
-        json.WriteNumber("unjudged", report.Unjudged);
-        JsonHeader.WriteNumberOrNull(json, "matched_percent", report.MatchedPercent is { } pct ? Math.Round(pct, 4) : null);
-        WriteUnjudged(json, r => report.UnjudgedFor(r));
+        WriteResults(json, report.Calls, report.Matched, report.Differed, report.Unjudged, report.MatchedPercent, report.UnjudgedFor);
         json.WriteStartArray("differences");
         foreach (var (program, d) in report.Differences())
         {
@@ -140,13 +134,7 @@ public static class ReplayJson
         json.WriteString("name", t.Name);
         json.WriteNumber("processes", t.Processes);
         json.WriteNumber("threads", t.Threads);
-        json.WriteNumber("calls", t.Calls);
-        json.WriteNumber("judged", t.Judged);
-        json.WriteNumber("matched", t.Matched);
-        json.WriteNumber("differed", t.Differed);
-        json.WriteNumber("unjudged", t.UnjudgedTotal);
-        JsonHeader.WriteNumberOrNull(json, "matched_percent", program.MatchedPercent is { } pct ? Math.Round(pct, 4) : null);
-        WriteUnjudged(json, t.UnjudgedFor);
+        WriteResults(json, t.Calls, t.Matched, t.Differed, t.UnjudgedTotal, program.MatchedPercent, t.UnjudgedFor);
         json.WriteStartObject("calls_by_name");
         foreach (var (call, count) in t.CallsByName())
         {
@@ -251,6 +239,18 @@ public static class ReplayJson
         }
 
         json.WriteEndArray();
+    }
+
+    /// <summary>The result counts the top level and each program carry: calls, judged, matched, differed, unjudged (and by reason), matched_percent.</summary>
+    private static void WriteResults(Utf8JsonWriter json, long calls, long matched, long differed, long unjudged, double? matchedPercent, Func<Unjudged, long> unjudgedFor)
+    {
+        json.WriteNumber("calls", calls);
+        json.WriteNumber("judged", matched + differed);
+        json.WriteNumber("matched", matched);
+        json.WriteNumber("differed", differed);
+        json.WriteNumber("unjudged", unjudged);
+        JsonHeader.WriteNumberOrNull(json, "matched_percent", matchedPercent is { } pct ? Math.Round(pct, 4) : null);
+        WriteUnjudged(json, unjudgedFor);
     }
 
     private static void WriteUnjudged(Utf8JsonWriter json, Func<Unjudged, long> count)
