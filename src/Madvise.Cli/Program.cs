@@ -96,6 +96,8 @@ public static class Program
         root.Subcommands.Add(CompactCommand.Create(context));
         root.Subcommands.Add(CompactBenchCommand.Create(context));
         root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

@@ -6,8 +6,8 @@ namespace Madvise.Scenarios.Tests.Cli;
 public class CliUsageTests
 {
     [Theory]
-    [InlineData("frob", "madv: unknown command 'frob' (commands: run, check, eval, contention, compare, compact, compact-bench)")]
-    [InlineData("", "madv: no command given (commands: run, check, eval, contention, compare, compact, compact-bench)")]
+    [InlineData("frob", "madv: unknown command 'frob' (commands: run, check, eval, contention, compare, compact, compact-bench, replay, trace)")]
+    [InlineData("", "madv: no command given (commands: run, check, eval, contention, compare, compact, compact-bench, replay, trace)")]
     [InlineData("--frob", "madv: unknown option '--frob'")]
     [InlineData("contention --interval soon", "madv: --interval: expected microseconds, e.g. 50, not 'soon'")]
     [InlineData("contention --seconds NaN", "madv: --seconds: expected seconds, e.g. 2.5, not 'NaN'")]
