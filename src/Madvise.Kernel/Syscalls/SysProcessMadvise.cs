@@ -58,10 +58,6 @@ public static partial class Sys
         return ret < 0 ? ret : ProcessMadviseImported(task, currentMm, pidfd, ref iter, behavior);
     }
 
-    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
-    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
-        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
-
     /// <summary>
     /// process_madvise(2) whose iovec array is already in kernel memory: a trace replay knows the
     /// ranges a program passed but not the memory they were read from. The same checks in the
@@ -78,38 +74,49 @@ public static partial class Sys
             return -Errno.EINVAL;
         }
 
-        if (CurrentMm(task) is not { } currentMm)
+        var count = (uint)vlen;
+        if (count != 0 && count <= IoVec.UIO_MAXIOV && (uint)iov.Length < count)
+        {
+            throw new ArgumentException($"vlen {count} but only {iov.Length} iovecs given", nameof(iov));
+        }
+
+        if (GetMm(task) is not { } currentMm)
         {
             return TaskGone;
         }
 
-        var count = (uint)vlen;
-        var iovecs = t_iovecs ??= new IoVec[IoVec.UIO_MAXIOV];
-        IovIter iter;
-        if (count == 0)
+        try
         {
-            iter = new IovIter(iovecs, 0, 0);
-        }
-        else if (count > IoVec.UIO_MAXIOV)
-        {
-            return -Errno.EINVAL;
-        }
-        else
-        {
-            if ((uint)iov.Length < count)
+            var iovecs = t_iovecs ??= new IoVec[IoVec.UIO_MAXIOV];
+            IovIter iter;
+            if (count == 0)
             {
-                throw new ArgumentException($"vlen {count} but only {iov.Length} iovecs given", nameof(iov));
+                iter = new IovIter(iovecs, 0, 0);
+            }
+            else if (count > IoVec.UIO_MAXIOV)
+            {
+                return -Errno.EINVAL;
+            }
+            else
+            {
+                iov[..(int)count].CopyTo(iovecs);
+                var ret = CheckIovecs(iovecs.AsSpan(0, (int)count), (int)count, out iter);
+                if (ret < 0)
+                {
+                    return ret;
+                }
             }
 
-            iov[..(int)count].CopyTo(iovecs);
-            var ret = CheckIovecs(iovecs.AsSpan(0, (int)count), (int)count, out iter);
-            if (ret < 0)
-            {
-                return ret;
-            }
+            return ProcessMadviseImported(task, currentMm, pidfd, ref iter, behavior);
         }
-
-        return ProcessMadviseImported(task, currentMm, pidfd, ref iter, behavior);
+        catch (Exception ex)
+        {
+            return Oops(task, "process_madvise", ex);
+        }
+        finally
+        {
+            PutMm(task, currentMm, "process_madvise");
+        }
     }
 
     /// <summary>The part of process_madvise() after import_iovec(): the target, its access checks, the advice.</summary>
