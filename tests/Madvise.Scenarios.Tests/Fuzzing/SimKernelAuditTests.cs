@@ -79,18 +79,36 @@ public sealed class SimKernelAuditTests : IDisposable
             vma ??= v;
         }
 
-        Assert.True(vma!.Lock.TryRead());
+        // The reader is a thread of its own that takes and releases the lock and does nothing
+        // else: a lock held across an await would be held by whichever thread the test's
+        // continuation ran on, and the lock-order validator (per thread) would blame the tests
+        // that thread runs meanwhile.
+        using var taken = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            if (vma!.Lock.TryRead())
+            {
+                taken.Set();
+                release.Wait();
+                vma.Lock.EndRead();
+            }
+        });
+        reader.Start();
         var audit = new SimKernelAudit();
-        var check = Task.Run(() => audit.Check(_target.Kernel));
+        Task<string?>? check = null;
         try
         {
+            Assert.True(taken.Wait(TimeSpan.FromMinutes(2)), "the reader took the VMA lock");
+            check = Task.Run(() => audit.Check(_target.Kernel));
             Assert.True(SpinWait.SpinUntil(() => audit.Phase == "unmapping every address space whole", TimeSpan.FromMinutes(2)), audit.Phase);
             Assert.NotSame(check, await Task.WhenAny(check, Task.Delay(200)));
             Assert.Equal("unmapping every address space whole", audit.Phase);
         }
         finally
         {
-            vma.Lock.EndRead();
+            release.Set();
+            reader.Join();
         }
 
         Assert.Null(await check);
