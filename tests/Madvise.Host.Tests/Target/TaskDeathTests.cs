@@ -22,6 +22,9 @@ public sealed class TaskDeathTests : IDisposable
     public void AnAgentKilledMidRun_ReportedWithItsSignal_Exit3_NothingLeftInTmp()
     {
         var file = Write("task B", "in B: mmap X 1p rw private,anon => ok", "in B: write X 1p 0x11 => 0", "in B: read X 1p => 11*4096", "mmap A 1p rw private,anon => ok");
+        // Files of an earlier process with the same pid (pid_max may be 32768, and a runtime
+        // killed long ago leaves its files) are not this agent's: only files made since count.
+        var started = DateTime.UtcNow.AddSeconds(-1);
         var recorder = new RecordingTarget();
         int? pid = null;
         string[]? filesWhileRunning = null;
@@ -29,7 +32,7 @@ public sealed class TaskDeathTests : IDisposable
         {
             var b = (HostTask)recorder.Tasks["B"];
             pid = b.Pid;
-            filesWhileRunning = RuntimeFiles(b.Pid);
+            filesWhileRunning = RuntimeFiles(b.Pid, started);
             Kill(b.Pid);
         });
         var error = new StringWriter();
@@ -44,7 +47,7 @@ public sealed class TaskDeathTests : IDisposable
         Assert.Contains($"{file}:3: task died: {killed} (noticed after 'in B: write X 1p 0x11')\n", text, StringComparison.Ordinal);
         Assert.EndsWith(", 1 task died\n", text, StringComparison.Ordinal);
         Assert.Empty(filesWhileRunning!);
-        Assert.Empty(RuntimeFiles(pid!.Value));
+        Assert.Empty(RuntimeFiles(pid!.Value, started));
     }
 
     [AgentFact]
@@ -100,11 +103,16 @@ public sealed class TaskDeathTests : IDisposable
     }
 
     /// <summary>The .NET runtime's diagnostics files of process <paramref name="pid"/> in /tmp.</summary>
-    private static string[] RuntimeFiles(int pid)
+    /// <summary>The runtime's diagnostic files in /tmp of the process <paramref name="pid"/> made since <paramref name="since"/>.</summary>
+    private static string[] RuntimeFiles(int pid, DateTime since)
     {
         var p = pid.ToString(CultureInfo.InvariantCulture);
-        return [.. Directory.EnumerateFiles("/tmp").Select(Path.GetFileName).Where(f =>
-            f!.StartsWith($"dotnet-diagnostic-{p}-", StringComparison.Ordinal) || f.StartsWith($"clr-debug-pipe-{p}-", StringComparison.Ordinal))!];
+        return [.. Directory.EnumerateFiles("/tmp").Where(path =>
+        {
+            var f = Path.GetFileName(path);
+            return (f.StartsWith($"dotnet-diagnostic-{p}-", StringComparison.Ordinal) || f.StartsWith($"clr-debug-pipe-{p}-", StringComparison.Ordinal))
+                && File.GetLastWriteTimeUtc(path) >= since;
+        }).Select(Path.GetFileName)!];
     }
 
     /// <summary>A host target that remembers its tasks by name.</summary>
