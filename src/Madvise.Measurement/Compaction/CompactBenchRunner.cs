@@ -142,10 +142,19 @@ public static class CompactBenchRunner
         GC.Collect();
         GC.WaitForPendingFinalizers();
         LongHistogram? writer = null;
+        long flushes0 = -1, flushes1 = -1;
         var engine = new CompactionEngine(kernel.Target, options)
         {
-            WorkStarting = kernel.StartWriter,
-            WorkFinished = () => writer = kernel.StopWriter(),
+            WorkStarting = () =>
+            {
+                kernel.StartWriter();
+                flushes0 = kernel.RemoteTlbFlushes();
+            },
+            WorkFinished = () =>
+            {
+                flushes1 = kernel.RemoteTlbFlushes();
+                writer = kernel.StopWriter();
+            },
         };
         CompactionResult result;
         try
@@ -161,7 +170,7 @@ public static class CompactBenchRunner
 
         if (result.Outcome == CompactionOutcome.Completed)
         {
-            row.Add(result, writer!);
+            row.Add(result, writer!, flushes0 >= 0 && flushes1 >= 0 ? flushes1 - flushes0 : null);
         }
         else if (result.Outcome != CompactionOutcome.Cancelled)
         {

@@ -55,6 +55,9 @@ public sealed class HostCompactBenchKernel : ICompactBenchKernel
     public LongHistogram StopWriter() => _process.StopWriter();
 
     /// <inheritdoc/>
+    public long RemoteTlbFlushes() => Workloads.HostTlbInterrupts.Read();
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         _target.Dispose();

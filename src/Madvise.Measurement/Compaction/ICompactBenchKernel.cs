@@ -30,4 +30,11 @@ public interface ICompactBenchKernel : IDisposable
 
     /// <summary>Stops the writer; how long each of its calls took since <see cref="StartWriter"/>, in ns.</summary>
     LongHistogram StopWriter();
+
+    /// <summary>
+    /// Remote TLB invalidations so far: on a simulated kernel the other CPUs its shootdowns
+    /// visited (KernelStatistics.TlbRemoteFlushes), on the host the TLB shootdown interrupts of
+    /// the whole machine (/proc/interrupts, other processes' included); -1 where not observable.
+    /// </summary>
+    long RemoteTlbFlushes();
 }

@@ -75,6 +75,9 @@ public sealed class SimCompactBenchKernel : ICompactBenchKernel
     }
 
     /// <inheritdoc/>
+    public long RemoteTlbFlushes() => _world.Kernel.Stats.TlbRemoteFlushes;
+
+    /// <inheritdoc/>
     public void Dispose()
     {
         _thread.Dispose();

@@ -93,6 +93,7 @@ public static class CompactBenchJson
         JsonHeader.WriteNumberOrNull(json, "call_cpu_p50_ns", called ? row.CallsCpu.GetValueAtPercentile(50) : null);
         JsonHeader.WriteNumberOrNull(json, "call_cpu_p99_ns", called ? row.CallsCpu.GetValueAtPercentile(99) : null);
         json.WriteNumber("calls_over_budget", row.CallsOverBudget);
+        JsonHeader.WriteNumberOrNull(json, "remote_tlb_flushes_per_run", row.MeanRemoteTlbFlushes is { } flushes ? Math.Round(flushes, 1) : null);
         JsonHeader.WriteNumberOrNull(json, "cpu_ns_per_run", row.Runs.Count > 0 ? Math.Round(row.MeanCpuNanoseconds) : null);
         JsonHeader.WriteNumberOrNull(json, "reclaimed_kib_per_run", row.Runs.Count > 0 ? Math.Round(row.MeanReclaimedKiB, 1) : null);
         var rates = row.ReclaimedPerCpuSecond;

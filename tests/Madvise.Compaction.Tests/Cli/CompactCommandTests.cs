@@ -139,6 +139,8 @@ public class CompactCommandTests
             Assert.All(records.EnumerateArray(), r => Assert.Equal("BatchedLock", r.GetProperty("profile").GetString()));
             Assert.Equal(1, records[2].GetProperty("runs").GetInt32());
             Assert.True(records[2].GetProperty("reclaimed_kib_per_run").GetDouble() > 0);
+            Assert.True(records[2].GetProperty("remote_tlb_flushes_per_run").GetDouble() >= 0);
+            Assert.Equal(JsonValueKind.Null, records[0].GetProperty("remote_tlb_flushes_per_run").ValueKind);
 
             // A goal needs writer samples, which a loaded machine may not give a short run.
             if (records[0].GetProperty("writer_samples").GetInt64() > 0 && records[2].GetProperty("writer_samples").GetInt64() > 0)
