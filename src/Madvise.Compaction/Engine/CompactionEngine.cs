@@ -333,7 +333,8 @@ public sealed class CompactionEngine
         {
             var file = result.FileFreedKiB is { } kib ? $"; the file pages gave {kib} KiB" : string.Empty;
             result.Notes.Add("no swap: anonymous pages cannot be paged out without swap (MADV_PAGEOUT tries and puts them back), " +
-                "so anonymous RSS stays" + file + ". tools/zram-swap.sh sets up zram swap for a measurement.");
+                "so anonymous RSS stays" + file + ". tools/zram-swap.sh sets up zram swap for a measurement" +
+                (result.Options.FilePageout ? "." : "; --file-pageout pages out clean private file pages instead of COLDing them, which needs no swap."));
         }
 
         if (plan.Phase(MADV_COLD) is not null)

@@ -38,7 +38,11 @@ public static class CompactBenchRunner
         var notes = new List<string>();
         if (settings.Madv is { } madv)
         {
-            kernels.Add(() => new HostCompactBenchKernel(madv, settings.Mem, settings.Vmas, settings.Seed, settings.WriterInterval));
+            foreach (var placement in settings.Placements)
+            {
+                kernels.Add(() => new HostCompactBenchKernel(madv, settings.Mem, settings.Vmas, settings.Seed, settings.WriterInterval, placement));
+            }
+
             if (HostSwap.Read().TotalKiB == 0)
             {
                 notes.Add("host: no swap, so PAGEOUT frees no anonymous memory there and bytes reclaimed per CPU-second mean little; " +
@@ -157,8 +161,15 @@ public static class CompactBenchRunner
             },
         };
         CompactionResult result;
+        var allowed = kernel.CompactorCpu is { } cpu ? Workloads.ThreadAffinity.AllowedCpus() : null;
         try
         {
+            if (kernel.CompactorCpu is { } pin && Workloads.ThreadAffinity.PinCurrentThread(pin) is var pinned and < 0)
+            {
+                row.Error = $"cannot pin the compactor to CPU {pin}: {Errno.Format(pinned)}";
+                return;
+            }
+
             result = engine.Run(cancel);
         }
         catch (InvalidOperationException ex)
@@ -166,6 +177,13 @@ public static class CompactBenchRunner
             // The writer or the target process failed.
             row.Error = ex.Message;
             return;
+        }
+        finally
+        {
+            if (allowed is not null)
+            {
+                Workloads.ThreadAffinity.AllowCurrentThread(allowed);
+            }
         }
 
         if (result.Outcome == CompactionOutcome.Completed)

@@ -19,6 +19,9 @@ public interface ICompactBenchKernel : IDisposable
     /// <summary>The simulated profile; null for the host.</summary>
     string? Profile { get; }
 
+    /// <summary>The host CPU the compacting thread is pinned to during each run; null to leave it to the scheduler.</summary>
+    int? CompactorCpu { get; }
+
     /// <summary>The target the engine compacts.</summary>
     ICompactionTarget Target { get; }
 

@@ -51,6 +51,9 @@ public sealed class SimCompactBenchKernel : ICompactBenchKernel
     public string? Profile { get; }
 
     /// <inheritdoc/>
+    public int? CompactorCpu => null;
+
+    /// <inheritdoc/>
     public ICompactionTarget Target => _target;
 
     /// <inheritdoc/>

@@ -26,6 +26,13 @@ public static class CompactBenchJson
         json.WriteNumber("runs", s.Runs);
         json.WriteNumber("idle_s", s.IdleTime.TotalSeconds);
         json.WriteNumber("writer_interval_us", s.WriterInterval.TotalMicroseconds);
+        json.WriteStartArray("host_cpus");
+        foreach (var placement in s.Placements)
+        {
+            json.WriteStringValue(HostCompactBenchKernel.Describe(placement));
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("notes");
         foreach (var note in m.Notes)
         {
@@ -72,6 +79,7 @@ public static class CompactBenchJson
     private static void WriteRow(Utf8JsonWriter json, CompactBenchRow row)
     {
         json.WriteStartObject();
+        json.WriteString("kernel", row.Label);
         json.WriteString("target", row.Kind);
         json.WriteString("profile", row.Profile);
         json.WriteString("compactor", row.Strategy is null ? "idle" : row.Strategy.Strategy.ToString().ToLowerInvariant());

@@ -90,6 +90,8 @@ public class CompactBenchTests
 
         public string? Profile => label;
 
+        public int? CompactorCpu => null;
+
         public ICompactionTarget Target => throw new NotSupportedException();
 
         public void Touch() => throw new NotSupportedException();

@@ -172,6 +172,9 @@ public class CompactCommandTests
     [InlineData("compact-bench", "--plot", "x.gif")]
     [InlineData("compact-bench", "--target", "elsewhere")]
     [InlineData("compact-bench", "--interval", "-5")]
+    [InlineData("compact-bench", "--host-cpus", "nowhere")]
+    [InlineData("compact-bench", "--host-cpus", "same,same")]
+    [InlineData("compact-bench", "--host-cpus", ",")]
     public void BadBenchmarkOptionsAreUsageErrors(params string[] args)
     {
         var (exit, _, error) = Madv(args);
