@@ -109,7 +109,7 @@ internal sealed class CompactOptions
         var budget = TimeSpan.FromMilliseconds(1);
         if (parse.GetValue(Budget) is { } text && (!DurationText.TryParse(text, out budget) || budget > TimeSpan.FromSeconds(60)))
         {
-            return Fail(error, $"--budget: '{text}' is not a duration of at most 60s (e.g. 1ms, 500us, 0.25ms)");
+            return Fail(error, $"--budget: '{text}' is not a duration from 100ns to 60s (e.g. 1ms, 500us, 0.25ms)");
         }
 
         var fraction = parse.GetValue(TargetFraction) ?? 0.5;
