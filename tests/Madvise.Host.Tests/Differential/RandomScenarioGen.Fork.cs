@@ -39,9 +39,16 @@ internal static partial class RandomScenarioGen
         return Gen.Frequency([.. choices]);
     }
 
-    /// <summary><c>smaps</c> over interior pages of the task's reservation (rendered after a drain).</summary>
-    private static Gen<GenStep> Smaps(bool inB) =>
-        Pages(12).Select(r => new GenStep(inB, "smaps", $"{At(inB ? "RB" : "R", r.Page)} {r.Pages}p"));
+    /// <summary>
+    /// <c>smaps</c> over interior pages of the task's reservation, right after a drain of the
+    /// CPU's LRU batches: COLD of the reservation's first page, which nothing ever touches
+    /// (madvise_cold() calls lru_add_drain() before it walks the VMA).
+    /// </summary>
+    private static Gen<GenStep> Smaps(bool inB)
+    {
+        var res = inB ? "RB" : "R";
+        return Pages(12).Select(r => new GenStep(inB, "madvise", $"{res} 1p COLD", [$"smaps {At(res, r.Page)} {r.Pages}p"]));
+    }
 
     /// <summary>A step of self's kinds, or smaps, run by C (the preamble's fork of self; same addresses).</summary>
     private static Gen<GenStep> InC(bool regularFile, bool task) =>

@@ -61,14 +61,14 @@ public sealed partial class RandomScenarioGenTests
     {
         var fork = new GenStep(true, "fork", "")
         {
-            Children = [new GenStep(true, "mmap", "1p rw private,anon,fixed at=RB+3p"), new GenStep(true, "smaps", "RB+3p 1p")],
+            Children = [new GenStep(true, "mmap", "1p rw private,anon,fixed at=RB+3p"), new GenStep(true, "madvise", "RB 1p COLD", ["smaps RB+3p 1p"])],
             ExitChild = true,
         };
         Assert.Equal(5, fork.LineCount);
         Assert.Equal(
             "in B: fork F7\nin F7: mmap M7_0 1p rw private,anon,fixed at=RB+3p\nin F7: madvise RB 1p COLD\nin F7: smaps RB+3p 1p\nexit F7",
             fork.Render(7));
-        Assert.Equal("in C: madvise R 1p COLD\nin C: smaps R+1p 2p", (new GenStep(false, "smaps", "R+1p 2p") { Task = "C" }).Render(1));
+        Assert.Equal("in C: madvise R 1p COLD\nin C: smaps R+1p 2p", (new GenStep(false, "madvise", "R 1p COLD", ["smaps R+1p 2p"]) { Task = "C" }).Render(1));
         var scenario = new RandomScenario(false, true, [fork]) { Fork = true };
         Assert.Equal(["fork C", "pidfd PC C"], scenario.Preamble().TakeLast(2));
         Assert.Equal(scenario.Preamble().Count + 5, ScenarioParser.Parse(scenario.Render(), "random.scn").Steps.Count);
