@@ -17,6 +17,10 @@ public sealed class KernelStatistics
     private long _pagesReclaimed;
     private long _lazyFreed;
     private long _vectorRetries;
+    private long _thpFaultAlloc;
+    private long _thpFaultFallback;
+    private long _thpSplitPmd;
+    private long _thpCollapseAlloc;
 
     /// <summary>TLB shootdowns (one per flush of a gather that had changed translations).</summary>
     public long TlbFlushes => Interlocked.Read(ref _tlbFlushes);
@@ -51,6 +55,26 @@ public sealed class KernelStatistics
     /// <summary>process_madvise() ranges retried after a race-caused restart (unlock, relock, retry).</summary>
     public long VectorRetries => Interlocked.Read(ref _vectorRetries);
 
+    /// <summary>Huge pages allocated and mapped by a fault (vmstat thp_fault_alloc).</summary>
+    public long ThpFaultAlloc => Interlocked.Read(ref _thpFaultAlloc);
+
+    /// <summary>Huge faults that fell back to 4 KiB pages for want of a free 2 MiB block (thp_fault_fallback).</summary>
+    public long ThpFaultFallback => Interlocked.Read(ref _thpFaultFallback);
+
+    /// <summary>Huge entries split into 512 PTEs, or for a file unmapped, because an operation covered part of them (thp_split_pmd).</summary>
+    public long ThpSplitPmd => Interlocked.Read(ref _thpSplitPmd);
+
+    /// <summary>Huge pages built by MADV_COLLAPSE (thp_collapse_alloc).</summary>
+    public long ThpCollapseAlloc => Interlocked.Read(ref _thpCollapseAlloc);
+
+    internal void RecordThpFaultAlloc() => Interlocked.Increment(ref _thpFaultAlloc);
+
+    internal void RecordThpFaultFallback() => Interlocked.Increment(ref _thpFaultFallback);
+
+    internal void RecordThpSplitPmd() => Interlocked.Increment(ref _thpSplitPmd);
+
+    internal void RecordThpCollapseAlloc() => Interlocked.Increment(ref _thpCollapseAlloc);
+
     internal void RecordTlbFlush(int cpus, int remote)
     {
         Interlocked.Increment(ref _tlbFlushes);
@@ -75,6 +99,8 @@ public sealed class KernelStatistics
 
     internal void RecordLazyFreed() => Interlocked.Increment(ref _lazyFreed);
 
+    internal void RecordLazyFreed(long pages) => Interlocked.Add(ref _lazyFreed, pages);
+
     internal void RecordVectorRetry() => Interlocked.Increment(ref _vectorRetries);
 
     /// <summary>Zeroes every counter.</summary>
@@ -82,6 +108,7 @@ public sealed class KernelStatistics
     {
         _tlbFlushes = _tlbCpuFlushes = _pageFaults = _cowFaults = _pagesZapped = 0;
         _swapOuts = _swapIns = _pagesReclaimed = _lazyFreed = _vectorRetries = 0;
+        _thpFaultAlloc = _thpFaultFallback = _thpSplitPmd = _thpCollapseAlloc = 0;
         Interlocked.MemoryBarrier();
     }
 }

@@ -56,7 +56,7 @@ public sealed class SimulatedKernel : IDisposable
     /// <summary>Creates a file of <paramref name="size"/> bytes whose every byte is <paramref name="fill"/>,
     /// with all its pages in the page cache, clean (regular file), or a shmem file (memfd).</summary>
     internal Inode CreateInode(ulong size, byte fill, bool shmem, uint ownerUid) =>
-        new(Memory, Interlocked.Increment(ref _nextIno), size, fill, shmem, ownerUid);
+        new(Memory, Swap, Interlocked.Increment(ref _nextIno), size, fill, shmem, ownerUid);
 
     /// <summary>
     /// Memory pressure: reclaims up to <paramref name="maxPages"/> frames from the LRU lists, oldest

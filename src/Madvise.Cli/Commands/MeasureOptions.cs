@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Madvise.Abi;
+using Madvise.Host;
+using Madvise.Kernel;
 
 namespace Madvise.Cli.Commands;
 
@@ -25,6 +27,13 @@ internal sealed class MeasureOptions
     {
         Description = "The behaviour, by name (DONTNEED, FREE, COLD, PAGEOUT, ...) [default: DONTNEED].",
         HelpName = "NAME",
+    };
+
+    /// <summary>--thp always|madvise|never.</summary>
+    public Option<string?> Thp { get; } = new("--thp")
+    {
+        Description = "Run on THP-backed memory in this transparent-huge-page mode: the simulated kernels run in it; the host must already (its mode is machine-wide and is never changed here); with madvise the buffer gets MADV_HUGEPAGE; each pass starts from a fresh buffer [default: off, the seed's workload].",
+        HelpName = "always|madvise|never",
     };
 
     /// <summary>--target sim|host|both.</summary>
@@ -79,6 +88,7 @@ internal sealed class MeasureOptions
         command.Options.Add(Mem);
         command.Options.Add(Unit);
         command.Options.Add(Hint);
+        command.Options.Add(Thp);
         command.Options.Add(Target);
         command.Options.Add(Profiles);
         command.Options.Add(Seconds);
@@ -128,7 +138,38 @@ internal sealed class MeasureOptions
             return Fail(error, targetError);
         }
 
-        return new MeasureSettings(new WorkloadSpec(mem, unit, hint), targets, parse.GetValue(Json), plot, !parse.GetValue(NoProgress), parse.GetValue(Markdown));
+        TransparentHugepageMode? thp = null;
+        if (parse.GetValue(Thp) is { } thpText)
+        {
+            thp = thpText.ToLowerInvariant() switch
+            {
+                "always" => TransparentHugepageMode.Always,
+                "madvise" => TransparentHugepageMode.Madvise,
+                "never" => TransparentHugepageMode.Never,
+                _ => null,
+            };
+            if (thp is null)
+            {
+                return Fail(error, $"--thp must be always, madvise or never, not '{thpText}'");
+            }
+
+            // The host's mode is machine-wide (every process on the machine runs under it): it is
+            // measured as it is and never changed. --target host in another mode is an error;
+            // with both, the host is left out with a note, as for any workload it cannot run.
+            var hostMode = HostKernel.TransparentHugepageMode();
+            var why = $"the host runs thp={hostMode} (/sys/kernel/mm/transparent_hugepage/enabled), not {thpText.ToLowerInvariant()}, and madv does not change that machine-wide setting";
+            if (targets.Host && !string.Equals(hostMode, thpText.ToLowerInvariant(), StringComparison.Ordinal))
+            {
+                if (string.Equals(parse.GetValue(Target), "host", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Fail(error, $"--thp: {why}; measure --target sim, or use --thp {hostMode}");
+                }
+
+                targets = targets with { Host = false, Notes = [.. targets.Notes, "host left out: " + why] };
+            }
+        }
+
+        return new MeasureSettings(new WorkloadSpec(mem, unit, hint, thp), targets, parse.GetValue(Json), plot, !parse.GetValue(NoProgress), parse.GetValue(Markdown));
     }
 
     private static bool ResolveSize(string? text, ulong fallback, string option, TextWriter error, out ulong bytes)

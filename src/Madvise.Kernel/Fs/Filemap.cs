@@ -50,8 +50,21 @@ internal static class Filemap
                 return raced;
             }
 
-            inode.ReadStoreLocked(index, memory.Page(pfn));
-            InitCacheFrame(kernel, inode, index, pfn, dirty: false);
+            // A swapped-out shmem page comes back from its slot, dirty: the slot is freed
+            // (mm/shmem.c shmem_swapin_folio()).
+            var slot = inode.TakeSwappedLocked(index);
+            if (slot >= 0)
+            {
+                kernel.Swap!.ReadIn(slot, pfn);
+                kernel.Swap.Free(slot);
+                kernel.Stats.RecordSwapIn();
+            }
+            else
+            {
+                inode.ReadStoreLocked(index, memory.Page(pfn));
+            }
+
+            InitCacheFrame(kernel, inode, index, pfn, dirty: slot >= 0);
             cache.AddLocked(index, pfn);
 
             // One reference for the cache (the allocation's) and one for the caller.
@@ -78,6 +91,68 @@ internal static class Filemap
 
             kernel.Memory.Get(pfn);
             return pfn;
+        }
+    }
+
+    /// <summary>
+    /// The first frame of the PMD-sized folio caching the 512 pages from <paramref name="index"/>
+    /// (2 MiB-aligned in the file), with one new reference on each of its frames for the caller, or
+    /// -1 when the page there is not the head of such a folio (or is hardware-poisoned).
+    /// </summary>
+    public static int TryGetLargeFolio(SimulatedKernel kernel, Inode inode, ulong index)
+    {
+        var cache = inode.Cache;
+        var memory = kernel.Memory;
+        lock (cache.Lock)
+        {
+            if (!cache.TryGetLocked(index, out var head) || !memory.Frame(head).Has(PageFlags.LargeHead))
+            {
+                return -1;
+            }
+
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                if (memory.Frame(head + i).Has(PageFlags.HwPoison))
+                {
+                    return -1;
+                }
+            }
+
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                memory.Get(head + i);
+            }
+
+            return head;
+        }
+    }
+
+    /// <summary>
+    /// split_folio() of a PMD-sized page-cache folio (COLD/PAGEOUT over part of it): it is unmapped
+    /// from every mapping (huge entries and PTEs; file pages are not mapped again, they fault back
+    /// in) and its pages stay cached as single pages.
+    /// </summary>
+    public static void SplitLargeFolio(SimulatedKernel kernel, int head)
+    {
+        var memory = kernel.Memory;
+        if (memory.Frame(head).Mapping is not PageCache cache)
+        {
+            return;
+        }
+
+        lock (cache.Lock)
+        {
+            ref var frame = ref memory.Frame(head);
+            if (!frame.Has(PageFlags.LargeHead) || !ReferenceEquals(frame.Mapping, cache))
+            {
+                return;
+            }
+
+            Interlocked.And(ref frame.Flags, ~(int)PageFlags.LargeHead);
+            for (var i = 0; i < Mm.Huge.HugePage.Pages; i++)
+            {
+                Mm.Reclaim.Vmscan.TryUnmap(kernel, head + i, swapSlot: -1, Mm.Reclaim.UnmapMode.Force);
+            }
         }
     }
 

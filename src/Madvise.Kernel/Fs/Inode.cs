@@ -1,6 +1,7 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.Physical;
+using Madvise.Kernel.Mm.Reclaim;
 using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Tasks;
 
@@ -36,6 +37,12 @@ public sealed class Inode
     /// <summary>Punched pages (read as zeros). Protected by the page cache lock.</summary>
     private readonly HashSet<ulong> _holes = [];
 
+    /// <summary>
+    /// shmem pages swapped out by reclaim: page index → swap slot (Linux: a swap entry in the
+    /// page cache's xarray; info->swapped counts them). Protected by the page cache lock.
+    /// </summary>
+    private readonly Dictionary<ulong, int> _swapped = [];
+
     /// <summary>VMAs mapping this file (i_mmap). Protected by <see cref="_mappingsLock"/>.</summary>
     private readonly List<Vma> _mappings = [];
 
@@ -51,9 +58,10 @@ public sealed class Inode
     /// <summary>Set once the last reference went and the page cache was freed. Protected by <see cref="_mappingsLock"/>.</summary>
     private bool _evicted;
 
-    internal Inode(PhysicalMemory memory, long ino, ulong size, byte fill, bool isShmem, uint ownerUid)
+    internal Inode(PhysicalMemory memory, SwapArea? swap, long ino, ulong size, byte fill, bool isShmem, uint ownerUid)
     {
         _memory = memory;
+        Swap = swap;
         Ino = ino;
         Size = size;
         _fill = fill;
@@ -89,6 +97,63 @@ public sealed class Inode
 
     /// <summary>The page cache.</summary>
     internal PageCache Cache { get; }
+
+    /// <summary>The machine whose frames the page cache holds.</summary>
+    internal PhysicalMemory Memory => _memory;
+
+    /// <summary>The swap device shmem pages go to under reclaim; null without swap.</summary>
+    internal SwapArea? Swap { get; }
+
+    /// <summary>shmem pages currently swapped out (info->swapped). Precondition: the page cache lock is held.</summary>
+    internal int SwappedCountLocked => _swapped.Count;
+
+    /// <summary>Records that shmem page <paramref name="index"/> left the page cache for swap slot <paramref name="slot"/>. Precondition: the page cache lock is held.</summary>
+    internal void SetSwappedLocked(ulong index, int slot) => _swapped.Add(index, slot);
+
+    /// <summary>Takes the swap slot of shmem page <paramref name="index"/> out of the record (it is being read back or dropped); -1 when it is not swapped out. Precondition: the page cache lock is held.</summary>
+    internal int TakeSwappedLocked(ulong index) => _swapped.Remove(index, out var slot) ? slot : -1;
+
+    /// <summary>True when shmem page <paramref name="index"/> is swapped out. Precondition: the page cache lock is held.</summary>
+    internal bool IsSwappedLocked(ulong index) => _swapped.ContainsKey(index);
+
+    /// <summary>The swap slot holding shmem page <paramref name="index"/>, or -1 when it is not swapped out. Precondition: the page cache lock is held.</summary>
+    internal int SwapSlotLocked(ulong index) => _swapped.TryGetValue(index, out var slot) ? slot : -1;
+
+    /// <summary>A copy of the indices of the swapped-out shmem pages. Precondition: the page cache lock is held.</summary>
+    internal HashSet<ulong> SwappedIndicesLocked() => [.. _swapped.Keys];
+
+    /// <summary>shmem_partial_swap_usage(): pages of [<paramref name="first"/>, <paramref name="end"/>) swapped out. Precondition: the page cache lock is held.</summary>
+    internal long SwappedInRangeLocked(ulong first, ulong end)
+    {
+        if (_swapped.Count == 0)
+        {
+            return 0;
+        }
+
+        long n = 0;
+        if ((ulong)_swapped.Count < end - first)
+        {
+            foreach (var index in _swapped.Keys)
+            {
+                if (index >= first && index < end)
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+
+        for (var index = first; index < end; index++)
+        {
+            if (_swapped.ContainsKey(index))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
 
     /// <summary>Fills <paramref name="dst"/> (one page) with page <paramref name="index"/> as stored on disk. Precondition: the cache lock is held.</summary>
     internal void ReadStoreLocked(ulong index, Span<byte> dst)
@@ -128,6 +193,11 @@ public sealed class Inode
     {
         _stored.Remove(index);
         _holes.Add(index);
+        var slot = TakeSwappedLocked(index);
+        if (slot >= 0)
+        {
+            Swap!.Free(slot);
+        }
     }
 
     /// <summary>Registers a VMA that maps this file (a reference that keeps it alive).</summary>
@@ -208,6 +278,12 @@ public sealed class Inode
 
             _stored.Clear();
             _holes.Clear();
+            foreach (var slot in _swapped.Values)
+            {
+                Swap!.Free(slot);
+            }
+
+            _swapped.Clear();
         }
 
         foreach (var pfn in pfns)

@@ -30,8 +30,24 @@ internal sealed class PageCache
     /// <summary>Adds a page. Precondition: <see cref="Lock"/> is held and the index is absent.</summary>
     public void AddLocked(ulong index, int pfn) => _pages.Add(index, pfn);
 
-    /// <summary>Removes a page. Precondition: <see cref="Lock"/> is held.</summary>
-    public bool RemoveLocked(ulong index) => _pages.Remove(index);
+    /// <summary>
+    /// Removes a page. A page of a PMD-sized folio takes the folio apart: the others stay cached
+    /// as single pages (Linux splits the folio first). Precondition: <see cref="Lock"/> is held.
+    /// </summary>
+    public bool RemoveLocked(ulong index)
+    {
+        var headIndex = index & ~(ulong)(Mm.Huge.HugePage.Pages - 1);
+        if (_pages.TryGetValue(headIndex, out var head))
+        {
+            ref var frame = ref Inode.Memory.Frame(head);
+            if (frame.Has(Mm.Physical.PageFlags.LargeHead))
+            {
+                Interlocked.And(ref frame.Flags, ~(int)Mm.Physical.PageFlags.LargeHead);
+            }
+        }
+
+        return _pages.Remove(index);
+    }
 
     /// <summary>Every cached (index, pfn). Precondition: <see cref="Lock"/> is held.</summary>
     public Dictionary<ulong, int>.Enumerator GetEnumeratorLocked() => _pages.GetEnumerator();

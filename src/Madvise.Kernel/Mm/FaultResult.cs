@@ -20,4 +20,7 @@ internal enum FaultResult
 
     /// <summary>The page is hardware-poisoned.</summary>
     HwPoison,
+
+    /// <summary>The huge (PMD) path cannot serve the fault: go on with 4 KiB pages (VM_FAULT_FALLBACK; internal).</summary>
+    Fallback,
 }

@@ -101,12 +101,18 @@ public sealed partial class MmStruct
                 {
                     using (table.Ptl.EnterScope())
                     {
-                        for (var at = page; at < stop; at += PageSize.PAGE_SIZE)
+                        // A huge page is one folio: unpinning any page of it dirties all of it.
+                        if (table.GetHuge() is { IsPresent: true, IsHugeZero: false } pmd)
+                        {
+                            MarkAnonFolioDirty(pmd.Pfn);
+                        }
+
+                        for (var at = page; table.Huge == 0 && at < stop; at += PageSize.PAGE_SIZE)
                         {
                             var pte = table.Get(PageTable.PteIndex(at));
-                            if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn)
+                            if (pte.IsPresent && pte.Pfn != PhysicalMemory.ZeroPfn && !memory.Frame(pte.Pfn).Has(PageFlags.Dirty))
                             {
-                                Interlocked.Or(ref memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+                                MarkAnonFolioDirty(pte.Pfn);
                             }
                         }
                     }
@@ -188,6 +194,10 @@ public sealed partial class MmStruct
 
             var page = va & PageSize.PAGE_MASK;
             var offset = (int)(va - page);
+
+            // process_vm_readv() pins the pages it reads (FOLL_PIN): an anonymous page shared with
+            // another mapping is unshared first (gup_must_unshare()), as a write would copy it.
+            var pin = cpu is null && !write;
             while (true)
             {
                 var table = PageTable.Lookup(page);
@@ -196,12 +206,35 @@ public sealed partial class MmStruct
                 // Like the hardware walker, look without the lock first: an entry that cannot
                 // satisfy the access goes straight to the fault handler (which re-reads it); one
                 // that can is re-checked under the lock, which the access then holds.
-                if (table is not null && table.Peek(index) is { IsPresent: true } seen && (!write || seen.Writable))
+                if (table is not null && table.PeekHuge() is { IsPresent: true } seenHuge && (!write || seenHuge.Writable))
+                {
+                    using (table.Ptl.EnterScope())
+                    {
+                        var pmd = table.GetHuge();
+                        if (pmd.IsPresent && (!write || pmd.Writable) && !(pin && !pmd.IsHugeZero && MustUnshareHuge(pmd)))
+                        {
+                            // One entry maps the 2 MiB: the page is frame pfn + index.
+                            TouchHugeLocked(table, pmd, write);
+                            var pfn = pmd.Pfn + index;
+                            Copy(Kernel.Memory.Data(pfn) + offset, buffer, chunk, value, kind);
+                            if (cpu is not null)
+                            {
+                                using (cpu.TlbSpinlock.EnterScope())
+                                {
+                                    cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pfn, pmd.Writable && (pmd.Dirty || write));
+                                }
+                            }
+
+                            return true;
+                        }
+                    }
+                }
+                else if (table is not null && table.Peek(index) is { IsPresent: true } seen && (!write || seen.Writable))
                 {
                     using (table.Ptl.EnterScope())
                     {
                         var pte = table.Get(index);
-                        if (pte.IsPresent && (!write || pte.Writable))
+                        if (pte.IsPresent && (!write || pte.Writable) && !(pin && MustUnshare(pte)))
                         {
                             // Hardware sets the accessed (and on a store the dirty) bit.
                             var aged = pte.WithYoung(true);
@@ -230,7 +263,7 @@ public sealed partial class MmStruct
                     }
                 }
 
-                if (HandleFault(vma!, page, write) != FaultResult.Ok)
+                if (HandleFault(vma!, page, write, unshare: pin) != FaultResult.Ok)
                 {
                     return false;
                 }

@@ -13,7 +13,9 @@ public sealed partial class MmStruct
 {
     /// <summary>
     /// Resolves a fault at <paramref name="addr"/> in <paramref name="vma"/> so that a read
-    /// (or, if <paramref name="write"/>, a write) of the page can proceed.
+    /// (or, if <paramref name="write"/>, a write) of the page can proceed. With
+    /// <paramref name="unshare"/> (FAULT_FLAG_UNSHARE, a read that pins the page) an anonymous
+    /// page that another mapping shares is first copied, as a write would, but mapped read-only.
     /// </summary>
     /// <remarks>
     /// Preconditions: the mmap_lock is held for reading (or writing); vma contains addr; the
@@ -22,7 +24,7 @@ public sealed partial class MmStruct
     /// installation re-checks the PTE under the lock and retries if it changed. Guard and poison
     /// markers are answered from the lockless read, as Linux's handle_pte_marker() does.
     /// </remarks>
-    internal FaultResult HandleFault(Vma vma, ulong addr, bool write)
+    internal FaultResult HandleFault(Vma vma, ulong addr, bool write, bool unshare = false)
     {
         Kernel.Stats.RecordFault();
         addr &= PageSize.PAGE_MASK;
@@ -36,11 +38,23 @@ public sealed partial class MmStruct
         var index = PageTable.PteIndex(addr);
         while (true)
         {
+            // The PMD level first: a huge entry, or an empty PMD a huge page may fill.
+            var huge = HandlePmdFault(vma, addr, table, write, unshare);
+            if (huge == FaultResult.Retry)
+            {
+                continue;
+            }
+
+            if (huge != FaultResult.Fallback)
+            {
+                return huge;
+            }
+
             // Dispatch on a lockless read of the entry (Linux: vmf->orig_pte = ptep_get_lockless()):
             // every handler below re-reads it under the PTE lock and retries if it changed, so a
             // stale value costs a retry, never a wrong result, and the common fault takes the lock once.
             var pte = table.Peek(index);
-            if (pte.IsPresent && (!write || pte.Writable))
+            if (pte.IsPresent && (!write || pte.Writable) && !(unshare && MustUnshare(pte)))
             {
                 using (table.Ptl.EnterScope())
                 {
@@ -81,7 +95,7 @@ public sealed partial class MmStruct
             }
             else
             {
-                result = DoWpPage(vma, addr, table, index, pte);
+                result = DoWpPage(vma, addr, table, index, pte, unshare);
             }
 
             if (result != FaultResult.Retry)
@@ -98,7 +112,7 @@ public sealed partial class MmStruct
         {
             using (table.Ptl.EnterScope())
             {
-                if (!table.Get(index).IsNone)
+                if (!table.EntryFree(index))
                 {
                     return FaultResult.Retry;
                 }
@@ -118,7 +132,7 @@ public sealed partial class MmStruct
 
         using (table.Ptl.EnterScope())
         {
-            if (!table.Get(index).IsNone)
+            if (!table.EntryFree(index))
             {
                 DiscardNewFrame(pfn);
                 return FaultResult.Retry;
@@ -134,6 +148,18 @@ public sealed partial class MmStruct
     /// <param name="tableExisted">Whether the page table held an entry before this fault (see <see cref="FaultAround"/>).</param>
     private FaultResult DoFilePage(Vma vma, ulong addr, PteTable table, int index, bool write, bool tableExisted)
     {
+        // A PMD-sized folio in the page cache is mapped by one huge entry where the PMD is empty
+        // (filemap_map_pmd() in fault-around, do_set_pmd() in finish_fault()); never for a
+        // private write, which maps a copy.
+        if ((!write || (vma.Flags & VmFlags.VM_SHARED) != 0) && !Volatile.Read(ref table.Populated) && table.PeekHuge().IsNone)
+        {
+            var huge = DoSetPmd(vma, addr, table, write);
+            if (huge != FaultResult.Fallback)
+            {
+                return huge;
+            }
+        }
+
         // do_read_fault(): fault-around first; the page itself may be among those it mapped.
         if (!write && FaultAround(vma, addr, table, tableExisted))
         {
@@ -176,7 +202,7 @@ public sealed partial class MmStruct
             memory.Put(cached);
             using (table.Ptl.EnterScope())
             {
-                if (!table.Get(index).IsNone)
+                if (!table.EntryFree(index))
                 {
                     DiscardNewFrame(copy);
                     return FaultResult.Retry;
@@ -189,9 +215,16 @@ public sealed partial class MmStruct
             return FaultResult.Ok;
         }
 
+        // finish_fault(): a PMD-sized folio is mapped whole when every entry of its block is empty.
+        if (MapLargeFolioPtes(vma, addr, table, write) == 1)
+        {
+            memory.Put(cached);
+            return FaultResult.Ok;
+        }
+
         using (table.Ptl.EnterScope())
         {
-            if (!table.Get(index).IsNone)
+            if (!table.EntryFree(index))
             {
                 memory.Put(cached);
                 return FaultResult.Retry;
@@ -215,12 +248,32 @@ public sealed partial class MmStruct
         return FaultResult.Ok;
     }
 
-    /// <summary>do_wp_page(): a write to a present, write-protected page of a writable VMA.</summary>
-    private FaultResult DoWpPage(Vma vma, ulong addr, PteTable table, int index, Pte seen)
+    /// <summary>
+    /// True when a read that pins the page must first unshare it (gup_must_unshare()): an
+    /// anonymous page that is not the mapping's alone, by the test a write uses to reuse it.
+    /// </summary>
+    private bool MustUnshare(Pte pte)
+    {
+        if (pte.Pfn == PhysicalMemory.ZeroPfn)
+        {
+            return false;
+        }
+
+        ref var frame = ref Kernel.Memory.Frame(pte.Pfn);
+        return (Volatile.Read(ref frame.Flags) & (int)PageFlags.Anon) != 0
+            && (Volatile.Read(ref frame.RefCount) != 1 || Volatile.Read(ref frame.MapCount) != 1);
+    }
+
+    /// <summary>
+    /// do_wp_page(): a write to a present, write-protected page of a writable VMA; with
+    /// <paramref name="unshare"/>, a pinning read of a shared anonymous page, which gets the same
+    /// copy mapped read-only and clean (wp_page_copy() with FAULT_FLAG_UNSHARE).
+    /// </summary>
+    private FaultResult DoWpPage(Vma vma, ulong addr, PteTable table, int index, Pte seen, bool unshare)
     {
         var memory = Kernel.Memory;
         var old = seen.Pfn;
-        if ((vma.Flags & VmFlags.VM_SHARED) != 0)
+        if ((vma.Flags & VmFlags.VM_SHARED) != 0 && !unshare)
         {
             // wp_page_shared(): the page cache page itself becomes writable.
             using (table.Ptl.EnterScope())
@@ -248,7 +301,11 @@ public sealed partial class MmStruct
                 && Volatile.Read(ref frame.RefCount) == 1 && Volatile.Read(ref frame.MapCount) == 1)
             {
                 // wp_can_reuse_anon_folio(): nobody else can see this page; no copy needed.
-                table.Set(index, seen.WithWritable(true).WithDirty(true).WithYoung(true));
+                if (!unshare)
+                {
+                    table.Set(index, seen.WithWritable(true).WithDirty(true).WithYoung(true));
+                }
+
                 return FaultResult.Ok;
             }
 
@@ -292,7 +349,17 @@ public sealed partial class MmStruct
                 return FaultResult.Retry;
             }
 
-            MapNewAnonFrameLocked(table, index, copy);
+            if (unshare)
+            {
+                Kernel.Memory.Frame(copy).MapCount = 1;
+                table.Set(index, Pte.Make(copy, writable: false, dirty: false, young: true));
+                AddRss(copy, 1);
+            }
+            else
+            {
+                MapNewAnonFrameLocked(table, index, copy);
+            }
+
             AddRss(old, -1);
 
             // ptep_clear_flush(): no CPU may keep using the old frame through a stale entry.

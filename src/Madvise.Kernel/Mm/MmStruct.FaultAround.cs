@@ -30,6 +30,13 @@ public sealed partial class MmStruct
     /// <returns>True when the faulting page itself was mapped (the fault is done).</returns>
     private bool FaultAround(Vma vma, ulong addr, PteTable table, bool tableExisted)
     {
+        // A PMD-sized folio that fits the VMA and the table is mapped whole, not by window.
+        var large = MapLargeFolioPtes(vma, addr, table, write: false);
+        if (large >= 0)
+        {
+            return large == 1;
+        }
+
         var inode = vma.File!.Inode;
         var memory = Kernel.Memory;
         var pteOff = (ulong)PageTable.PteIndex(addr);
@@ -71,7 +78,7 @@ public sealed partial class MmStruct
                 }
 
                 var index = (int)i;
-                if (!mayInstallTable || !table.Get(index).IsNone)
+                if (!mayInstallTable || !table.EntryFree(index))
                 {
                     memory.Put(pfn);
                     continue;

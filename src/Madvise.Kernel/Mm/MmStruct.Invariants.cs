@@ -59,12 +59,54 @@ public sealed partial class MmStruct
             throw new InvalidOperationException($"locked_vm believes {LockedVm} pages are locked; VM_LOCKED VMAs hold {locked}");
         }
 
-        long anon = 0, file = 0, shmem = 0, zero = 0;
+        long anon = 0, file = 0, shmem = 0, zero = 0, hugeZero = 0;
         var memory = Kernel.Memory;
         PageTable.ForEachTable((tableAddr, table) =>
         {
             using (table.Ptl.EnterScope())
             {
+                var pmd = table.GetHuge();
+                if (pmd.IsPresent)
+                {
+                    // A huge entry lies inside one VMA, over an empty deposited table.
+                    var vma = Vmas.FindContaining(tableAddr);
+                    if (vma is null || vma.End < tableAddr + PteTable.EntryCount * PageSize.PAGE_SIZE || table.Used != 0)
+                    {
+                        throw new InvalidOperationException($"huge entry {pmd} at {tableAddr:x} is not wholly inside one VMA ({vma}) or its table holds {table.Used} entries");
+                    }
+
+                    if (pmd.IsHugeZero)
+                    {
+                        hugeZero++;
+                        return;
+                    }
+
+                    for (var i = 0; i < PteTable.EntryCount; i++)
+                    {
+                        ref var hf = ref memory.Frame(pmd.Pfn + i);
+                        if ((hf.Flags & (int)PageFlags.Free) != 0 || hf.MapCount <= 0 || hf.RefCount < hf.MapCount)
+                        {
+                            throw new InvalidOperationException($"huge entry {pmd} at {tableAddr:x} maps frame {pmd.Pfn + i}, which is free or under-counted (ref {hf.RefCount}, map {hf.MapCount})");
+                        }
+                    }
+
+                    var headFlags = memory.Frame(pmd.Pfn).Flags;
+                    if ((headFlags & (int)PageFlags.Anon) != 0)
+                    {
+                        anon += PteTable.EntryCount;
+                    }
+                    else if ((headFlags & (int)PageFlags.Shmem) != 0)
+                    {
+                        shmem += PteTable.EntryCount;
+                    }
+                    else
+                    {
+                        file += PteTable.EntryCount;
+                    }
+
+                    return;
+                }
+
                 var used = 0;
                 for (var i = 0; i < PteTable.EntryCount; i++)
                 {
@@ -119,10 +161,11 @@ public sealed partial class MmStruct
             }
         });
 
-        if (anon != RssAnon || file != RssFile || shmem != RssShmem || zero != Interlocked.Read(ref _zeroPageMaps))
+        if (anon != RssAnon || file != RssFile || shmem != RssShmem || zero != Interlocked.Read(ref _zeroPageMaps)
+            || hugeZero != Interlocked.Read(ref _hugeZeroMaps))
         {
             throw new InvalidOperationException(
-                $"RSS believes anon {RssAnon}, file {RssFile}, shmem {RssShmem}, zero {_zeroPageMaps}; page tables hold {anon}, {file}, {shmem}, {zero}");
+                $"RSS believes anon {RssAnon}, file {RssFile}, shmem {RssShmem}, zero {_zeroPageMaps}, huge zero {_hugeZeroMaps}; page tables hold {anon}, {file}, {shmem}, {zero}, {hugeZero}");
         }
     }
 }

@@ -90,6 +90,13 @@ public sealed partial class MmStruct
             {
                 using (childTable.Ptl.EnterScope())
                 {
+                    if (table.Huge != 0)
+                    {
+                        CopyHugePmdLocked(child, vma, table, childTable, addr, gather);
+                        addr = stop;
+                        continue;
+                    }
+
                     for (; addr < stop; addr += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(addr);
@@ -131,6 +138,42 @@ public sealed partial class MmStruct
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// copy_huge_pmd(): an anonymous huge entry is copied as a huge entry: every frame gains the
+    /// child's mapping, both entries are write-protected and the child's is old (the huge zero
+    /// page the same way, without references). A file's huge entry is not copied: the child
+    /// maps the folio again on its first fault. Precondition: both tables' locks are held.
+    /// </summary>
+    private void CopyHugePmdLocked(MmStruct child, Vma vma, PteTable table, PteTable childTable, ulong haddr, TlbGather gather)
+    {
+        var pmd = table.GetHuge();
+        if (!vma.IsAnonymous)
+        {
+            return;
+        }
+
+        if (!pmd.IsHugeZero)
+        {
+            var memory = Kernel.Memory;
+            for (var i = 0; i < Huge.HugePage.Pages; i++)
+            {
+                memory.Get(pmd.Pfn + i);
+                Interlocked.Increment(ref memory.Frame(pmd.Pfn + i).MapCount);
+            }
+
+            if (pmd.Writable)
+            {
+                pmd = pmd.WithWritable(false);
+                table.SetHuge(pmd);
+                gather.AddRange(haddr, Huge.HugePage.Size);
+            }
+        }
+
+        var copy = pmd.WithYoung(false);
+        childTable.SetHuge(copy);
+        child.AddRssHuge(copy, 1);
     }
 
     /// <summary>exit_mmap(): the last user is gone; unmap everything and free the page tables.</summary>

@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Tlb;
@@ -23,6 +24,7 @@ public sealed partial class MmStruct
 
         using (table.Ptl.EnterScope())
         {
+            SplitHugeCoveringLocked(table, addr, pfn);
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn != pfn)
@@ -41,6 +43,20 @@ public sealed partial class MmStruct
     }
 
     /// <summary>
+    /// TTU_SPLIT_HUGE_PMD for one page: splits the huge entry of <paramref name="table"/> if it maps
+    /// <paramref name="pfn"/> (at <paramref name="addr"/>). Precondition: the table's lock is held.
+    /// </summary>
+    private void SplitHugeCoveringLocked(PteTable table, ulong addr, int pfn)
+    {
+        var pmd = table.GetHuge();
+        if (pmd.IsPresent && !pmd.IsHugeZero && pfn >= pmd.Pfn && pfn < pmd.Pfn + HugePage.Pages)
+        {
+            var vma = Vmas.FindContaining(addr);
+            SplitHugePmdLocked(table, HugePage.Align(addr), vma is not null && (vma.Flags & VmFlags.VM_LOCKED) != 0);
+        }
+    }
+
+    /// <summary>
     /// Moves the exclusively mapped anonymous page at <paramref name="addr"/> to a new frame
     /// (soft offline) and retires the old frame. Precondition: the mmap_lock is held.
     /// </summary>
@@ -56,6 +72,12 @@ public sealed partial class MmStruct
         var memory = Kernel.Memory;
         using (table.Ptl.EnterScope())
         {
+            if (table.GetHuge() is { IsPresent: true } pmd)
+            {
+                // Migration of one page of a huge page splits it first (split_huge_pmd()).
+                SplitHugeCoveringLocked(table, addr, pmd.Pfn + PageTable.PteIndex(addr));
+            }
+
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)

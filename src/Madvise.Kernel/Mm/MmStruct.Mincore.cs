@@ -67,6 +67,13 @@ public sealed partial class MmStruct
         {
             using (table.Ptl.EnterScope())
             {
+                // mincore_pte_range(): a huge entry (a huge page or the huge zero page) makes
+                // every page it covers resident.
+                if (table.Huge != 0)
+                {
+                    return 1;
+                }
+
                 pte = table.Get(PageTable.PteIndex(addr));
             }
         }

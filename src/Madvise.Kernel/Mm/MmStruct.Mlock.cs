@@ -130,7 +130,24 @@ public sealed partial class MmStruct
             {
                 using (table.Ptl.EnterScope())
                 {
-                    for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
+                    // mlock_pte_range(): a huge entry (inside the VMA, whole) locks or unlocks all its frames.
+                    var pmd = table.GetHuge();
+                    if (pmd.IsPresent && !pmd.IsHugeZero)
+                    {
+                        for (var i = 0; i < Huge.HugePage.Pages; i++)
+                        {
+                            if (locked)
+                            {
+                                Kernel.Lru.Mlock(pmd.Pfn + i);
+                            }
+                            else
+                            {
+                                Kernel.Lru.Munlock(pmd.Pfn + i);
+                            }
+                        }
+                    }
+
+                    for (var a = pmd.IsPresent ? stop : addr; a < stop; a += PageSize.PAGE_SIZE)
                     {
                         var pte = table.Get(PageTable.PteIndex(a));
                         if (!pte.IsPresent || pte.Pfn == PhysicalMemory.ZeroPfn)

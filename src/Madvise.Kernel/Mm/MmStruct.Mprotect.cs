@@ -134,7 +134,23 @@ public sealed partial class MmStruct
             {
                 using (table.Ptl.EnterScope())
                 {
-                    for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
+                    // change_huge_pmd(): a huge entry stays huge (the VMA's split has already
+                    // split any entry a new boundary cuts).
+                    var pmd = table.GetHuge();
+                    if (pmd.IsPresent)
+                    {
+                        if (stop - addr != PageTable.PteTableSpan)
+                        {
+                            throw new InvalidOperationException($"huge entry {pmd} at {addr:x} crosses the edge of an mprotect range");
+                        }
+
+                        if (pmd.Writable)
+                        {
+                            table.SetHuge(pmd.WithWritable(false));
+                        }
+                    }
+
+                    for (var a = pmd.IsPresent ? stop : addr; a < stop; a += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(a);
                         var pte = table.Get(index);

@@ -58,6 +58,19 @@ public sealed partial class MmStruct
 
         using (table.Ptl.EnterScope())
         {
+            // follow_huge_pmd(): a huge entry satisfies the whole 2 MiB (FOLL_TOUCH ages it).
+            var pmd = table.GetHuge();
+            if (pmd.IsPresent)
+            {
+                if (write && !pmd.Writable)
+                {
+                    return false;
+                }
+
+                TouchHugeLocked(table, pmd, write);
+                return true;
+            }
+
             var pte = table.Get(PageTable.PteIndex(addr));
             if (!pte.IsPresent || (write && !pte.Writable))
             {
@@ -66,7 +79,7 @@ public sealed partial class MmStruct
 
             if (write && !pte.Dirty && pte.Pfn != PhysicalMemory.ZeroPfn)
             {
-                Interlocked.Or(ref Kernel.Memory.Frame(pte.Pfn).Flags, (int)PageFlags.Dirty);
+                MarkAnonFolioDirty(pte.Pfn);
             }
 
             return true;

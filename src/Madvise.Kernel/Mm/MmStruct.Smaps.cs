@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Vmas;
@@ -55,23 +56,86 @@ public sealed partial class MmStruct
     {
         var memory = Kernel.Memory;
         var locked = (vma.Flags & VmFlags.VM_LOCKED) != 0;
-        long rss = 0, anon = 0, lazy = 0, swap = 0;
+        long rss = 0, anon = 0, anonHuge = 0, lazy = 0, swap = 0;
         ulong pssLocked = 0;
+
+        // A shmem mapping's swapped-out pages are in the file, not in its page tables
+        // (smap_gather_stats()): a shared or read-only mapping adds the file's swap usage over
+        // its range; a private writable one, whose holes may hide copies, looks at each hole.
+        var shmem = vma.File is { } file && file.Inode.IsShmem ? file.Inode : null;
+        HashSet<ulong>? swappedHoles = null;
+        if (shmem is not null)
+        {
+            lock (shmem.Cache.Lock)
+            {
+                var swapped = shmem.SwappedCountLocked;
+                if (swapped > 0 && ((vma.Flags & VmFlags.VM_SHARED) != 0 || (vma.Flags & VmFlags.VM_WRITE) == 0))
+                {
+                    swap += (vma.PgOff == 0 && vma.End - vma.Start >= shmem.Size ? swapped : shmem.SwappedInRangeLocked(vma.PgOff, vma.PgOff + vma.Pages))
+                        << PageSize.PAGE_SHIFT;
+                }
+                else if (swapped > 0)
+                {
+                    // Copied out here: the page cache lock is never taken inside a PTE lock.
+                    swappedHoles = shmem.SwappedIndicesLocked();
+                }
+            }
+        }
+
         for (var addr = vma.Start; addr < vma.End;)
         {
             var stop = PageTable.PmdAddrEnd(addr, vma.End);
             var table = PageTable.Lookup(addr);
             if (table is null)
             {
+                if (swappedHoles is not null)
+                {
+                    swap += SwappedHoles(swappedHoles, vma, addr, stop);
+                }
+
                 addr = stop;
                 continue;
             }
 
             using (table.Ptl.EnterScope())
             {
+                var pmd = table.GetHuge();
+                if (pmd.IsPresent)
+                {
+                    // smaps_pmd_entry(): the whole 2 MiB at once (a huge entry lies inside one VMA).
+                    addr = stop;
+                    if (pmd.IsHugeZero)
+                    {
+                        continue;
+                    }
+
+                    var headFlags = (PageFlags)Volatile.Read(ref memory.Frame(pmd.Pfn).Flags);
+                    Account(headFlags, pmd.Dirty, (long)HugePage.Size, ref rss, ref anon, ref lazy);
+                    if ((headFlags & PageFlags.Anon) != 0)
+                    {
+                        anonHuge += (long)HugePage.Size;
+                    }
+
+                    if (locked)
+                    {
+                        for (var i = 0; i < HugePage.Pages; i++)
+                        {
+                            pssLocked += ProportionalSize(ref memory.Frame(pmd.Pfn + i), PageSize.PAGE_SIZE);
+                        }
+                    }
+
+                    continue;
+                }
+
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var pte = table.Get(PageTable.PteIndex(addr));
+                    if (pte.IsNone && swappedHoles is not null)
+                    {
+                        swap += SwappedHoles(swappedHoles, vma, addr, addr + PageSize.PAGE_SIZE);
+                        continue;
+                    }
+
                     if (pte.IsSwap)
                     {
                         swap += (long)PageSize.PAGE_SIZE;
@@ -85,16 +149,7 @@ public sealed partial class MmStruct
                     }
 
                     ref var frame = ref memory.Frame(pte.Pfn);
-                    var flags = (PageFlags)Volatile.Read(ref frame.Flags);
-                    rss += (long)PageSize.PAGE_SIZE;
-                    if ((flags & PageFlags.Anon) != 0)
-                    {
-                        anon += (long)PageSize.PAGE_SIZE;
-                        if ((flags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !pte.Dirty)
-                        {
-                            lazy += (long)PageSize.PAGE_SIZE;
-                        }
-                    }
+                    Account((PageFlags)Volatile.Read(ref frame.Flags), pte.Dirty, (long)PageSize.PAGE_SIZE, ref rss, ref anon, ref lazy);
 
                     if (locked)
                     {
@@ -104,7 +159,42 @@ public sealed partial class MmStruct
             }
         }
 
-        return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, 0, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+        return new SmapsEntry(vma.Start, vma.End, rss >> 10, anon >> 10, anonHuge >> 10, lazy >> 10, swap >> 10, (long)(pssLocked >> PssShift >> 10));
+    }
+
+    /// <summary>
+    /// The first half of smaps_account(): <paramref name="size"/> bytes of a normal page (or huge
+    /// page) count in Rss, in Anonymous when anonymous, and in LazyFree when anonymous, no longer
+    /// swap-backed (MADV_FREE) and clean in both its entry and its flags.
+    /// </summary>
+    private static void Account(PageFlags flags, bool entryDirty, long size, ref long rss, ref long anon, ref long lazy)
+    {
+        rss += size;
+        if ((flags & PageFlags.Anon) == 0)
+        {
+            return;
+        }
+
+        anon += size;
+        if ((flags & (PageFlags.SwapBacked | PageFlags.Dirty)) == 0 && !entryDirty)
+        {
+            lazy += size;
+        }
+    }
+
+    /// <summary>smaps_pte_hole(): bytes of the file pages behind [start, end) of <paramref name="vma"/> that are swapped out (<paramref name="swapped"/>).</summary>
+    private static long SwappedHoles(HashSet<ulong> swapped, Vma vma, ulong start, ulong end)
+    {
+        long n = 0;
+        for (var index = vma.PageIndex(start); index < vma.PageIndex(end); index++)
+        {
+            if (swapped.Contains(index))
+            {
+                n++;
+            }
+        }
+
+        return n << PageSize.PAGE_SHIFT;
     }
 
     /// <summary>

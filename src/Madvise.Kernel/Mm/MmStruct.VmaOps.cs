@@ -60,6 +60,9 @@ public sealed partial class MmStruct
         }
 
         vma.Lock.StartWrite();
+
+        // vma_adjust_trans_huge(): a huge entry never spans two VMAs.
+        VmaAdjustTransHuge(vma, addr);
         var upper = new Vma(this, addr, vma.End, vma.Flags, vma.File, vma.PgOff + ((addr - vma.Start) >> PageSize.PAGE_SHIFT))
         {
             AnonVma = vma.AnonVma,
@@ -171,7 +174,9 @@ public sealed partial class MmStruct
             }
             else
             {
-                // middle keeps [end, End): its Start moves, so it re-enters the tree.
+                // middle keeps [end, End): its Start moves, so it re-enters the tree; a huge
+                // entry across the new boundary is split (vma_adjust_trans_huge()).
+                VmaAdjustTransHuge(middle, end);
                 Vmas.Remove(middle);
                 middle.PgOff += (end - middle.Start) >> PageSize.PAGE_SHIFT;
                 middle.Start = end;
@@ -192,6 +197,7 @@ public sealed partial class MmStruct
         }
         else
         {
+            VmaAdjustTransHuge(middle, start);
             middle.End = start;
         }
 

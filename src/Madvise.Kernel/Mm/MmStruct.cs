@@ -18,8 +18,8 @@ namespace Madvise.Kernel.Mm;
 ///   MmapLock (per mm; read or write)            — the VMA tree and every VMA's bounds/flags
 ///     VmaLock (per VMA; read side without the    — one VMA's contents while the mmap_lock is not held
 ///              mmap_lock in PerVmaLock)
-///       PageCache.Lock (per inode)               — page cache and disk store of a file
-///         PteTable.Ptl (per 2 MiB of PTEs)       — those 512 PTEs
+///       PageCache.Lock (per inode)               — page cache, disk store and swapped-out shmem pages of a file
+///         PteTable.Ptl (per 2 MiB of PTEs)       — those 512 PTEs, and the PMD entry over them (huge or not)
 ///           Lru._lruLock, SwapArea lock,         — leaf locks: frame lists, swap slots,
 ///           PhysicalMemory._zoneLock,              free frames,
 ///           SimCpu.TlbSpinlock (per CPU)           — one CPU's TLB entries
@@ -37,13 +37,22 @@ namespace Madvise.Kernel.Mm;
 /// a zap may free the frame, and freeing takes a frame off the LRU only if it is already on it.
 /// A batch of frames freed together leaves the LRU under one LRU-lock acquisition
 /// (<see cref="Lru.RemoveBatch"/>); the allocator's in-use counters change under its own lock.</para>
+/// <para>Transparent huge pages (Mm/Huge): the PMD entry of a 2 MiB block lives in the
+/// <see cref="PteTable"/> that its slot holds, so the table's lock is also the PMD lock
+/// (pmd_lock()): a huge fault, a split, a zap of a huge entry and MADV_COLLAPSE's replacement of
+/// 512 PTEs by one huge entry all happen under it, and every walker reads a table's entries or
+/// its huge entry only under it. Splitting or collapsing a block flushes its translations with
+/// the lock held (PTE lock → TLB lock, as a copy-on-write break does). MADV_COLLAPSE of shmem
+/// unmaps the old pages and retracts other mappings' tables under the page cache lock (page cache
+/// lock → PTE lock, as a hole punch does).</para>
 /// <para>Every path that drops and re-takes the mmap_lock revalidates the VMA afterwards.
 /// Frames' counts and flags are atomics and need no lock. A TLB shootdown
 /// (<see cref="TlbGather.Flush"/>) runs with no page-table lock held, except the single-page
 /// flush of a copy-on-write break, which holds that page's PTE lock (PTE lock → TLB lock).</para>
 /// <para>Invariants (checked by <see cref="AssertInvariants"/>): VMAs are sorted, disjoint and
 /// page-aligned, below <see cref="TaskSize"/>; no PTE exists outside a VMA; the RSS counters
-/// equal the number of present PTEs of each kind; locked_vm equals the pages of VM_LOCKED VMAs.</para>
+/// equal the number of present PTEs of each kind (a huge entry counts 512); a huge entry lies
+/// wholly inside one VMA over an empty table; locked_vm equals the pages of VM_LOCKED VMAs.</para>
 /// </remarks>
 public sealed partial class MmStruct
 {

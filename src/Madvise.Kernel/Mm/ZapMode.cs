@@ -6,6 +6,12 @@ internal enum ZapMode
     /// <summary>The VMA is going away (munmap, exit): guard and poison markers go too.</summary>
     Unmap,
 
-    /// <summary>MADV_DONTNEED / DONTNEED_LOCKED and guard installation: guard markers survive.</summary>
+    /// <summary>Guard installation (zap_page_range_single() without details): guard markers survive.</summary>
     KeepGuards,
+
+    /// <summary>
+    /// MADV_DONTNEED / DONTNEED_LOCKED (details.reclaim_pt): guard markers survive, and a page
+    /// table the zap empties over its whole 2 MiB, keeping nothing, is freed (CONFIG_PT_RECLAIM).
+    /// </summary>
+    DontNeed,
 }

@@ -37,6 +37,22 @@ internal static class ZapPageRange
 
             using (table.Ptl.EnterScope())
             {
+                // zap_pmd_range(): a huge entry the range covers whole goes at once; one it
+                // covers in part is split first, and the PTEs of the range zapped below.
+                var wholeBlock = stop - addr == PageTable.PteTableSpan;
+                if (table.Huge != 0)
+                {
+                    if (wholeBlock)
+                    {
+                        zapped += mm.ZapHugePmdLocked(vma, table, addr, gather);
+                        addr = stop;
+                        continue;
+                    }
+
+                    mm.SplitHugePmdLocked(vma, table, addr & ~(PageTable.PteTableSpan - 1));
+                }
+
+                var skipped = false;
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var index = PageTable.PteIndex(addr);
@@ -87,6 +103,17 @@ internal static class ZapPageRange
                     {
                         table.Set(index, Pte.None);
                     }
+                    else
+                    {
+                        skipped = true;
+                    }
+                }
+
+                // CONFIG_PT_RECLAIM (zap_pte_range() with reclaim_pt): MADV_DONTNEED of a whole
+                // block that kept nothing frees its page table; the PMD is empty again.
+                if (mode == ZapMode.DontNeed && wholeBlock && !skipped && table.Used == 0)
+                {
+                    table.Populated = false;
                 }
             }
         }

@@ -28,6 +28,11 @@ public static class EvalJson
         json.WriteString("hint", spec.HintName);
         json.WriteNumber("mem", spec.Mem);
         json.WriteNumber("unit", spec.Unit);
+        if (spec.ThpName is { } thp)
+        {
+            json.WriteString("thp_mode", thp);
+        }
+
         WritePolicy(json, SamplePolicy.Default);
         json.WriteStartArray("notes");
         foreach (var note in report.Notes)
@@ -47,6 +52,10 @@ public static class EvalJson
             json.WriteNumber("unit", spec.Unit);
             json.WriteNumber("batch", cell.Batch);
             json.WriteNumber("threads", cell.Workload.Threads);
+            if (cell.Workload.HugeBlocks >= 0)
+            {
+                json.WriteNumber("huge_blocks", cell.Workload.HugeBlocks);
+            }
             var measured = cell.IsMeasured;
             var t = cell.Time;
             json.WriteNumber("passes", measured ? cell.Passes : 0);

@@ -37,6 +37,11 @@ public static class EvalTable
             lines.Add("details: L = mmap_lock acquisitions per pass, T = TLB shootdowns per pass, R = remote TLB invalidations per pass (sim: other CPUs a shootdown visited; host: TLB shootdown interrupts on all CPUs, /proc/interrupts, machine-wide)");
         }
 
+        if (spec.ThpName is { } thp)
+        {
+            lines.Add(ThpLine(m, thp));
+        }
+
         if (HostShown(report))
         {
             lines.Add("host: these are a multi-threaded .NET process (runtime threads besides the advising one), not the seed's single-threaded C program; on Linux a sibling thread that ran on another CPU makes every TLB flush of the process take the multi-CPU path");
@@ -53,6 +58,25 @@ public static class EvalTable
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// The <c>--thp</c> line: the mode, what each pass starts from, and how many 2 MiB blocks
+    /// huge pages backed after the last populate on each kernel.
+    /// </summary>
+    private static string ThpLine(Eval.EvalMeasurement m, string thp)
+    {
+        var blocks = new List<string>();
+        foreach (var workload in m.Workloads)
+        {
+            if (workload.HugeBlocks >= 0)
+            {
+                blocks.Add(string.Create(CultureInfo.InvariantCulture, $"{workload.Label} {workload.HugeBlocks}/{workload.Spec.Mem >> 21}"));
+            }
+        }
+
+        return $"thp: {thp}{(thp == "madvise" ? " (the buffer has MADV_HUGEPAGE)" : string.Empty)}; each pass starts from a fresh buffer (DONTNEED of all of it frees its page tables, then every page is written, so each 2 MiB block's first store may fault a huge page that the first unit in it splits); "
+            + "2 MiB blocks backed by huge pages after populating: " + (blocks.Count == 0 ? "not measured" : string.Join(", ", blocks));
     }
 
     /// <summary>The table itself.</summary>

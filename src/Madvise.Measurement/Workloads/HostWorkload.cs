@@ -59,6 +59,21 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
             _vector[i] = new IoVec((ulong)_buffer + ((ulong)i * spec.Unit), spec.Unit);
         }
 
+        if (spec.Thp is { } thp)
+        {
+            // The host's mode is machine-wide: measured as it is, never changed here.
+            var hostMode = HostKernel.TransparentHugepageMode();
+            if (!string.Equals(hostMode, spec.ThpName, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"the host runs thp={hostMode}, not {spec.ThpName}");
+            }
+
+            if (thp == Kernel.TransparentHugepageMode.Madvise && !HostMemory.TryMadvise(_buffer, (nuint)spec.Mem, MemoryAdvice.MADV_HUGEPAGE, out var hugeErrno))
+            {
+                throw new InvalidOperationException("madvise HUGEPAGE on the host buffer failed: " + Errno.Name(hugeErrno));
+            }
+        }
+
         if (SafePidfdHandle.TryOpen(Environment.ProcessId, 0, out var pidfd, out var errno))
         {
             _pidfd = pidfd;
@@ -99,6 +114,9 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
     public WorkloadSpec Spec { get; }
 
     /// <inheritdoc/>
+    public int HugeBlocks { get; private set; } = -1;
+
+    /// <inheritdoc/>
     public string? Populate()
     {
         if (Spec.Hint == MemoryAdvice.MADV_GUARD_INSTALL
@@ -108,10 +126,21 @@ public sealed unsafe class HostWorkload : IAdviceWorkload
             return "populate: GUARD_REMOVE " + Errno.Name(errno);
         }
 
+        if (Spec.Thp is not null && !HostMemory.TryMadvise(_buffer, (nuint)Spec.Mem, MemoryAdvice.MADV_DONTNEED, out var dontneedErrno))
+        {
+            // A fresh buffer: whole-block DONTNEED frees the page tables, so stores fault huge pages.
+            return "populate: DONTNEED " + Errno.Name(dontneedErrno);
+        }
+
         var p = (byte*)_buffer;
         for (ulong offset = 0; offset < Spec.Mem; offset += PageBytes)
         {
             Volatile.Write(ref p[offset], 0x5A);
+        }
+
+        if (Spec.Thp is not null)
+        {
+            HugeBlocks = (int)(ProcSmaps.AnonHugePagesKiB((ulong)_buffer, Spec.Mem) >> 11);
         }
 
         return null;

@@ -29,6 +29,12 @@ public interface IAdviceWorkload : IDisposable
     string? Populate();
 
     /// <summary>
+    /// With <see cref="WorkloadSpec.Thp"/> set: the 2 MiB blocks of the buffer that huge pages
+    /// backed after the last <see cref="Populate"/> (smaps AnonHugePages / 2 MiB); -1 otherwise.
+    /// </summary>
+    int HugeBlocks => -1;
+
+    /// <summary>
     /// Advises the whole buffer: by madvise() per unit when <paramref name="batch"/> is 0, else by
     /// process_madvise() on the own pidfd with vectors of <paramref name="batch"/> units, each
     /// vector split into calls of at most <paramref name="maxRangesPerCall"/> ranges when that is

@@ -60,13 +60,22 @@ public sealed class SimWorkload : IAdviceWorkload
         var vectorBytes = PageSize.PageAlign((ulong)spec.Units * IoVec.Size);
 
         // Room for the buffer, the array and the writer's pages; frames are committed on first use.
-        _kernel = new Kernel.SimulatedKernel(new KernelConfig { Profile = profile, MemoryBytes = spec.Mem + vectorBytes + (8UL << 20) });
+        _kernel = new Kernel.SimulatedKernel(new KernelConfig
+        {
+            Profile = profile,
+            MemoryBytes = spec.Mem + vectorBytes + (8UL << 20),
+            Thp = spec.Thp ?? KernelConfig.Default.Thp,
+        });
         _task = _kernel.CreateProcess();
         _mm = _task.Mm!;
         _pidfd = Check(Sys.PidfdOpen(_task, _task.Pid, 0), "pidfd_open");
         _buffer = (ulong)Check(Sys.Mmap(_task, 0, spec.Mem, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0), "mmap buffer");
         _vector = (ulong)Check(Sys.Mmap(_task, 0, vectorBytes, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0), "mmap iovec array");
         WriteVector(spec);
+        if (spec.Thp == TransparentHugepageMode.Madvise)
+        {
+            Check(Sys.Madvise(_task, _buffer, spec.Mem, MemoryAdvice.MADV_HUGEPAGE), "madvise HUGEPAGE");
+        }
 
         // Read-only from here on: the array never merges with the buffer's VMA.
         Check(Sys.Mprotect(_task, _vector, vectorBytes, Prot.PROT_READ), "mprotect iovec array");
@@ -101,8 +110,21 @@ public sealed class SimWorkload : IAdviceWorkload
     public WorkloadSpec Spec { get; }
 
     /// <inheritdoc/>
+    public int HugeBlocks { get; private set; } = -1;
+
+    /// <inheritdoc/>
     public string? Populate()
     {
+        if (Spec.Thp is not null)
+        {
+            // A fresh buffer: whole-block DONTNEED frees the page tables, so stores fault huge pages.
+            var r = Sys.Madvise(_task, _buffer, Spec.Mem, MemoryAdvice.MADV_DONTNEED);
+            if (r < 0)
+            {
+                return "populate: DONTNEED " + Errno.Name((int)-r);
+            }
+        }
+
         if (Spec.Hint == MemoryAdvice.MADV_GUARD_INSTALL)
         {
             // Guard markers make every store fault; take them away so the pages can be written again.
@@ -119,6 +141,17 @@ public sealed class SimWorkload : IAdviceWorkload
             {
                 return "populate: store faulted";
             }
+        }
+
+        if (Spec.Thp is not null)
+        {
+            long hugeKiB = 0;
+            foreach (var entry in _mm.Smaps(_buffer, Spec.Mem))
+            {
+                hugeKiB += entry.AnonHugePages;
+            }
+
+            HugeBlocks = (int)(hugeKiB >> 11);
         }
 
         return null;

@@ -1,4 +1,5 @@
 using Madvise.Abi;
+using Madvise.Kernel;
 
 namespace Madvise.Measurement.Workloads;
 
@@ -10,8 +11,19 @@ namespace Madvise.Measurement.Workloads;
 /// <param name="Mem">Buffer size in bytes; a multiple of <paramref name="Unit"/>.</param>
 /// <param name="Unit">Bytes per advised range; a multiple of the page size.</param>
 /// <param name="Hint">The madvise behaviour number.</param>
-public sealed record WorkloadSpec(ulong Mem, ulong Unit, MemoryAdvice Hint)
+/// <param name="Thp">
+/// Transparent huge pages (<c>--thp</c>): null runs the seed's workload as it always was. Set, the
+/// buffer is THP-backed as that mode allows — the simulated kernel runs in that mode, the host
+/// must already (its mode is machine-wide), and with <c>madvise</c> the buffer gets
+/// MADV_HUGEPAGE — and each pass starts from a fresh buffer: before the pages are written,
+/// MADV_DONTNEED of the whole buffer frees its emptied page tables (CONFIG_PT_RECLAIM), so the
+/// first store in each 2 MiB block may fault in a huge page, which the 4 KiB units then split.
+/// </param>
+public sealed record WorkloadSpec(ulong Mem, ulong Unit, MemoryAdvice Hint, TransparentHugepageMode? Thp = null)
 {
+    /// <summary>The <c>--thp</c> word of <see cref="Thp"/> (always, madvise, never), or null.</summary>
+    public string? ThpName => Thp?.ToString().ToLowerInvariant();
+
     /// <summary>Ranges per pass.</summary>
     public int Units => (int)(Mem / Unit);
 

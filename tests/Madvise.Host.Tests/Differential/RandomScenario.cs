@@ -14,8 +14,24 @@ namespace Madvise.Host.Tests.Differential;
 /// <param name="Task">The preamble creates task B with its own reservation <c>RB</c> and the pidfds <c>PB</c> (of B) and <c>PS</c> (of self).</param>
 /// <param name="Steps">The generated steps, in order.</param>
 /// <param name="Profile">The simulated kernel's profile for this sequence (a profile must never change a result; <c>madv check</c> uses PerVmaLock).</param>
-internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList<GenStep> Steps, KernelProfile Profile = KernelProfile.PerVmaLock)
+/// <param name="Thp">The preamble creates the transparent-huge-page reservation <c>RH</c> and the memfd <c>mh</c>, and steps work on 2 MiB blocks there (<see cref="RandomScenarioGen"/>).</param>
+internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList<GenStep> Steps, KernelProfile Profile = KernelProfile.PerVmaLock, bool Thp = false)
 {
+    /// <summary>Pages of the THP reservation <c>RH</c>: five 2 MiB blocks, so both kernels place it 2 MiB-aligned.</summary>
+    public const int ThpReservationPages = 5 * ThpBlockPages;
+
+    /// <summary>Pages of a 2 MiB block.</summary>
+    public const int ThpBlockPages = 512;
+
+    /// <summary>First page of RH steps may touch: block 1 (block 0 holds the edge mapping and the drain page).</summary>
+    public const int ThpFirstPage = ThpBlockPages;
+
+    /// <summary>First page past RH's interior (blocks 1 to 3): block 4 holds the other edge mapping.</summary>
+    public const int ThpEndPage = 4 * ThpBlockPages;
+
+    /// <summary>Pages of the memfd <c>mh</c> (two blocks).</summary>
+    public const int ThpMemfdPages = 2 * ThpBlockPages;
+
     /// <summary>
     /// The preamble ends with <c>fork C</c> (a copy of self, sharing its written pages
     /// copy-on-write) and <c>pidfd PC C</c>; steps may run in C, with addresses in R.
@@ -80,6 +96,18 @@ internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList
             lines.Add("mmap RG 1p r shared,fixed fd=f at=R+36p");
         }
 
+        if (Thp)
+        {
+            // RH's interior VMAs never merge with anything outside (shared edges, as R's); RHK is
+            // a page outside the interior that mlock/munlock use to drain the per-CPU LRU batches.
+            lines.Add($"mmap RH {ThpReservationPages}p none private,anon,noreserve");
+            lines.Add("mmap RHE0 1p r shared,anon,fixed at=RH");
+            lines.Add($"mmap RHE1 1p r shared,anon,fixed at=RH+{ThpReservationPages - 1}p");
+            lines.Add("mmap RHK 1p rw private,anon,fixed at=RH+8p");
+            lines.Add("write RHK 1p 0x01");
+            lines.Add($"file mh {ThpMemfdPages}p 0x6c memfd");
+        }
+
         if (Task)
         {
             lines.Add("task B");
@@ -124,5 +152,5 @@ internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList
 
     /// <inheritdoc/>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Steps.Count} steps (file={RegularFile}, task={Task}, fork={Fork}, sim profile {Profile}):\n{Render()}");
+        string.Create(CultureInfo.InvariantCulture, $"{Steps.Count} steps (file={RegularFile}, task={Task}, fork={Fork}, thp={Thp}, sim profile {Profile}):\n{Render()}");
 }

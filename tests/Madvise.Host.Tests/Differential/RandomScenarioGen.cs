@@ -27,9 +27,10 @@ namespace Madvise.Host.Tests.Differential;
 /// PAGEOUT drops its page, WILLNEED starts readahead that completes asynchronously, so a later
 /// mincore depends on I/O timing); MERGEABLE when ksmd runs on this host (merging happens when
 /// ksmd gets to it); regular files longer than a page (ext4 may cache them in large folios,
-/// which PAGEOUT of part of a folio does not drop); mappings large enough for a THP (steps
-/// stay in the first 160 KiB of the 2 MiB reservation, whose own VMA pieces are all smaller than
-/// 2 MiB once its edge pages are mapped). Memfd (shmem) mappings have none of these problems.</para>
+/// which PAGEOUT of part of a folio does not drop). Mappings large enough for a THP exist only in
+/// the THP sequences (a third of them, RandomScenarioGen.Thp.cs): the other steps stay in the first
+/// 160 KiB of the 2 MiB reservation R, whose own VMA pieces are all smaller than 2 MiB once its
+/// edge pages are mapped. Memfd (shmem) mappings have none of these problems.</para>
 /// </remarks>
 internal static partial class RandomScenarioGen
 {
@@ -52,8 +53,10 @@ internal static partial class RandomScenarioGen
     /// <summary>A whole scenario: the preamble switches (file, task B, a fork C of self) and the sim's profile, then the steps.</summary>
     public static readonly Gen<RandomScenario> Scenario =
         Gen.Select(Gen.Bool, Gen.Int[0, 4], Gen.Enum<KernelProfile>(), Gen.Int[0, 2])
-            .SelectMany((file, t, profile, f) => StepWithForks(file, t == 0, f == 0).List[s_steps.Min, s_steps.Max]
-                .Select(steps => new RandomScenario(file, t == 0, steps, profile) { Fork = f == 0 }));
+            .SelectMany((file, t, profile, h) => h == 0
+                ? ThpMix(file, t == 0).List[s_steps.Min, s_steps.Max].Select(steps => new RandomScenario(file, t == 0, steps, profile, Thp: true))
+                : Gen.Int[0, 1].SelectMany(f => StepWithForks(file, t == 0, f == 0).List[s_steps.Min, s_steps.Max]
+                    .Select(steps => new RandomScenario(file, t == 0, steps, profile) { Fork = f == 0 })));
 
     /// <summary>Parses MADV_DIFF_STEPS (MIN-MAX, 1 &lt;= MIN &lt;= MAX); unset means 1-60.</summary>
     /// <exception cref="InvalidOperationException">The value is not MIN-MAX.</exception>

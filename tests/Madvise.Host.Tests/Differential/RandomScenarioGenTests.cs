@@ -30,6 +30,7 @@ public sealed partial class RandomScenarioGenTests
     {
         var checkedAddresses = 0;
         var forks = 0;
+        var hugepageSteps = 0;
         RandomScenarioGen.Scenario.Sample(
             s =>
             {
@@ -44,15 +45,33 @@ public sealed partial class RandomScenarioGenTests
                         var offset = m.Groups["p"].Success
                             ? long.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture) * 4096
                             : long.Parse(m.Groups["b"].Value, CultureInfo.InvariantCulture);
-                        Assert.InRange(offset, RandomScenario.FirstPage * 4096L, (RandomScenario.EndPage * 4096L) - 1);
+                        if (m.Groups["h"].Success)
+                        {
+                            Assert.InRange(offset, RandomScenario.ThpFirstPage * 4096L, (RandomScenario.ThpEndPage * 4096L) - 1);
+                        }
+                        else
+                        {
+                            Assert.InRange(offset, RandomScenario.FirstPage * 4096L, (RandomScenario.EndPage * 4096L) - 1);
+                        }
+
                         checkedAddresses++;
                     }
+
+                    // MADV_HUGEPAGE on RH only inside the huge-fault group, which ends with NOHUGEPAGE.
+                    if (step.Text.Contains("RH+", StringComparison.Ordinal) && step.Text.EndsWith(" HUGEPAGE", StringComparison.Ordinal))
+                    {
+                        hugepageSteps++;
+                    }
                 }
+
+                var text = s.Render();
+                Assert.Equal(CountOf(text, " HUGEPAGE\n", "RH+"), CountOf(text, " NOHUGEPAGE\n", "RH+", after: " HUGEPAGE\n"));
             },
             iter: 500,
             threads: 1);
         Assert.True(checkedAddresses > 1000, $"only {checkedAddresses} addresses checked");
         Assert.True(forks > 50, $"only {forks} fork steps");
+        Assert.True(hugepageSteps > 20, $"only {hugepageSteps} huge-fault groups generated");
     }
 
     /// <summary>A fork block renders as the fork, its child's steps in the child, and its exit; smaps after a drain.</summary>
@@ -72,6 +91,29 @@ public sealed partial class RandomScenarioGenTests
         var scenario = new RandomScenario(false, true, [fork]) { Fork = true };
         Assert.Equal(["fork C", "pidfd PC C"], scenario.Preamble().TakeLast(2));
         Assert.Equal(scenario.Preamble().Count + 5, ScenarioParser.Parse(scenario.Render(), "random.scn").Steps.Count);
+    }
+
+    /// <summary>Lines of <paramref name="text"/> that name <paramref name="needle"/> and end with <paramref name="ending"/>; with <paramref name="after"/>, only those that follow a line ending so (a group's NOHUGEPAGE after its HUGEPAGE, accesses between).</summary>
+    private static int CountOf(string text, string ending, string needle, string? after = null)
+    {
+        var count = 0;
+        var open = false;
+        foreach (var line in text.Split('\n'))
+        {
+            var full = line + "\n";
+            if (after is not null && full.EndsWith(after, StringComparison.Ordinal) && full.Contains(needle, StringComparison.Ordinal))
+            {
+                open = true;
+            }
+
+            if (full.EndsWith(ending, StringComparison.Ordinal) && full.Contains(needle, StringComparison.Ordinal) && (after is null || open))
+            {
+                count++;
+                open = false;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>The minimizer keeps exactly the steps the failure needs, in order.</summary>
@@ -98,7 +140,7 @@ public sealed partial class RandomScenarioGenTests
         Assert.Same(scenario, minimal);
     }
 
-    /// <summary><c>R+Np</c>, <c>RB+Np</c> or <c>R+BYTES</c> at the start of an address token.</summary>
-    [GeneratedRegex(@"(?<![A-Za-z0-9_])RB?\+(?:(?<p>\d+)p|(?<b>\d+))(?![\dpxX])")]
+    /// <summary><c>R+Np</c>, <c>RB+Np</c>, <c>RH+Np</c> or <c>R+BYTES</c> at the start of an address token.</summary>
+    [GeneratedRegex(@"(?<![A-Za-z0-9_])(?:RB?|(?<h>RH))\+(?:(?<p>\d+)p|(?<b>\d+))(?![\dpxX])")]
     private static partial Regex ReservationOffset();
 }

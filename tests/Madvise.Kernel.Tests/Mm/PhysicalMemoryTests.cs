@@ -161,4 +161,77 @@ public sealed class PhysicalMemoryTests
         Assert.Equal(0, zero.MapCount);
         Assert.Equal((int)PageFlags.Reserved, zero.Flags);
     }
+
+    [Fact]
+    public void AHugePageIs512ContiguousAlignedFramesFromAWhollyFreeChunk()
+    {
+        using var memory = new PhysicalMemory(3 * TwoChunks / 2);
+        var single = memory.Allocate(zero: false);
+        memory.Page(single).Fill(0xee);
+
+        // Chunk 0 holds the zero page and the single frame: the huge page is a chunk of its own.
+        var huge = memory.AllocateHuge(zero: true);
+        Assert.Equal(PhysicalMemory.FramesPerChunk, huge);
+        Assert.Equal(PhysicalMemory.FramesPerChunk + 1, memory.FramesInUse);
+        Assert.Equal(memory.FramesInUse, memory.CountFramesInUseSlow());
+        for (var i = 0; i < PhysicalMemory.FramesPerChunk; i++)
+        {
+            Assert.Equal(1, memory.Frame(huge + i).RefCount);
+            Assert.Equal(-1, memory.Page(huge + i).IndexOfAnyExcept((byte)0));
+        }
+
+        // Contiguous data: one 2 MiB block.
+        unsafe
+        {
+            Assert.Equal((nint)memory.Data(huge) + (511 * 4096), (nint)memory.Data(huge + 511));
+        }
+
+        // Single frames keep coming from the open chunk, never from a whole one.
+        var next = memory.Allocate(zero: false);
+        Assert.Equal(single + 1, next);
+        var again = memory.AllocateHuge(zero: false);
+        Assert.Equal(2 * PhysicalMemory.FramesPerChunk, again);
+        Assert.Equal(-1, memory.AllocateHuge(zero: false));
+        Assert.Equal(1, memory.HugeAllocationFailures);
+    }
+
+    [Fact]
+    public void AHugePagesFramesAreFreedOneByOneAndTheChunkIsWholeAgainWithTheLast()
+    {
+        using var memory = new PhysicalMemory(TwoChunks);
+        var huge = memory.AllocateHuge(zero: false);
+        Assert.Equal(-1, memory.AllocateHuge(zero: false));
+
+        // Half of it back: those frames are handed out singly again, and no huge page fits.
+        for (var i = 0; i < 256; i++)
+        {
+            memory.Put(huge + i);
+        }
+
+        Assert.Equal(256, memory.FramesInUse);
+        var reused = memory.Allocate(zero: false);
+        Assert.InRange(reused, huge, huge + 255);
+        Assert.Equal(-1, memory.AllocateHuge(zero: false));
+        memory.Put(reused);
+        memory.PutBatch(Enumerable.Range(huge + 256, 256).ToArray());
+        Assert.Equal(0, memory.FramesInUse);
+        Assert.Equal(0, memory.CountFramesInUseSlow());
+        Assert.Equal(huge, memory.AllocateHuge(zero: false));
+    }
+
+    [Fact]
+    public void TheHugeZeroPageIsAllocatedOnceOnFirstUseAndNeverCounted()
+    {
+        using var memory = new PhysicalMemory(TwoChunks);
+        var zero = memory.HugeZeroPage();
+        Assert.Equal(PhysicalMemory.FramesPerChunk, zero);
+        Assert.Equal(zero, memory.HugeZeroPage());
+        Assert.True(memory.IsHugeZero(zero));
+        Assert.False(memory.IsHugeZero(PhysicalMemory.ZeroPfn));
+        Assert.Equal(0, memory.FramesInUse);
+        Assert.Equal(0, memory.CountFramesInUseSlow());
+        Assert.True(memory.Frame(zero + 7).Has(PageFlags.Reserved));
+        Assert.Equal(-1, memory.Page(zero + 300).IndexOfAnyExcept((byte)0));
+        Assert.Throws<InvalidOperationException>(() => memory.Put(zero + 3));
+    }
 }

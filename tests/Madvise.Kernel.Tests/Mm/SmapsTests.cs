@@ -109,4 +109,22 @@ public sealed class SmapsTests
         child.Exit();
         Assert.Equal(16, Single(b, 0).Locked);
     }
+
+    [Fact]
+    public void SwappedOutShmemPagesCountInTheMappingsSwapAndComeBackOnTheNextFault()
+    {
+        using var b = new MmBuilder(KernelConfig.Default with { SwapBytes = 1 << 20 });
+        b.Map(0, 4, "rw", "shared");
+        b.Write(0, 4, 0x22);
+        Assert.Equal(0, b.Advise(0, 4, MADV_PAGEOUT));
+        var e = Single(b, 0);
+        Assert.Equal((0L, 16L), (e.Rss, e.Swap));
+        Assert.Equal("0000", b.Mincore(0, 4));
+        Assert.Equal("22", b.Pattern(2, 1));
+        e = Single(b, 0);
+        Assert.Equal((4L, 12L), (e.Rss, e.Swap));
+        b.AssertInvariants();
+        b.AssertFrames();
+        b.ExitAllAndAssertNoFramesInUse();
+    }
 }

@@ -269,7 +269,7 @@ public sealed class AddressSpaceModelTests
     /// <summary>
     /// Every mapped page holds the model's bytes, read without faulting: a present PTE's frame,
     /// a swap entry's slot (copied into a scratch frame), else the shared object's page cache
-    /// page, else zeros.
+    /// page or, swapped out, its slot, else zeros.
     /// </summary>
     private static void CheckContents(SimulatedKernel kernel, MmStruct mm, PageMapModel model, int t)
     {
@@ -302,12 +302,23 @@ public sealed class AddressSpaceModelTests
             {
                 var vma = mm.Vmas.FindContaining(addr)!;
                 seen = 0;
-                if (vma.File is { } file && file.Inode.Cache.Contains(vma.PageIndex(addr)))
+                if (vma.File is { } file)
                 {
                     lock (file.Inode.Cache.Lock)
                     {
-                        file.Inode.Cache.TryGetLocked(vma.PageIndex(addr), out var pfn);
-                        seen = MmBuilder.Uniform(kernel.Memory.Page(pfn));
+                        // The page cache page, or a swapped-out shmem page's slot.
+                        var index = vma.PageIndex(addr);
+                        if (file.Inode.Cache.TryGetLocked(index, out var pfn))
+                        {
+                            seen = MmBuilder.Uniform(kernel.Memory.Page(pfn));
+                        }
+                        else if (file.Inode.SwapSlotLocked(index) is var slot and >= 0)
+                        {
+                            var scratch = kernel.Memory.Allocate(zero: false);
+                            kernel.Swap!.ReadIn(slot, scratch);
+                            seen = MmBuilder.Uniform(kernel.Memory.Page(scratch));
+                            kernel.Memory.Put(scratch);
+                        }
                     }
                 }
             }

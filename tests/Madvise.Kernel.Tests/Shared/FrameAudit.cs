@@ -35,6 +35,22 @@ internal static class FrameAudit
             {
                 using (table.Ptl.EnterScope())
                 {
+                    var pmd = table.GetHuge();
+                    if (pmd.IsPresent && !pmd.IsHugeZero)
+                    {
+                        // A huge entry maps each of its 512 frames once.
+                        var vma = mm.Vmas.FindContaining(tableAddr);
+                        var hugeLocked = vma is not null && (vma.Flags & Kernel.Mm.Vmas.VmFlags.VM_LOCKED) != 0;
+                        for (var i = 0; i < PteTable.EntryCount; i++)
+                        {
+                            mapped[pmd.Pfn + i]++;
+                            if (hugeLocked)
+                            {
+                                locked[pmd.Pfn + i]++;
+                            }
+                        }
+                    }
+
                     for (var i = 0; i < PteTable.EntryCount; i++)
                     {
                         var pte = table.Get(i);
@@ -56,6 +72,11 @@ internal static class FrameAudit
         {
             ref var f = ref memory.Frame(pfn);
             var flags = (PageFlags)f.Flags;
+            if ((flags & PageFlags.Reserved) != 0)
+            {
+                continue;
+            }
+
             if ((flags & PageFlags.Free) != 0)
             {
                 if (mapped[pfn] != 0)

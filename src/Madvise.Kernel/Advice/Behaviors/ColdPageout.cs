@@ -1,4 +1,7 @@
 using Madvise.Abi;
+using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Reclaim;
@@ -81,9 +84,17 @@ internal static class ColdPageout
                 }
 
                 var count = 0;
+                var splitFolio = -1;
+                var anonSplit = -1;
+                int[]? reclaimFolio = null;
                 using (table.Ptl.EnterScope())
                 {
-                    for (; addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
+                    if (table.Huge != 0 && HugePmdLocked(b, table, addr, stop, pageout, anonOnly, gather, ref splitFolio, ref anonSplit, ref reclaimFolio))
+                    {
+                        addr = anonSplit >= 0 ? addr : stop;
+                    }
+
+                    for (; anonSplit < 0 && addr < stop && count < BatchSize; addr += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(addr);
                         var pte = table.Get(index);
@@ -95,6 +106,23 @@ internal static class ColdPageout
                         var pfn = pte.Pfn;
                         ref var frame = ref memory.Frame(pfn);
                         var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+
+                        // A large folio the range does not cover whole is split first (unless another
+                        // process shares it); so is one PAGEOUT covers whole but cannot swap out.
+                        if ((flags & PageFlags.AnonLarge) != 0)
+                        {
+                            var whole = MmStruct.FolioFullyMappedInRange(table, HugePage.Align(addr), b.Start, b.End, pfn);
+                            if (!whole && mm.AnonFolioMappedShared(pfn))
+                            {
+                                continue;
+                            }
+
+                            if (!whole || (pageout && (flags & PageFlags.SwapBacked) != 0 && kernel.Swap is null && Volatile.Read(ref frame.MapCount) == 1))
+                            {
+                                anonSplit = pfn;
+                                break;
+                            }
+                        }
 
                         // Do not interfere with other mappings of the page, nor with pages off the LRU.
                         if ((flags & PageFlags.Lru) == 0 || Volatile.Read(ref frame.MapCount) != 1)
@@ -127,9 +155,32 @@ internal static class ColdPageout
                     }
                 }
 
+                if (splitFolio >= 0)
+                {
+                    // split_folio() of a page-cache folio unmaps it everywhere; nothing is left
+                    // mapped in the block to deactivate or reclaim.
+                    Filemap.SplitLargeFolio(kernel, splitFolio);
+                }
+
+                if (anonSplit >= 0)
+                {
+                    // split_folio() of an anonymous folio, with the lock dropped; the walk goes on
+                    // from the same address over its small pages.
+                    mm.SplitAnonFolio(anonSplit);
+                }
+
                 if (count > 0)
                 {
                     Vmscan.ReclaimPages(kernel, isolated[..count]);
+                }
+
+                if (reclaimFolio is not null)
+                {
+                    // Reclaim unmaps through the reverse map, which takes the lock just dropped.
+                    for (var i = 0; i < reclaimFolio.Length; i += BatchSize)
+                    {
+                        Vmscan.ReclaimPages(kernel, reclaimFolio.AsSpan(i, Math.Min(BatchSize, reclaimFolio.Length - i)));
+                    }
                 }
             }
         }
@@ -139,6 +190,133 @@ internal static class ColdPageout
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The huge-entry branch of madvise_cold_or_pageout_pte_range(). The huge zero page, a huge
+    /// page another process maps too, and (for an anonymous-only pageout) a file's folio are left
+    /// alone. A range covering part of the block splits the folio, which the caller does once the
+    /// lock is dropped: an anonymous one (<paramref name="anonSplit"/>; the walk then goes on over
+    /// its small pages), a page-cache one (<paramref name="splitFolio"/>). A whole
+    /// block: COLD makes the entry old and deactivates its frames, still huge. PAGEOUT of
+    /// anonymous memory: a clean lazy-free huge page is discarded at once, entry and all
+    /// (__discard_anon_folio_pmd_locked()); a lazy-free one written again becomes swap-backed and
+    /// stays, PTE-mapped (what the 6.18.44 host does, madv-thp-split.scn W); any other: without
+    /// swap the folio is split (folio_alloc_swap() fails and shrink_folio_list() splits it to
+    /// retry page by page) and its pages kept, with swap the walk swaps them out page by page. A
+    /// file's folio is reclaimed page by page as the walk below would.
+    /// </summary>
+    /// <returns>True when the block is done; false when the PTE walk must go on over it.</returns>
+    /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
+    private static bool HugePmdLocked(MadviseBehavior b, PteTable table, ulong addr, ulong stop, bool pageout, bool anonOnly, TlbGather gather, ref int splitFolio, ref int anonSplit, ref int[]? reclaimFolio)
+    {
+        var mm = b.Mm;
+        var vma = b.Vma!;
+        var kernel = mm.Kernel;
+        var memory = kernel.Memory;
+        var pmd = table.GetHuge();
+        if (pmd.IsHugeZero || mm.HugePageMappedShared(pmd.Pfn))
+        {
+            return true;
+        }
+
+        var flags = (PageFlags)Volatile.Read(ref memory.Frame(pmd.Pfn).Flags);
+        var anon = (flags & PageFlags.Anon) != 0;
+        if (anonOnly && !anon)
+        {
+            return true;
+        }
+
+        var haddr = HugePage.Align(addr);
+        if (stop - addr != HugePage.Size)
+        {
+            if (!anon)
+            {
+                splitFolio = pmd.Pfn;
+                return true;
+            }
+
+            anonSplit = pmd.Pfn;
+            return true;
+        }
+
+        if (!pageout)
+        {
+            if (pmd.Young)
+            {
+                table.SetHuge(pmd.WithYoung(false));
+                gather.AddRange(haddr, HugePage.Size);
+            }
+
+            for (var i = 0; i < HugePage.Pages; i++)
+            {
+                kernel.Lru.Update(pmd.Pfn + i, 0, PageFlags.Active | PageFlags.Referenced);
+            }
+
+            return true;
+        }
+
+        if (!anon)
+        {
+            // A page-cache folio: its frames are isolated now and reclaimed one by one once the
+            // lock is dropped (reclaim keeps dirty shmem pages, which need swap).
+            reclaimFolio = IsolateHuge(kernel, pmd.Pfn);
+            return true;
+        }
+
+        if ((flags & PageFlags.SwapBacked) != 0)
+        {
+            if (kernel.Swap is null)
+            {
+                // folio_alloc_swap() fails: shrink_folio_list() splits the folio to retry page by
+                // page (zero-filled pages go to the zero page), then keeps the rest.
+                anonSplit = pmd.Pfn;
+                return true;
+            }
+
+            // With swap the walk below takes the pages one by one: the same swap entries as
+            // Linux's swap-out of the whole huge page.
+            mm.SplitHugePmdLocked(vma, table, haddr);
+            return false;
+        }
+
+        var dirty = pmd.Dirty;
+        for (var i = 0; i < HugePage.Pages && !dirty; i++)
+        {
+            dirty = (Volatile.Read(ref memory.Frame(pmd.Pfn + i).Flags) & (int)(PageFlags.Dirty | PageFlags.Mlocked)) != 0;
+        }
+
+        if (dirty)
+        {
+            for (var i = 0; i < HugePage.Pages; i++)
+            {
+                kernel.Lru.Update(pmd.Pfn + i, PageFlags.SwapBacked, 0);
+            }
+
+            mm.SplitHugePmdLocked(vma, table, haddr);
+            return true;
+        }
+
+        mm.ZapHugePmdLocked(vma, table, haddr, gather);
+        kernel.Stats.RecordLazyFreed(HugePage.Pages);
+        kernel.Stats.RecordReclaimed(HugePage.Pages);
+        return true;
+    }
+
+    /// <summary>Isolates the evictable frames of the huge page at <paramref name="pfn"/>, each with a new reference. Precondition: the lock of the table mapping it is held.</summary>
+    private static int[] IsolateHuge(SimulatedKernel kernel, int pfn)
+    {
+        var isolated = new List<int>(HugePage.Pages);
+        for (var i = 0; i < HugePage.Pages; i++)
+        {
+            var flags = (PageFlags)Volatile.Read(ref kernel.Memory.Frame(pfn + i).Flags);
+            if ((flags & (PageFlags.Lru | PageFlags.Unevictable)) == PageFlags.Lru && TryIsolate(kernel, pfn + i))
+            {
+                isolated.Add(pfn + i);
+            }
+        }
+
+        return [.. isolated];
     }
 
     /// <summary>folio_isolate_lru(): takes the frame off its list with a new reference.</summary>

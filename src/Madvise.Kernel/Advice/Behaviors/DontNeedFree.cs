@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Mm;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Physical;
 using Madvise.Kernel.Mm.Tlb;
@@ -50,7 +51,7 @@ internal static class DontNeedFree
         var gather = b.Tlb ?? TlbGather.Rent(b.Mm);
         try
         {
-            ZapPageRange.Zap(b.Mm, b.Vma!, b.Start, b.End, gather, ZapMode.KeepGuards);
+            ZapPageRange.Zap(b.Mm, b.Vma!, b.Start, b.End, gather, ZapMode.DontNeed);
         }
         finally
         {
@@ -91,59 +92,24 @@ internal static class DontNeedFree
                     continue;
                 }
 
+                // A large folio the range covers in part is split first, with the lock dropped,
+                // and the walk goes on from the same address (madvise_free_pte_range()).
+                var splitFolio = -1;
                 using (table.Ptl.EnterScope())
                 {
-                    for (; addr < stop; addr += PageSize.PAGE_SIZE)
+                    if (table.Huge != 0 && FreeHugePmdLocked(mm, table, addr, stop, gather, out splitFolio))
                     {
-                        var index = PageTable.PteIndex(addr);
-                        var pte = table.Get(index);
-                        if (pte.IsNone)
-                        {
-                            continue;
-                        }
-
-                        if (!pte.IsPresent)
-                        {
-                            if (pte.IsSwap)
-                            {
-                                mm.Kernel.Swap!.Free(pte.SwapSlot);
-                                table.Set(index, Pte.None);
-                            }
-                            else if (pte.IsPoison)
-                            {
-                                table.Set(index, Pte.None);
-                            }
-
-                            continue;
-                        }
-
-                        var pfn = pte.Pfn;
-                        if (pfn == PhysicalMemory.ZeroPfn)
-                        {
-                            continue;
-                        }
-
-                        ref var frame = ref memory.Frame(pfn);
-                        var flags = (PageFlags)Volatile.Read(ref frame.Flags);
-                        if ((flags & (PageFlags.SwapCache | PageFlags.Dirty)) != 0)
-                        {
-                            // Only a page nobody else maps may forget its dirtiness.
-                            if (Volatile.Read(ref frame.MapCount) != 1 || (flags & PageFlags.SwapCache) != 0)
-                            {
-                                continue;
-                            }
-
-                            Interlocked.And(ref frame.Flags, ~(int)PageFlags.Dirty);
-                        }
-
-                        if (pte.Young || pte.Dirty)
-                        {
-                            table.Set(index, pte.WithYoung(false).WithDirty(false));
-                            gather.AddRange(addr, PageSize.PAGE_SIZE);
-                        }
-
-                        MarkLazyFree(mm.Kernel, pfn, flags);
+                        addr = splitFolio >= 0 ? addr : stop;
                     }
+                    else
+                    {
+                        addr = FreePtesLocked(mm, table, addr, stop, b.Start, b.End, gather, out splitFolio);
+                    }
+                }
+
+                if (splitFolio >= 0)
+                {
+                    mm.SplitAnonFolio(splitFolio);
                 }
             }
         }
@@ -156,6 +122,132 @@ internal static class DontNeedFree
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The PTE loop of madvise_free_pte_range() over [addr, stop) of one table: swap entries and
+    /// poison markers go; a present anonymous page becomes clean, old and lazy-free (a dirty one
+    /// only if nothing else maps it). A page of a large folio that the walk's range
+    /// [<paramref name="rangeStart"/>, <paramref name="rangeEnd"/>) does not cover whole, mapped in
+    /// order, stops the loop for the caller to split the folio (<paramref name="splitFolio"/>),
+    /// unless another process shares the folio (then the page is skipped).
+    /// </summary>
+    /// <returns>Where the loop stopped: <paramref name="stop"/>, or the page whose folio must be split first.</returns>
+    /// <remarks>Precondition: the table's lock is held and the table holds no huge entry.</remarks>
+    private static ulong FreePtesLocked(MmStruct mm, PteTable table, ulong addr, ulong stop, ulong rangeStart, ulong rangeEnd, TlbGather gather, out int splitFolio)
+    {
+        var memory = mm.Kernel.Memory;
+        splitFolio = -1;
+        for (; addr < stop; addr += PageSize.PAGE_SIZE)
+        {
+            var index = PageTable.PteIndex(addr);
+            var pte = table.Get(index);
+            if (pte.IsNone)
+            {
+                continue;
+            }
+
+            if (!pte.IsPresent)
+            {
+                if (pte.IsSwap)
+                {
+                    mm.Kernel.Swap!.Free(pte.SwapSlot);
+                    table.Set(index, Pte.None);
+                }
+                else if (pte.IsPoison)
+                {
+                    table.Set(index, Pte.None);
+                }
+
+                continue;
+            }
+
+            var pfn = pte.Pfn;
+            if (pfn == PhysicalMemory.ZeroPfn)
+            {
+                continue;
+            }
+
+            ref var frame = ref memory.Frame(pfn);
+            var flags = (PageFlags)Volatile.Read(ref frame.Flags);
+            if ((flags & PageFlags.AnonLarge) != 0
+                && !MmStruct.FolioFullyMappedInRange(table, HugePage.Align(addr), rangeStart, rangeEnd, pfn))
+            {
+                if (mm.AnonFolioMappedShared(pfn))
+                {
+                    continue;
+                }
+
+                splitFolio = pfn;
+                return addr;
+            }
+
+            if ((flags & (PageFlags.SwapCache | PageFlags.Dirty)) != 0)
+            {
+                // Only a page nobody else maps may forget its dirtiness.
+                if (Volatile.Read(ref frame.MapCount) != 1 || (flags & PageFlags.SwapCache) != 0)
+                {
+                    continue;
+                }
+
+                Interlocked.And(ref frame.Flags, ~(int)PageFlags.Dirty);
+            }
+
+            if (pte.Young || pte.Dirty)
+            {
+                table.Set(index, pte.WithYoung(false).WithDirty(false));
+                gather.AddRange(addr, PageSize.PAGE_SIZE);
+            }
+
+            MarkLazyFree(mm.Kernel, pfn, flags);
+        }
+
+        return addr;
+    }
+
+    /// <summary>
+    /// madvise_free_huge_pmd(): a huge entry the range covers whole is cleaned and made old and
+    /// every frame marked lazy free, staying huge; for one it covers in part the folio is to be
+    /// split (<paramref name="splitFolio"/>, by the caller once the lock is dropped), and the PTE
+    /// loop then marks only the range's pages. The huge zero page, and a huge page another
+    /// process maps too (folio_maybe_mapped_shared()), are left alone.
+    /// </summary>
+    /// <returns>True when the PTE loop must not run over the block now.</returns>
+    /// <remarks>Precondition: the table's lock is held and it holds a huge entry.</remarks>
+    private static bool FreeHugePmdLocked(MmStruct mm, PteTable table, ulong addr, ulong stop, TlbGather gather, out int splitFolio)
+    {
+        splitFolio = -1;
+        var pmd = table.GetHuge();
+        if (pmd.IsHugeZero || mm.HugePageMappedShared(pmd.Pfn))
+        {
+            return true;
+        }
+
+        if (stop - addr != HugePage.Size)
+        {
+            splitFolio = pmd.Pfn;
+            return true;
+        }
+
+        var memory = mm.Kernel.Memory;
+        for (var i = 0; i < HugePage.Pages; i++)
+        {
+            Interlocked.And(ref memory.Frame(pmd.Pfn + i).Flags, ~(int)PageFlags.Dirty);
+        }
+
+        if (pmd.Young || pmd.Dirty)
+        {
+            table.SetHuge(pmd.WithYoung(false).WithDirty(false));
+            gather.AddRange(addr, HugePage.Size);
+        }
+
+        for (var i = 0; i < HugePage.Pages; i++)
+        {
+            var pfn = pmd.Pfn + i;
+            MarkLazyFree(mm.Kernel, pfn, (PageFlags)Volatile.Read(ref memory.Frame(pfn).Flags));
+        }
+
+        return true;
     }
 
     /// <summary>folio_mark_lazyfree(): an anonymous, swap-backed, evictable page becomes a clean file-LRU page.</summary>

@@ -78,7 +78,8 @@ internal static class Guard
             {
                 using (table.Ptl.EnterScope())
                 {
-                    for (var a = addr; a < stop; a += PageSize.PAGE_SIZE)
+                    // A huge entry cannot hold markers: skipped (guard_remove_pmd_entry()).
+                    for (var a = table.Huge != 0 ? stop : addr; a < stop; a += PageSize.PAGE_SIZE)
                     {
                         var index = PageTable.PteIndex(a);
                         if (table.Get(index).IsGuard)
@@ -116,6 +117,12 @@ internal static class Guard
             var table = mm.PageTable.LookupOrCreate(addr);
             using (table.Ptl.EnterScope())
             {
+                // guard_install_pmd_entry(): a huge entry must be zapped (split, for part of it) first.
+                if (table.Huge != 0)
+                {
+                    return false;
+                }
+
                 for (; addr < stop; addr += PageSize.PAGE_SIZE)
                 {
                     var index = PageTable.PteIndex(addr);

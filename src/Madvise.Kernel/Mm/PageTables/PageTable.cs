@@ -49,7 +49,8 @@ internal sealed class PageTable
     /// <summary>
     /// The PTE mapping <paramref name="addr"/>, read under its table's lock (<see cref="Pte.None"/>
     /// when no table covers it): a one-address walk for callers that look before they act, as
-    /// Linux's WILLNEED swap-in, COLLAPSE scan and memory-failure lookup do.
+    /// Linux's WILLNEED swap-in and memory-failure lookup do. Under a huge entry, the PTE a split
+    /// would give that page: its frame with the entry's bits (the zero page for the huge zero page).
     /// </summary>
     public Pte ReadPte(ulong addr)
     {
@@ -61,6 +62,13 @@ internal sealed class PageTable
 
         using (table.Ptl.EnterScope())
         {
+            var pmd = table.GetHuge();
+            if (pmd.IsPresent)
+            {
+                return pmd.IsHugeZero ? Pte.Make(Physical.PhysicalMemory.ZeroPfn, writable: false, dirty: false, young: pmd.Young)
+                    : Pte.Make(pmd.Pfn + PteIndex(addr), pmd.Writable, pmd.Dirty, pmd.Young);
+            }
+
             return table.Get(PteIndex(addr));
         }
     }
@@ -81,6 +89,11 @@ internal sealed class PageTable
 
         return Volatile.Read(ref pmd[(int)((addr >> 21) & (Fanout - 1))]) as PteTable;
     }
+
+    /// <summary>True when a page-middle directory covers <paramref name="addr"/> (mm_find_pmd() finds one), whether or not its entry there is empty.</summary>
+    public bool HasPmdLevel(ulong addr) =>
+        Volatile.Read(ref _pgd[(int)((addr >> 39) & (Fanout - 1))]) is object?[] pud
+        && Volatile.Read(ref pud[(int)((addr >> 30) & (Fanout - 1))]) is object?[];
 
     /// <summary>Finds or creates the PTE table covering <paramref name="addr"/> (Linux: pte_alloc).</summary>
     public PteTable LookupOrCreate(ulong addr)
@@ -148,9 +161,9 @@ internal sealed class PageTable
             {
                 using (table.Ptl.EnterScope())
                 {
-                    if (table.Used != 0)
+                    if (table.Used != 0 || table.Huge != 0)
                     {
-                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use");
+                        throw new InvalidOperationException($"PTE table at {a:x} freed with {table.Used} entries in use (huge entry {new Pmd(table.Huge)})");
                     }
                 }
 

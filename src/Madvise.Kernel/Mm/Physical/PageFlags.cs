@@ -46,4 +46,19 @@ internal enum PageFlags
 
     /// <summary>Shmem (tmpfs/memfd/shared anonymous) page cache page: swap-backed, never written to a disk.</summary>
     Shmem = 1 << 12,
+
+    /// <summary>
+    /// PG_head of a PMD-sized page-cache folio: this frame and the 511 after it cache the 512
+    /// pages from its (2 MiB-aligned) index, and a fault may map them with one huge entry.
+    /// Cleared when any of them leaves the page cache (the folio is split).
+    /// </summary>
+    LargeHead = 1 << 13,
+
+    /// <summary>
+    /// One of the 512 frames of an anonymous large folio (a transparent huge page), mapped by a
+    /// huge entry or, once that was split, by PTEs. The folio-wide state Linux keeps once (dirty,
+    /// lazy-free) is kept the same on all its frames. Cleared on every frame when the folio is
+    /// split (split_folio()), and on a frame when it is freed.
+    /// </summary>
+    AnonLarge = 1 << 14,
 }

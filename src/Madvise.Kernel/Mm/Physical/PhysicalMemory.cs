@@ -8,19 +8,33 @@ namespace Madvise.Kernel.Mm.Physical;
 
 /// <summary>
 /// The simulated machine's RAM: page frames whose 4 KiB of data really live in native memory,
-/// their metadata (<see cref="PageFrame"/>), and the frame allocator.
+/// their metadata (<see cref="PageFrame"/>), and the frame allocator, which hands out single
+/// frames and physically contiguous, aligned blocks of 512 (a transparent huge page).
 /// </summary>
 /// <remarks>
-/// <para>Frames are created lazily in chunks of <see cref="FramesPerChunk"/> (2 MiB of data each)
-/// up to the configured size; a chunk is never moved or returned to the OS before
-/// <see cref="Dispose"/>, so a pfn's data pointer and metadata slot are stable for the life of
-/// the kernel. pfn 0 is the shared zero page (<see cref="ZeroPfn"/>).</para>
-/// <para>Locking: <see cref="_zoneLock"/> protects the free stack and chunk creation. It is a
-/// leaf lock: nothing is taken while holding it. Frame counts and flags are atomics.</para>
+/// <para>Frames are created lazily in chunks of <see cref="FramesPerChunk"/> (2 MiB of data each,
+/// one native block) up to the configured size; a chunk is never moved or returned to the OS
+/// before <see cref="Dispose"/>, so a pfn's data pointer and metadata slot are stable for the life
+/// of the kernel. pfn 0 is the shared zero page (<see cref="ZeroPfn"/>).</para>
+/// <para>The allocator is a two-order buddy allocator (order 0 and order 9, Linux:
+/// mm/page_alloc.c): a chunk is either wholly free (on the whole-free stack; a huge page
+/// allocation takes one), or open for single frames (on the partial list while it has a free
+/// frame), or full. Single frames come from an open chunk first, so whole chunks stay whole for
+/// huge pages as long as possible; a new chunk is opened only when no open chunk has a free
+/// frame. A chunk whose last frame comes back is whole again (the buddies merge). Within an open
+/// chunk, frames never handed out since it was opened are taken in address order (a bump index),
+/// freed ones from the chunk's free list, which links free frames through
+/// <see cref="PageFrame.LruNext"/> (free frames are on no LRU list).</para>
+/// <para>When no chunk is wholly free and no new one can be created, a huge page allocation fails
+/// (-1): there is no compaction, so the caller falls back to single pages, as Linux does when
+/// compaction cannot help.</para>
+/// <para>Locking: <see cref="_zoneLock"/> protects every allocator structure below and chunk
+/// creation. It is a leaf lock: nothing is taken while holding it. Frame counts and flags are
+/// atomics.</para>
 /// </remarks>
 public sealed unsafe class PhysicalMemory : IDisposable
 {
-    /// <summary>Frames per chunk of native memory (512 × 4 KiB = 2 MiB).</summary>
+    /// <summary>Frames per chunk of native memory (512 × 4 KiB = 2 MiB), also the frames of one huge page.</summary>
     internal const int FramesPerChunk = 512;
 
     private const int ChunkShift = 9;
@@ -31,29 +45,59 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Page size in bytes.</summary>
     public const int PageBytes = 4096;
 
+    /// <summary>Bytes of one huge page (2 MiB).</summary>
+    internal const int HugeBytes = FramesPerChunk * PageBytes;
+
     /// <summary>Native data of each chunk, indexed by pfn &gt;&gt; 9; null until the chunk exists.</summary>
     private readonly nint[] _chunkData;
 
     /// <summary>Metadata of each chunk, indexed by pfn &gt;&gt; 9; null until the chunk exists.</summary>
     private readonly PageFrame[]?[] _chunkMeta;
 
-    /// <summary>Frames not in use, as a stack of pfns; its capacity never exceeds the frames created (4 B per frame at most). Protected by <see cref="_zoneLock"/>.</summary>
-    private int[] _freeStack;
+    /// <summary>Free frames of each created chunk. Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly short[] _chunkFree;
 
-    /// <summary>Number of valid entries in <see cref="_freeStack"/>. Protected by <see cref="_zoneLock"/>.</summary>
-    private int _freeCount;
+    /// <summary>Head pfn of each open chunk's free list (linked through LruNext), or -1. Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly int[] _chunkFreeHead;
+
+    /// <summary>Index of the first frame of each open chunk never handed out since the chunk was opened. Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly short[] _chunkBump;
+
+    /// <summary>Position of each chunk in <see cref="_partial"/>, or -1. Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly int[] _partialPos;
+
+    /// <summary>Open chunks with at least one free frame (unordered; the last is used first). Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly int[] _partial;
+
+    /// <summary>Number of valid entries in <see cref="_partial"/>. Protected by <see cref="_zoneLock"/>.</summary>
+    private int _partialCount;
+
+    /// <summary>Wholly free chunks, as a stack. Protected by <see cref="_zoneLock"/>.</summary>
+    private readonly int[] _whole;
+
+    /// <summary>Number of valid entries in <see cref="_whole"/>. Protected by <see cref="_zoneLock"/>.</summary>
+    private int _wholeCount;
 
     /// <summary>Number of frames created so far (chunks × 512). Protected by <see cref="_zoneLock"/>.</summary>
     private int _createdFrames;
 
-    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the free stack and chunk creation.</summary>
+    /// <summary>Leaf lock (Linux: zone-&gt;lock, a spinlock): the allocator's structures and chunk creation.</summary>
     private readonly Spinlock _zoneLock = new();
 
-    /// <summary>Frames currently allocated, the zero page excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
+    /// <summary>Frames currently allocated, the zero pages excluded. Written under <see cref="_zoneLock"/> (which every allocation and free takes anyway, so no atomic is needed); read with no lock.</summary>
     private long _framesInUse;
 
-    /// <summary>Total allocations ever made (statistics). Written under <see cref="_zoneLock"/>; read with no lock.</summary>
+    /// <summary>Total allocations ever made (statistics; a huge page counts once). Written under <see cref="_zoneLock"/>; read with no lock.</summary>
     private long _allocations;
+
+    /// <summary>Huge page allocations ever made. Written under <see cref="_zoneLock"/>; read with no lock.</summary>
+    private long _hugeAllocations;
+
+    /// <summary>Huge page allocations that failed for want of a wholly free chunk. Written under <see cref="_zoneLock"/>; read with no lock.</summary>
+    private long _hugeFailures;
+
+    /// <summary>First pfn of the huge zero page, 0 until first used (pfn 0 is never a huge page's). Written once under <see cref="_zoneLock"/>.</summary>
+    private int _hugeZeroPfn;
 
     private bool _disposed;
 
@@ -64,11 +108,13 @@ public sealed unsafe class PhysicalMemory : IDisposable
         TotalFrames = chunks * FramesPerChunk;
         _chunkData = new nint[chunks];
         _chunkMeta = new PageFrame[chunks][];
-        _freeStack = new int[FramesPerChunk];
-        using (_zoneLock.EnterScope())
-        {
-            GrowLocked();
-        }
+        _chunkFree = new short[chunks];
+        _chunkFreeHead = new int[chunks];
+        _chunkBump = new short[chunks];
+        _partialPos = new int[chunks];
+        Array.Fill(_partialPos, -1);
+        _partial = new int[chunks];
+        _whole = new int[chunks];
 
         // Reserve the zero page: pfn 0 is the first frame of the first chunk.
         var zero = Allocate(zero: true);
@@ -105,6 +151,12 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>Total successful allocations since creation.</summary>
     public long Allocations => Volatile.Read(ref _allocations);
 
+    /// <summary>Huge pages (512 contiguous frames) allocated since creation.</summary>
+    public long HugeAllocations => Volatile.Read(ref _hugeAllocations);
+
+    /// <summary>Huge page allocations that failed because no 2 MiB chunk was wholly free.</summary>
+    public long HugeAllocationFailures => Volatile.Read(ref _hugeFailures);
+
     /// <summary>Metadata of frame <paramref name="pfn"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref PageFrame Frame(int pfn) => ref _chunkMeta[pfn >> ChunkShift]![pfn & (FramesPerChunk - 1)];
@@ -116,6 +168,19 @@ public sealed unsafe class PhysicalMemory : IDisposable
     /// <summary>The data of frame <paramref name="pfn"/> as a span.</summary>
     internal Span<byte> Page(int pfn) => new(Data(pfn), PageBytes);
 
+    /// <summary>Copies frame <paramref name="source"/>'s data into frame <paramref name="target"/>, or zero-fills the target when <paramref name="source"/> is -1 (building a huge page from small ones).</summary>
+    internal void CopyOrClear(int source, int target)
+    {
+        if (source >= 0)
+        {
+            Buffer.MemoryCopy(Data(source), Data(target), PageBytes, PageBytes);
+        }
+        else
+        {
+            NativeMemory.Clear(Data(target), PageBytes);
+        }
+    }
+
     /// <summary>
     /// Allocates a frame with one reference and no flags; zero-filled when <paramref name="zero"/>.
     /// </summary>
@@ -125,17 +190,113 @@ public sealed unsafe class PhysicalMemory : IDisposable
         int pfn;
         using (_zoneLock.EnterScope())
         {
-            if (_freeCount == 0 && !GrowLocked())
+            pfn = TakeFrameLocked();
+            if (pfn < 0)
             {
                 return -1;
             }
 
-            pfn = _freeStack[--_freeCount];
             Volatile.Write(ref _framesInUse, _framesInUse + 1);
             Volatile.Write(ref _allocations, _allocations + 1);
         }
 
-        ref var f = ref Frame(pfn);
+        InitFrame(ref Frame(pfn));
+        if (zero)
+        {
+            NativeMemory.Clear(Data(pfn), PageBytes);
+        }
+
+        return pfn;
+    }
+
+    /// <summary>
+    /// Allocates a huge page: 512 physically contiguous frames, the first 2 MiB-aligned, each with
+    /// one reference and no flags, zero-filled when <paramref name="zero"/>. The frames are
+    /// independent afterwards: each is freed by its own last <see cref="Put"/>, and the chunk is
+    /// whole again once all are back.
+    /// </summary>
+    /// <returns>The first pfn, or -1 when no 2 MiB chunk is wholly free.</returns>
+    internal int AllocateHuge(bool zero)
+    {
+        int chunk;
+        using (_zoneLock.EnterScope())
+        {
+            chunk = TakeWholeChunkLocked();
+            if (chunk < 0)
+            {
+                Volatile.Write(ref _hugeFailures, _hugeFailures + 1);
+                return -1;
+            }
+
+            _chunkFree[chunk] = 0;
+            Volatile.Write(ref _framesInUse, _framesInUse + FramesPerChunk);
+            Volatile.Write(ref _allocations, _allocations + 1);
+            Volatile.Write(ref _hugeAllocations, _hugeAllocations + 1);
+        }
+
+        var meta = _chunkMeta[chunk]!;
+        for (var i = 0; i < meta.Length; i++)
+        {
+            InitFrame(ref meta[i]);
+        }
+
+        var first = chunk << ChunkShift;
+        if (zero)
+        {
+            NativeMemory.Clear(Data(first), HugeBytes);
+        }
+
+        return first;
+    }
+
+    /// <summary>
+    /// The huge zero page (Linux: the huge zero folio): 512 contiguous zero frames that huge read
+    /// faults on anonymous memory map read-only, allocated on first use and kept for the life of
+    /// the kernel (reserved: never counted in use, never referenced, never freed; Linux frees it
+    /// under memory pressure when unused, which nothing here can observe).
+    /// </summary>
+    /// <returns>Its first pfn, or -1 when no 2 MiB chunk could be had for it.</returns>
+    internal int HugeZeroPage()
+    {
+        var pfn = Volatile.Read(ref _hugeZeroPfn);
+        if (pfn != 0)
+        {
+            return pfn;
+        }
+
+        using (_zoneLock.EnterScope())
+        {
+            if (_hugeZeroPfn != 0)
+            {
+                return _hugeZeroPfn;
+            }
+
+            var chunk = TakeWholeChunkLocked();
+            if (chunk < 0)
+            {
+                return -1;
+            }
+
+            _chunkFree[chunk] = 0;
+            var meta = _chunkMeta[chunk]!;
+            for (var i = 0; i < meta.Length; i++)
+            {
+                InitFrame(ref meta[i]);
+                meta[i].Flags = (int)PageFlags.Reserved;
+            }
+
+            NativeMemory.Clear((void*)_chunkData[chunk], HugeBytes);
+            pfn = chunk << ChunkShift;
+            Volatile.Write(ref _hugeZeroPfn, pfn);
+            return pfn;
+        }
+    }
+
+    /// <summary>True when <paramref name="pfn"/> is the first frame of the huge zero page.</summary>
+    internal bool IsHugeZero(int pfn) => pfn != 0 && pfn == Volatile.Read(ref _hugeZeroPfn);
+
+    private static void InitFrame(ref PageFrame f)
+    {
         f.RefCount = 1;
         f.MapCount = 0;
         f.Flags = 0;
@@ -145,12 +306,6 @@ public sealed unsafe class PhysicalMemory : IDisposable
         f.MlockCount = 0;
         f.Index = 0;
         f.Mapping = null;
-        if (zero)
-        {
-            NativeMemory.Clear(Data(pfn), PageBytes);
-        }
-
-        return pfn;
     }
 
     /// <summary>Takes a reference (get_page).</summary>
@@ -212,7 +367,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         {
             foreach (var pfn in freed[..nfree])
             {
-                PushFreeLocked(pfn);
+                ReturnFrameLocked(pfn);
             }
 
             Volatile.Write(ref _framesInUse, _framesInUse - nfree);
@@ -224,7 +379,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         PrepareFree(pfn);
         using (_zoneLock.EnterScope())
         {
-            PushFreeLocked(pfn);
+            ReturnFrameLocked(pfn);
             Volatile.Write(ref _framesInUse, _framesInUse - 1);
         }
     }
@@ -235,7 +390,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         var flags = (PageFlags)f.Flags;
         if ((flags & PageFlags.Reserved) != 0)
         {
-            throw new InvalidOperationException("the zero page must never be freed");
+            throw new InvalidOperationException("a zero page must never be freed");
         }
 
         if ((flags & PageFlags.Lru) != 0)
@@ -255,25 +410,107 @@ public sealed unsafe class PhysicalMemory : IDisposable
         f.Flags = (int)PageFlags.Free;
     }
 
-    private void PushFreeLocked(int pfn)
+    /// <summary>A free frame from an open chunk, opening a whole (or new) chunk when none has one; -1 when memory is exhausted. Precondition: <see cref="_zoneLock"/> is held.</summary>
+    private int TakeFrameLocked()
     {
-        if (_freeCount == _freeStack.Length)
+        int chunk;
+        if (_partialCount > 0)
         {
-            // The stack never holds more than every created frame: doubling past that would be
-            // 4 B per frame of pure waste (a third of the allocator's metadata per page).
-            Array.Resize(ref _freeStack, Math.Min(_freeStack.Length * 2, _createdFrames));
+            chunk = _partial[_partialCount - 1];
+        }
+        else
+        {
+            chunk = TakeWholeChunkLocked();
+            if (chunk < 0)
+            {
+                return -1;
+            }
+
+            // Open it: every frame free, none handed out yet.
+            _chunkFreeHead[chunk] = -1;
+            _chunkBump[chunk] = 0;
+            AddPartialLocked(chunk);
         }
 
-        _freeStack[_freeCount++] = pfn;
+        int pfn;
+        var head = _chunkFreeHead[chunk];
+        if (head >= 0)
+        {
+            pfn = head;
+            _chunkFreeHead[chunk] = Frame(head).LruNext;
+        }
+        else
+        {
+            pfn = (chunk << ChunkShift) + _chunkBump[chunk]++;
+        }
+
+        if (--_chunkFree[chunk] == 0)
+        {
+            RemovePartialLocked(chunk);
+        }
+
+        return pfn;
     }
 
-    /// <summary>Creates the next chunk of frames. Precondition: <see cref="_zoneLock"/> is held.</summary>
-    private bool GrowLocked()
+    /// <summary>A wholly free chunk, created if none is left and the machine has room; -1 otherwise. Precondition: <see cref="_zoneLock"/> is held.</summary>
+    private int TakeWholeChunkLocked() => _wholeCount > 0 ? _whole[--_wholeCount] : GrowLocked();
+
+    /// <summary>Puts a freed frame back into its chunk; a chunk whose frames are all back is whole again. Precondition: <see cref="_zoneLock"/> is held.</summary>
+    private void ReturnFrameLocked(int pfn)
+    {
+        var chunk = pfn >> ChunkShift;
+        var free = ++_chunkFree[chunk];
+        if (free == FramesPerChunk)
+        {
+            // The buddies merge: the chunk is one free 2 MiB block again.
+            if (_partialPos[chunk] >= 0)
+            {
+                RemovePartialLocked(chunk);
+            }
+
+            _whole[_wholeCount++] = chunk;
+            return;
+        }
+
+        if (free == 1)
+        {
+            // The chunk was full (of single frames, or a huge page whose frames now come back
+            // one by one): it is open again, with nothing left to bump through.
+            if (_partialPos[chunk] < 0)
+            {
+                AddPartialLocked(chunk);
+            }
+
+            _chunkFreeHead[chunk] = -1;
+            _chunkBump[chunk] = FramesPerChunk;
+        }
+
+        Frame(pfn).LruNext = _chunkFreeHead[chunk];
+        _chunkFreeHead[chunk] = pfn;
+    }
+
+    private void AddPartialLocked(int chunk)
+    {
+        _partialPos[chunk] = _partialCount;
+        _partial[_partialCount++] = chunk;
+    }
+
+    private void RemovePartialLocked(int chunk)
+    {
+        var pos = _partialPos[chunk];
+        var last = _partial[--_partialCount];
+        _partial[pos] = last;
+        _partialPos[last] = pos;
+        _partialPos[chunk] = -1;
+    }
+
+    /// <summary>Creates the next chunk of frames, all free; its index, or -1 when the machine is full. Precondition: <see cref="_zoneLock"/> is held.</summary>
+    private int GrowLocked()
     {
         var chunk = _createdFrames >> ChunkShift;
         if (chunk >= _chunkData.Length)
         {
-            return false;
+            return -1;
         }
 
         var data = (nint)NativeMemory.AlignedAlloc(FramesPerChunk * (nuint)PageBytes, PageBytes);
@@ -286,23 +523,12 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
         _chunkMeta[chunk] = meta;
         Volatile.Write(ref _chunkData[chunk], data);
-        if (_freeStack.Length < _freeCount + FramesPerChunk)
-        {
-            Array.Resize(ref _freeStack, Math.Min(Math.Max(_freeStack.Length * 2, _freeCount + FramesPerChunk), _createdFrames + FramesPerChunk));
-        }
-
-        // Push in reverse so that the lowest pfn is allocated first.
-        var basePfn = chunk << ChunkShift;
-        for (var i = FramesPerChunk - 1; i >= 0; i--)
-        {
-            _freeStack[_freeCount++] = basePfn + i;
-        }
-
+        _chunkFree[chunk] = FramesPerChunk;
         _createdFrames += FramesPerChunk;
-        return true;
+        return chunk;
     }
 
-    /// <summary>Counts frames that are neither free nor the zero page, by scanning every frame (ground truth for tests).</summary>
+    /// <summary>Counts frames that are neither free nor a zero page, by scanning every frame (ground truth for tests).</summary>
     internal long CountFramesInUseSlow()
     {
         long n = 0;
@@ -314,7 +540,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
         for (var pfn = 1; pfn < created; pfn++)
         {
-            if ((Frame(pfn).Flags & (int)PageFlags.Free) == 0)
+            if ((Frame(pfn).Flags & (int)(PageFlags.Free | PageFlags.Reserved)) == 0)
             {
                 n++;
             }

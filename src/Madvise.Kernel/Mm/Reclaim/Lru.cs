@@ -115,6 +115,22 @@ internal sealed class Lru
         }
     }
 
+    /// <summary>Puts <paramref name="count"/> frames from <paramref name="first"/> (a new huge page's) on their lists under one lock acquisition.</summary>
+    public void AddRange(int first, int count)
+    {
+        using (_lruLock.EnterScope())
+        {
+            for (var pfn = first; pfn < first + count; pfn++)
+            {
+                ref var f = ref _memory.Frame(pfn);
+                if ((f.Flags & (int)PageFlags.Lru) == 0)
+                {
+                    LinkLocked(pfn, ref f, ListFor((PageFlags)f.Flags));
+                }
+            }
+        }
+    }
+
     /// <summary>Takes a frame off its list, if it is on one.</summary>
     public void Remove(int pfn)
     {

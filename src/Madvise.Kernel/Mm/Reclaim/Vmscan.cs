@@ -1,5 +1,6 @@
 using Madvise.Abi;
 using Madvise.Kernel.Fs;
+using Madvise.Kernel.Mm.Huge;
 using Madvise.Kernel.Mm.Locking;
 using Madvise.Kernel.Mm.PageTables;
 using Madvise.Kernel.Mm.Tlb;
@@ -90,8 +91,10 @@ internal static class Vmscan
         if ((flags & PageFlags.Dirty) != 0)
         {
             // Dirty file pages are not written back by this path (reclaim from madvise does not
-            // do writeback of file pages); dirty shmem would need swap-out, which the model lacks.
-            return PutBack(kernel, pfn);
+            // do writeback of file pages); dirty shmem goes to swap if there is swap.
+            return (flags & PageFlags.Shmem) != 0 && kernel.Swap is { } shmemSwap
+                ? ShmemWriteout(kernel, shmemSwap, pfn)
+                : PutBack(kernel, pfn);
         }
 
         // A clean page cache page, shmem included, can go once unmapped: a clean shmem page holds
@@ -114,6 +117,44 @@ internal static class Vmscan
         }
 
         memory.Put(pfn); // the page cache's reference
+        return Release(kernel, pfn);
+    }
+
+    /// <summary>
+    /// shmem_writeout() via pageout(): a dirty shmem page is unmapped from every mapping (its
+    /// PTEs become empty; shmem keeps no swap entries in page tables), written to a swap slot,
+    /// and its page-cache entry replaced by the slot, to be read back by the next fault there.
+    /// </summary>
+    private static bool ShmemWriteout(SimulatedKernel kernel, SwapArea swap, int pfn)
+    {
+        ref var frame = ref kernel.Memory.Frame(pfn);
+        if (frame.Mapping is not PageCache cache || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Force))
+        {
+            return PutBack(kernel, pfn);
+        }
+
+        // Nothing maps it now and every translation was flushed: the copy is final.
+        var slot = swap.WriteOut(pfn);
+        if (slot < 0)
+        {
+            return PutBack(kernel, pfn);
+        }
+
+        lock (cache.Lock)
+        {
+            if (Volatile.Read(ref frame.RefCount) != 2 || Volatile.Read(ref frame.MapCount) != 0
+                || !cache.TryGetLocked(frame.Index, out var cached) || cached != pfn)
+            {
+                swap.Free(slot);
+                return PutBack(kernel, pfn);
+            }
+
+            cache.RemoveLocked(frame.Index);
+            cache.Inode.SetSwappedLocked(frame.Index, slot);
+        }
+
+        kernel.Memory.Put(pfn); // the page cache's reference
+        kernel.Stats.RecordSwapOut();
         return Release(kernel, pfn);
     }
 
@@ -194,6 +235,19 @@ internal static class Vmscan
         var memory = mm.Kernel.Memory;
         using (table.Ptl.EnterScope())
         {
+            // TTU_SPLIT_HUGE_PMD: a huge entry over the page is split first (a file's is just
+            // unmapped, which is all this walk wants).
+            var pmd = table.GetHuge();
+            if (pmd.IsPresent)
+            {
+                if (pmd.IsHugeZero || pfn < pmd.Pfn || pfn >= pmd.Pfn + HugePage.Pages)
+                {
+                    return true;
+                }
+
+                mm.SplitHugePmdLocked(table, HugePage.Align(addr), lockedVma);
+            }
+
             var index = PageTable.PteIndex(addr);
             var pte = table.Get(index);
             if (!pte.IsPresent || pte.Pfn != pfn)
