@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Madvise.Cli.Commands;
+using Madvise.Measurement.Workloads;
 using Madvise.Cli.Help;
 using Madvise.Scenarios;
 
@@ -14,6 +15,7 @@ public static class Program
           0  success
           1  an expectation or a comparison failed
           2  a usage error, a file that cannot be read or parsed, an unavailable target
+          3  a scenario task died (run, check: an agent killed by a signal, or crashed)
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target sim
@@ -23,9 +25,9 @@ public static class Program
     /// <summary>Runs <c>madv</c> on the console with the targets of this build.</summary>
     public static int Main(string[] args)
     {
-        // The host target's helper processes run this executable as `madv agent ...`; the
-        // command is not part of the user-facing command tree.
-        if (args is ["agent", ..])
+        // The host target's helper processes run this executable as `madv agent ...`: started
+        // straight away, without the command tree (which has a hidden `agent` for --help).
+        if (args is [AgentCommand.Name, ..] && !AgentCommand.AsksForHelp(args))
         {
             return Scenarios.Host.AgentProgram.Run(args[1..]);
         }
@@ -46,14 +48,33 @@ public static class Program
         .Register(ScenarioTargets.Host, static () => new Madvise.Scenarios.Host.HostScenarioTarget());
 
     /// <summary>Parses <paramref name="args"/> and runs the command; the exit status is that of <see cref="ExitCodes"/>.</summary>
-    internal static int Run(string[] args, ScenarioTargets targets, TextWriter output, TextWriter error)
+    /// <param name="args">The command line.</param>
+    /// <param name="targets">The scenario targets.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="memory">How much memory a measurement may take (tests); null reads this machine's.</param>
+    internal static int Run(string[] args, ScenarioTargets targets, TextWriter output, TextWriter error, Func<MemoryAvailability>? memory = null)
     {
-        var parse = BuildRootCommand(new CliContext(targets, output, error)).Parse(args);
+        var root = BuildRootCommand(new CliContext(targets, output, error, memory));
+        var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
-            foreach (var e in parse.Errors)
+            if (parse.CommandResult.Command == root)
             {
-                error.WriteLine("madv: " + e.Message);
+                // Without a command System.CommandLine reports both "Required command was not
+                // provided" and the unrecognised word: one message says it.
+                var commands = string.Join(", ", root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+                var word = parse.UnmatchedTokens.Count > 0 ? parse.UnmatchedTokens[0] : null;
+                error.WriteLine(word is null ? $"madv: no command given (commands: {commands})"
+                    : word.StartsWith('-') ? $"madv: unknown option {PrintableText.Quote(word)}"
+                    : $"madv: unknown command {PrintableText.Quote(word)} (commands: {commands})");
+            }
+            else
+            {
+                foreach (var e in parse.Errors)
+                {
+                    error.WriteLine("madv: " + e.Message);
+                }
             }
 
             error.WriteLine("Try 'madv --help'.");
@@ -74,6 +95,9 @@ public static class Program
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(CompactCommand.Create(context));
         root.Subcommands.Add(CompactBenchCommand.Create(context));
+        root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create(context));
+        root.Subcommands.Add(TraceCommand.Create(context));
         HelpDetails.Install(root);
         return root;
     }

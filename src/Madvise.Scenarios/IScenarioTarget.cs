@@ -47,6 +47,15 @@ public interface ITargetTask
     /// <summary><c>exit TASK</c>: returns once the task has exited; it stays a zombie and its pidfds stay valid.</summary>
     long Exit();
 
+    /// <summary>
+    /// Whether the task died other than by the scenario's <c>exit</c> (its process killed by a
+    /// signal, ended on its own, or no longer answering), and how, for the runner to report at
+    /// the step where it was noticed: e.g. <c>task B (pid 4242) was killed by SIGKILL</c>. Null
+    /// while it runs, after a clean <c>exit</c>, and on targets whose tasks cannot die on their
+    /// own. Steps in a task that died print -ESRCH, as in an exited one.
+    /// </summary>
+    string? CheckDeath() => null;
+
     /// <summary><c>setuid TASK UID</c>: all uids/gids become <paramref name="uid"/>, supplementary groups and every capability are dropped, the task becomes non-dumpable.</summary>
     /// <returns>0, a negative errno, or <see cref="TargetResult.NotSupported"/> (the runner prints <c>SKIP(setuid self)</c> on the host).</returns>
     long SetUid(uint uid);

@@ -15,10 +15,10 @@ public sealed partial class ScenarioParser
     ];
 
     internal ulong ParseSize(string text, int column) =>
-        ScenarioNumber.TryParseSize(text, out var size) ? size : throw Error(column, $"bad size '{text}'");
+        ScenarioNumber.TryParseSize(text, out var size) ? size : throw Error(column, $"bad size {PrintableText.Quote(text)}");
 
     internal ScenarioNumber ParseNumber(ScenarioToken token) =>
-        ScenarioNumber.TryParse(token.Text, out var number) ? number : throw Error(token.Column, $"bad number '{token.Text}'");
+        ScenarioNumber.TryParse(token.Text, out var number) ? number : throw Error(token.Column, $"bad number {PrintableText.Quote(token.Text)}");
 
     internal byte ParseByte(ScenarioToken token)
     {
@@ -28,7 +28,7 @@ public sealed partial class ScenarioParser
 
     /// <summary>A name a step binds: <c>[A-Za-z_][A-Za-z0-9_]*</c>.</summary>
     internal string ParseNewName(ScenarioToken token) =>
-        IsName(token.Text) ? token.Text : throw Error(token.Column, $"bad name '{token.Text}'");
+        IsName(token.Text) ? token.Text : throw Error(token.Column, $"bad name {PrintableText.Quote(token.Text)}");
 
     /// <summary>A task name: <c>self</c> in any case, or a task created by an earlier step.</summary>
     internal string ParseTask(ScenarioToken token)
@@ -38,7 +38,7 @@ public sealed partial class ScenarioParser
             return "self";
         }
 
-        return _tasks.Contains(token.Text) ? token.Text : throw Error(token.Column, $"unknown task '{token.Text}'");
+        return _tasks.Contains(token.Text) ? token.Text : throw Error(token.Column, $"unknown task {PrintableText.Quote(token.Text)}");
     }
 
     /// <summary><c>NAME</c>, <c>NAME+SIZE</c>, <c>NAME-SIZE</c> or an absolute number; <paramref name="column"/> is where <paramref name="text"/> starts.</summary>
@@ -52,13 +52,13 @@ public sealed partial class ScenarioParser
         var nameLength = NameLength(text);
         if (nameLength == 0 || (nameLength < text.Length && (nameLength + 1 == text.Length || (text[nameLength] != '+' && text[nameLength] != '-'))))
         {
-            throw Error(column, $"bad address '{text}'");
+            throw Error(column, $"bad address {PrintableText.Quote(text)}");
         }
 
         var name = text[..nameLength];
         if (!_mappings.Contains(name))
         {
-            throw Error(column, $"unknown mapping name '{name}'");
+            throw Error(column, $"unknown mapping name {PrintableText.Quote(name)}");
         }
 
         ulong offset = 0;
@@ -94,13 +94,13 @@ public sealed partial class ScenarioParser
             };
             if (bit == 0 || (prot & bit) != 0)
             {
-                throw Error(token.Column, $"bad PROT '{token.Text}'");
+                throw Error(token.Column, $"bad PROT {PrintableText.Quote(token.Text)}");
             }
 
             prot |= bit;
         }
 
-        return prot != 0 ? (prot, text) : throw Error(token.Column, $"bad PROT '{token.Text}'");
+        return prot != 0 ? (prot, text) : throw Error(token.Column, $"bad PROT {PrintableText.Quote(token.Text)}");
     }
 
     internal (int Flags, string Text) ParseMapFlags(ScenarioToken token)
@@ -118,7 +118,7 @@ public sealed partial class ScenarioParser
                 }
             }
 
-            flags |= bits != 0 ? bits : throw Error(token.Column, $"unknown mmap flag '{word}'");
+            flags |= bits != 0 ? bits : throw Error(token.Column, $"unknown mmap flag {PrintableText.Quote(word)}");
         }
 
         return (flags, text);
@@ -141,7 +141,7 @@ public sealed partial class ScenarioParser
             }
         }
 
-        throw Error(token.Column, $"unknown behaviour '{token.Text}'");
+        throw Error(token.Column, $"unknown behaviour {PrintableText.Quote(token.Text)}");
     }
 
     internal (int Capability, string Text) ParseCapability(ScenarioToken token)
@@ -160,7 +160,7 @@ public sealed partial class ScenarioParser
             return ((int)number.Magnitude, token.Text);
         }
 
-        throw Error(token.Column, $"unknown capability '{token.Text}'");
+        throw Error(token.Column, $"unknown capability {PrintableText.Quote(token.Text)}");
     }
 
     internal (PidfdArgument<string> Pidfd, string Text) ParsePidfdArgument(ScenarioToken token)
@@ -186,7 +186,7 @@ public sealed partial class ScenarioParser
             return (new PidfdArgument<string>.Raw(unchecked((long)number.Wrapped)), text);
         }
 
-        return _pidfds.Contains(text) ? (new PidfdArgument<string>.Named(text), text) : throw Error(token.Column, $"unknown pidfd '{text}'");
+        return _pidfds.Contains(text) ? (new PidfdArgument<string>.Named(text), text) : throw Error(token.Column, $"unknown pidfd {PrintableText.Quote(text)}");
     }
 
     internal (VectorArgument<AddressExpression> Vector, string Text) ParseVector(ScenarioToken token)
@@ -201,7 +201,7 @@ public sealed partial class ScenarioParser
         var function = open > 0 ? text[..open].ToLowerInvariant() : "";
         if ((function != "seq" && function != "badptr") || !text.EndsWith(')'))
         {
-            throw Error(token.Column, $"bad vector '{text}'");
+            throw Error(token.Column, $"bad vector {PrintableText.Quote(text)}");
         }
 
         var args = text[(open + 1)..^1].Split(',');
@@ -231,7 +231,7 @@ public sealed partial class ScenarioParser
         var stride = ParseSize(args[2], token.Column);
         if (!ScenarioNumber.TryParse(args[3], out var count))
         {
-            throw Error(token.Column, $"bad COUNT '{args[3]}'");
+            throw Error(token.Column, $"bad COUNT {PrintableText.Quote(args[3])}");
         }
 
         return (new VectorArgument<AddressExpression>.Seq(start, length, stride, count.Wrapped), normalised);

@@ -50,6 +50,17 @@
 //     step. "# sim-only: REASON" on a comment line before the first step sets
 //     Scenario.SimOnly. Both need a non-empty reason; the markers are case-sensitive and
 //     must start the comment (after blanks), so prose that mentions them is no marker.
+// 15. A file is UTF-8 text of at most ScenarioFileReader.MaxBytes (1 MiB); a leading byte
+//     order mark is skipped. A NUL byte makes it a binary file: one error, nothing else is
+//     parsed. A line that is not UTF-8, or that holds a control character (C0 but tab, DEL,
+//     C1, the Unicode line separators and bidirectional overrides; in comments too, since a
+//     marker's reason is echoed) is an error of that line; scnhost.py decodes strictly too but
+//     lets control characters through.
+// 16. After an error the parser goes on at the next line and reports every error of the file
+//     (the first MaxReportedErrors, then how many more). A name that the failed line would
+//     have bound (mmap, file, pidfd, task, fork; also after "in TASK:") is bound anyway when
+//     it is a valid name, so its later uses add no errors of their own. Text quoted in an
+//     error is escaped and cut to PrintableText.MaxEchoed characters.
 using System.Globalization;
 using Madvise.Scenarios.Steps;
 
@@ -64,6 +75,9 @@ public sealed partial class ScenarioParser
 
     /// <summary>The marker of a file that needs a configuration the reference host does not have.</summary>
     public const string SimOnlyMarker = "sim-only:";
+
+    /// <summary>How many parse errors of one file are reported; the others are only counted.</summary>
+    public const int MaxReportedErrors = 20;
 
     /// <summary>The file name used in errors and in the result.</summary>
     private readonly string _file;
@@ -83,109 +97,279 @@ public sealed partial class ScenarioParser
     /// <summary>The line being parsed (1-based), for errors.</summary>
     private int _line;
 
+    /// <summary>The steps parsed so far.</summary>
+    private readonly List<Step> _steps = [];
+
+    /// <summary>True once a step other than <c>config</c> was parsed.</summary>
+    private bool _seenOtherStep;
+
+    /// <summary>The file's <c>@host-divergent</c> reason, once seen.</summary>
+    private string? _hostDivergent;
+
+    /// <summary>The file's <c>sim-only</c> reason, once seen.</summary>
+    private string? _simOnly;
+
+    /// <summary>The first <see cref="MaxReportedErrors"/> errors of the file.</summary>
+    private readonly List<ScenarioParseException> _errors = [];
+
+    /// <summary>Errors found beyond <see cref="MaxReportedErrors"/>.</summary>
+    private int _unreportedErrors;
+
     private ScenarioParser(string file) => _file = file;
 
-    /// <summary>Reads and parses a file.</summary>
-    /// <exception cref="ScenarioParseException">The file does not follow the grammar.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    public static Scenario ParseFile(string path) => Parse(File.ReadAllText(path), path);
+    /// <summary>Reads and parses a file of at most <see cref="ScenarioFileReader.MaxBytes"/> bytes of UTF-8 text.</summary>
+    /// <exception cref="ScenarioParseException">The file does not follow the grammar (every error is in <see cref="ScenarioParseException.Errors"/>).</exception>
+    /// <exception cref="IOException">The file cannot be read, is a directory or is too large.</exception>
+    public static Scenario ParseFile(string path) => ParseUtf8(ScenarioFileReader.Read(path), path);
 
     /// <summary>Parses scenario text; <paramref name="path"/> names it in errors.</summary>
-    /// <exception cref="ScenarioParseException">The text does not follow the grammar.</exception>
+    /// <exception cref="ScenarioParseException">The text does not follow the grammar (every error is in <see cref="ScenarioParseException.Errors"/>).</exception>
     public static Scenario Parse(string text, string path)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(path);
-        return new ScenarioParser(path).ParseAll(text);
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
+        return new ScenarioParser(path).ParseLines(lines);
     }
 
-    private Scenario ParseAll(string text)
+    /// <summary>
+    /// Parses the bytes of a scenario file: UTF-8 (a leading byte order mark is skipped). A NUL
+    /// byte makes it a binary file (one error); a line that is not valid UTF-8 is an error of
+    /// that line, and the lines after it are still parsed.
+    /// </summary>
+    /// <exception cref="ScenarioParseException">The bytes are not a scenario.</exception>
+    public static Scenario ParseUtf8(ReadOnlySpan<byte> bytes, string path)
     {
-        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
-        var steps = new List<Step>();
-        var seenOtherStep = false;
-        string? hostDivergent = null;
-        string? simOnly = null;
-        for (var i = 0; i < lines.Length; i++)
+        ArgumentNullException.ThrowIfNull(path);
+        var parser = new ScenarioParser(path);
+        if (bytes.StartsWith("\uFEFF"u8))
+        {
+            bytes = bytes[3..];
+        }
+
+        // A line that is not UTF-8 is kept as its error, reported in line order with the others.
+        var lines = new List<string?>();
+        var undecodable = new Dictionary<int, ScenarioParseException>();
+        while (true)
+        {
+            parser._line = lines.Count + 1;
+            var end = bytes.IndexOfAny((byte)'\n', (byte)'\r');
+            var raw = end < 0 ? bytes : bytes[..end];
+            var nul = raw.IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                throw parser.Error(Utf8Prefix(raw[..nul]) + 1, "binary file (a NUL byte): a scenario is UTF-8 text");
+            }
+
+            lines.Add(Decode(raw, out var invalidAt));
+            if (invalidAt >= 0)
+            {
+                undecodable[parser._line] = parser.Error(
+                    Utf8Prefix(raw[..invalidAt]) + 1,
+                    string.Create(CultureInfo.InvariantCulture, $"not UTF-8 text (byte 0x{raw[invalidAt]:x2})"));
+            }
+
+            if (end < 0)
+            {
+                break;
+            }
+
+            bytes = bytes[(end + (bytes[end] == '\r' && end + 1 < bytes.Length && bytes[end + 1] == '\n' ? 2 : 1))..];
+        }
+
+        return parser.ParseLines(lines, undecodable);
+    }
+
+    /// <summary>The line as text, or null with <paramref name="invalidAt"/> the offset of its first byte that is not UTF-8.</summary>
+    private static string? Decode(ReadOnlySpan<byte> raw, out int invalidAt)
+    {
+        var chars = new char[raw.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(raw, chars, out var read, out var written, replaceInvalidSequences: false);
+        invalidAt = status == System.Buffers.OperationStatus.Done ? -1 : read;
+        return invalidAt < 0 ? new string(chars, 0, written) : null;
+    }
+
+    /// <summary>The UTF-16 length of valid UTF-8 bytes (a column).</summary>
+    private static int Utf8Prefix(ReadOnlySpan<byte> valid) => System.Text.Encoding.UTF8.GetCharCount(valid);
+
+    /// <summary>Parses every line, recovering at the next line after an error; a null line is not text, its error is in <paramref name="undecodable"/> (by line number).</summary>
+    private Scenario ParseLines(IReadOnlyList<string?> lines, Dictionary<int, ScenarioParseException>? undecodable = null)
+    {
+        for (var i = 0; i < lines.Count; i++)
         {
             _line = i + 1;
-            var line = lines[i];
-            var hash = line.IndexOf('#', StringComparison.Ordinal);
-            string? stepMarker = null;
-            if (hash >= 0)
+            if (lines[i] is not { } line)
             {
-                var (marker, reason) = ParseMarker(line, hash);
-                line = line[..hash];
-                if (marker is not null)
-                {
-                    var commentOnly = line.Trim().Length == 0;
-                    if (marker == SimOnlyMarker)
-                    {
-                        if (!commentOnly || steps.Count > 0)
-                        {
-                            throw Error(hash + 1, $"'{SimOnlyMarker}' belongs in the header, before the first step");
-                        }
-
-                        simOnly = reason;
-                    }
-                    else if (commentOnly)
-                    {
-                        if (steps.Count > 0)
-                        {
-                            throw Error(hash + 1, $"'{HostDivergentMarker}' after the first step must be the comment of the step where the host diverges");
-                        }
-
-                        hostDivergent ??= reason;
-                    }
-                    else
-                    {
-                        stepMarker = reason;
-                    }
-                }
-            }
-
-            string? expected = null;
-            var arrow = line.IndexOf("=>", StringComparison.Ordinal);
-            if (arrow >= 0)
-            {
-                expected = ScenarioLexer.FoldWhitespace(line[(arrow + 2)..]);
-                if (expected.Length == 0)
-                {
-                    throw Error(arrow + 1, "empty expectation after '=>'");
-                }
-
-                line = line[..arrow];
-            }
-
-            var tokens = ScenarioLexer.Tokenize(line, _file, _line);
-            if (tokens.Count == 0)
-            {
-                if (expected is not null)
-                {
-                    throw Error(arrow + 1, "expectation without a step");
-                }
-
+                Record(undecodable![_line]);
                 continue;
             }
 
-            var step = ParseStep(tokens) with { Line = _line, Expected = expected, HostDivergent = stepMarker };
-            hostDivergent ??= stepMarker;
-            if (step is ConfigStep)
+            try
             {
-                if (seenOtherStep)
-                {
-                    throw Error(tokens[0].Column, "config must come before any other step");
-                }
+                ParseLine(line);
+            }
+            catch (ScenarioParseException e)
+            {
+                Record(e);
+                BindAfterError(line);
+            }
+        }
+
+        if (_errors.Count > 0)
+        {
+            throw _errors[0].WithAll(_errors, _unreportedErrors);
+        }
+
+        return new Scenario(_file, _steps) { HostDivergent = _hostDivergent, SimOnly = _simOnly };
+    }
+
+    /// <summary>Keeps the first <see cref="MaxReportedErrors"/> errors and counts the others.</summary>
+    private void Record(ScenarioParseException error)
+    {
+        if (_errors.Count < MaxReportedErrors)
+        {
+            _errors.Add(error);
+        }
+        else
+        {
+            _unreportedErrors++;
+        }
+    }
+
+    /// <summary>
+    /// After an error on a line that binds a name (<c>mmap</c>, <c>file</c>, <c>pidfd</c>,
+    /// <c>task</c>, <c>fork</c>, also after <c>in TASK:</c>), binds it anyway when it is a
+    /// valid name, so that later lines using it do not add errors of their own.
+    /// </summary>
+    private void BindAfterError(string line)
+    {
+        var hash = line.IndexOf('#', StringComparison.Ordinal);
+        var code = hash >= 0 ? line[..hash] : line;
+        var arrow = code.IndexOf("=>", StringComparison.Ordinal);
+        var words = ScenarioLexer.SplitWhitespace(arrow >= 0 ? code[..arrow] : code);
+        var k = 0;
+        if (words.Length > 0 && string.Equals(words[0], "in", StringComparison.OrdinalIgnoreCase))
+        {
+            k = Array.FindIndex(words, 1, w => w.EndsWith(':') || w.StartsWith(':'));
+            if (k < 0)
+            {
+                return;
+            }
+
+            if (words[k].EndsWith(':'))
+            {
+                k++;
+            }
+            else if (words[k].Length > 1)
+            {
+                words[k] = words[k][1..];
             }
             else
             {
-                seenOtherStep = true;
+                k++;
             }
-
-            steps.Add(step);
         }
 
-        return new Scenario(_file, steps) { HostDivergent = hostDivergent, SimOnly = simOnly };
+        if (k + 1 >= words.Length || !IsName(words[k + 1]) || IsSelf(words[k + 1]))
+        {
+            return;
+        }
+
+        var set = words[k].ToLowerInvariant() switch
+        {
+            "mmap" => _mappings,
+            "file" => _files,
+            "pidfd" => _pidfds,
+            "task" or "fork" => _tasks,
+            _ => null,
+        };
+        set?.Add(words[k + 1]);
+    }
+
+    /// <summary>Parses one line (the markers, the step and its expectation).</summary>
+    private void ParseLine(string line)
+    {
+        for (var c = 0; c < line.Length; c++)
+        {
+            if (line[c] != '\t' && PrintableText.NeedsEscape(line[c]) && !char.IsSurrogate(line[c]))
+            {
+                throw Error(c + 1, $"control character {PrintableText.Name(line[c])}: a scenario is text");
+            }
+        }
+
+        var hash = line.IndexOf('#', StringComparison.Ordinal);
+        string? stepMarker = null;
+        if (hash >= 0)
+        {
+            var (marker, reason) = ParseMarker(line, hash);
+            line = line[..hash];
+            if (marker is not null)
+            {
+                var commentOnly = line.Trim().Length == 0;
+                if (marker == SimOnlyMarker)
+                {
+                    if (!commentOnly || _steps.Count > 0)
+                    {
+                        throw Error(hash + 1, $"'{SimOnlyMarker}' belongs in the header, before the first step");
+                    }
+
+                    _simOnly = reason;
+                }
+                else if (commentOnly)
+                {
+                    if (_steps.Count > 0)
+                    {
+                        throw Error(hash + 1, $"'{HostDivergentMarker}' after the first step must be the comment of the step where the host diverges");
+                    }
+
+                    _hostDivergent ??= reason;
+                }
+                else
+                {
+                    stepMarker = reason;
+                }
+            }
+        }
+
+        string? expected = null;
+        var arrow = line.IndexOf("=>", StringComparison.Ordinal);
+        if (arrow >= 0)
+        {
+            expected = ScenarioLexer.FoldWhitespace(line[(arrow + 2)..]);
+            if (expected.Length == 0)
+            {
+                throw Error(arrow + 1, "empty expectation after '=>'");
+            }
+
+            line = line[..arrow];
+        }
+
+        var tokens = ScenarioLexer.Tokenize(line, _file, _line);
+        if (tokens.Count == 0)
+        {
+            if (expected is not null)
+            {
+                throw Error(arrow + 1, "expectation without a step");
+            }
+
+            return;
+        }
+
+        var step = ParseStep(tokens) with { Line = _line, Expected = expected, HostDivergent = stepMarker };
+        if (step is ConfigStep)
+        {
+            if (_seenOtherStep)
+            {
+                throw Error(tokens[0].Column, "config must come before any other step");
+            }
+        }
+        else
+        {
+            _seenOtherStep = true;
+        }
+
+        _hostDivergent ??= stepMarker;
+        _steps.Add(step);
     }
 
     /// <summary>The marker that starts the comment at <paramref name="hash"/>, with its reason, or (null, null).</summary>
@@ -268,7 +452,7 @@ public sealed partial class ScenarioParser
     private Step ParsePlain(List<ScenarioToken> tokens) =>
         StepTable.Parsers.TryGetValue(tokens[0].Text.ToLowerInvariant(), out var parse)
             ? parse(this, tokens)
-            : throw Error(tokens[0].Column, $"unknown step '{tokens[0].Text}'");
+            : throw Error(tokens[0].Column, $"unknown step {PrintableText.Quote(tokens[0].Text)}");
 
     /// <summary>Records that a step binds mapping <paramref name="name"/> (after its own line).</summary>
     internal void BindMapping(string name) => _mappings.Add(name);
@@ -281,7 +465,7 @@ public sealed partial class ScenarioParser
 
     /// <summary>The FILE of <c>fd=FILE</c>: a name bound by an earlier <c>file</c> step.</summary>
     internal string ParseFileName(string value, int column) =>
-        _files.Contains(value) ? value : throw Error(column, $"unknown file '{value}'");
+        _files.Contains(value) ? value : throw Error(column, $"unknown file {PrintableText.Quote(value)}");
 
     /// <summary>The NAME of <c>task NAME</c> and <c>fork NAME</c>: a new task name, which it records.</summary>
     internal string ParseNewTask(List<ScenarioToken> tokens)
@@ -290,7 +474,7 @@ public sealed partial class ScenarioParser
         var name = ParseNewName(tokens[1]);
         if (IsSelf(name) || _tasks.Contains(name))
         {
-            throw Error(tokens[1].Column, $"task '{name}' already exists");
+            throw Error(tokens[1].Column, $"task {PrintableText.Quote(name)} already exists");
         }
 
         _tasks.Add(name);
@@ -318,7 +502,7 @@ public sealed partial class ScenarioParser
             var wanted = min == max
                 ? min.ToString(CultureInfo.InvariantCulture)
                 : string.Create(CultureInfo.InvariantCulture, $"{min}-{max}");
-            throw Error(tokens[0].Column, string.Create(CultureInfo.InvariantCulture, $"'{tokens[0].Text}' takes {wanted} argument(s), got {n}"));
+            throw Error(tokens[0].Column, string.Create(CultureInfo.InvariantCulture, $"{PrintableText.Quote(tokens[0].Text)} takes {wanted} argument(s), got {n}"));
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class ScenarioReport
         Steps = steps;
         foreach (var s in steps)
         {
+            Deaths += s.TaskDeaths.Count;
             switch (s.Verdict)
             {
                 case StepVerdict.Held:
@@ -67,6 +68,9 @@ public sealed class ScenarioReport
     /// <summary>Steps whose target threw (a target bug).</summary>
     public int Errors { get; }
 
-    /// <summary>True when no expectation failed and no target error occurred.</summary>
-    public bool Passed => Mismatches == 0 && Errors == 0;
+    /// <summary>Tasks that died without an exit step (ScenarioRunner.cs rule 10).</summary>
+    public int Deaths { get; }
+
+    /// <summary>True when no expectation failed, no target error occurred and no task died.</summary>
+    public bool Passed => Mismatches == 0 && Errors == 0 && Deaths == 0;
 }

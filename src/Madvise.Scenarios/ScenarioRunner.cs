@@ -37,6 +37,13 @@
 //     that was skipped (e.g. a fork where the host target has no fork server) may change what every later step
 //     sees (a child writing shared memory, COW state), and the runner cannot tell which later
 //     steps depend on it. On the sim target, and in unmarked files, markers change nothing.
+// 10. A task that dies without an exit step (on the host an agent or fork server killed by a
+//     signal, crashed or no longer answering; ITargetTask.CheckDeath) is reported at the step
+//     after which the runner noticed it: every task is asked after every step. The step keeps
+//     its result (a step in the dead task prints -ESRCH, as in an exited task, and later ones
+//     too); its report carries the death (StepReport.TaskDeaths), the diagnostics writer gets
+//     "FILE:LINE: task B (pid N) was killed by SIGKILL", and the report counts it
+//     (ScenarioReport.Deaths): the run failed, whatever the expectations say.
 using Madvise.Abi;
 using Madvise.Scenarios.Steps;
 
@@ -86,6 +93,9 @@ public sealed partial class ScenarioRunner
 
     /// <summary>The step where <see cref="_diverged"/> was set, or null.</summary>
     private StepReport? _divergencePoint;
+
+    /// <summary>Tasks whose death was reported (rule 10): each is reported once.</summary>
+    private readonly HashSet<ITargetTask> _reportedDeaths = [];
 
     private ScenarioRunner(Scenario scenario, IScenarioTarget target, TextWriter output, TextWriter diagnostics)
     {
@@ -154,14 +164,37 @@ public sealed partial class ScenarioRunner
             verdict = StepVerdict.Divergent;
         }
 
+        var deaths = NoticeDeaths();
+        foreach (var death in deaths)
+        {
+            _diagnostics.WriteLine($"{PrintableText.Escape(scenario.Path, int.MaxValue)}:{step.Line}: {death}");
+        }
+
         _output.WriteLine(step.Text + " = " + result);
-        var report = new StepReport(step, result, verdict);
+
+        var report = new StepReport(step, result, verdict) { TaskDeaths = deaths };
         if (divergesHere)
         {
             _divergencePoint = report;
         }
 
         return report;
+    }
+
+    /// <summary>Asks every task whether it died (rule 10); the deaths not reported before.</summary>
+    private IReadOnlyList<string> NoticeDeaths()
+    {
+        List<string>? deaths = null;
+        foreach (var slot in _tasks.Values)
+        {
+            if (slot.Task is { } task && !_reportedDeaths.Contains(task) && task.CheckDeath() is { } death)
+            {
+                _reportedDeaths.Add(task);
+                (deaths ??= []).Add(death);
+            }
+        }
+
+        return deaths is null ? [] : deaths;
     }
 
     private string Execute(Step step)

@@ -16,4 +16,10 @@ public sealed record StepReport(Step Step, string Result, StepVerdict Verdict)
 
     /// <summary>True when the result is <c>SKIP(...)</c>.</summary>
     public bool IsSkip => Verdict == StepVerdict.Skipped;
+
+    /// <summary>
+    /// The deaths of tasks noticed after this step (ScenarioRunner.cs rule 10), e.g.
+    /// <c>task B (pid 4242) was killed by SIGKILL</c>; usually none.
+    /// </summary>
+    public IReadOnlyList<string> TaskDeaths { get; init; } = [];
 }

@@ -17,12 +17,14 @@ internal static class CheckCommand
           ignored. In a file marked '# @host-divergent: REASON', the steps from the first
           one the host skips (or from the step whose line carries the marker) are not
           compared either; they count as divergent. A summary closes the output: files,
-          steps compared, differing, skipped, and divergent when there are any.
+          steps compared, differing, skipped, and divergent when there are any. Files are
+          read and parse errors reported as by 'madv run' (see madv run --help).
 
         Exit codes:
           0  no step differs
           1  a step differs
           2  a file cannot be read or parsed, or a target is not available
+          3  a task died during a scenario, as in madv run (wins over 1)
 
         Example:
           madv check tests/scenarios/*.scn
@@ -37,6 +39,11 @@ internal static class CheckCommand
         outputs.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!outputs.CanWrite(context, parse))
+            {
+                return ExitCodes.Usage;
+            }
+
             var results = new List<ScenarioFileResult>();
             var code = Execute(context, parse.GetValue(files) ?? [], results);
             return outputs.Write(context, parse, "check", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;
@@ -54,7 +61,7 @@ internal static class CheckCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0;
+        int fileCount = 0, compared = 0, differ = 0, skipped = 0, divergent = 0, deaths = 0;
         foreach (var path in files)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -76,7 +83,20 @@ internal static class CheckCommand
             var comparison = ScenarioComparison.Compare(sim, host);
             foreach (var d in comparison.Differences)
             {
-                output.WriteLine($"{path}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
+                output.WriteLine($"{ScenarioFiles.Printable(path)}:{d.Step.Line}: {d.Step.Text}: sim '{d.First}', host '{d.Second}'");
+            }
+
+            foreach (var report in (ReadOnlySpan<ScenarioReport>)[sim, host])
+            {
+                foreach (var step in report.Steps)
+                {
+                    foreach (var death in step.TaskDeaths)
+                    {
+                        output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: task died on {report.TargetName}: {death} (noticed after '{step.Text}')");
+                    }
+                }
+
+                deaths += report.Deaths;
             }
 
             results?.Add(new ScenarioFileResult(path, "sim,host", sim.Steps.Count, ScenarioOutputs.Cases(sim, host), null, clock.Elapsed.TotalSeconds));
@@ -95,8 +115,13 @@ internal static class CheckCommand
             summary += string.Create(CultureInfo.InvariantCulture, $", {divergent} divergent (host-divergent files)");
         }
 
+        if (deaths > 0)
+        {
+            summary += deaths == 1 ? ", 1 task died" : string.Create(CultureInfo.InvariantCulture, $", {deaths} tasks died");
+        }
+
         output.WriteLine(summary);
-        return unreadable ? ExitCodes.Usage : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        return unreadable ? ExitCodes.Usage : deaths > 0 ? ExitCodes.TaskDied : differ > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 
     private static ScenarioReport? RunOn(CliContext context, Madvise.Scenarios.Steps.Scenario scenario, string targetName)

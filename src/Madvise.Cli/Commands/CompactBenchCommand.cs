@@ -37,8 +37,14 @@ internal static class CompactBenchCommand
         interval). Anonymous memory is reclaimed only to swap: the simulated kernels get --swap;
         on the host run it under tools/zram-swap.sh run -- madv compact-bench ... (root).
 
+        Where the threads run decides what the compactor's TLB flushes cost: a flush interrupts
+        every other CPU running the target at that moment, and a budget lets the target run
+        between calls. The table counts remote TLB invalidations per run (the host's are the
+        machine's TLB shootdown interrupts), and --host-cpus same,apart measures the host again
+        with the compactor and the target pinned to one CPU, and to two.
+
         Output: header lines, the measurement table and the goal table; --json and --plot write
-        files atomically. Ctrl+C stops between runs and reports what was measured, PARTIAL.
+        files atomically (their names are checked before anything is measured). Ctrl+C stops between runs and reports what was measured, PARTIAL.
 
         Exit codes:
           0    measured
@@ -49,6 +55,7 @@ internal static class CompactBenchCommand
         Examples:
           madv compact-bench
           madv compact-bench --target sim --profiles BatchedLock,PerVmaLock --runs 3 --mem 64M
+          sudo tools/zram-swap.sh run -- madv compact-bench --target host --host-cpus free,same,apart
           sudo tools/zram-swap.sh run -- madv compact-bench --json docs/compact-bench.json --plot docs/compact-bench.png
         """;
 
@@ -60,9 +67,14 @@ internal static class CompactBenchCommand
         options.Vmas.Description = $"Mappings of the target (16 to 60000) [default: {DefaultVmas}].";
         var target = new Option<string?>("--target", "-t") { Description = "The kernels: sim (simulated profiles), host (this Linux kernel) or both [default: both].", HelpName = "sim|host|both" };
         var profiles = new Option<string?>("--profiles") { Description = "Simulated kernel profiles, comma-separated [default: all].", HelpName = "LIST" };
-        var runs = new Option<int?>("--runs") { Description = "Compactions per strategy and kernel [default: 5].", HelpName = "N" };
-        var idle = new Option<double?>("--idle") { Description = "Seconds the writer runs alone per kernel [default: 1].", HelpName = "S" };
-        var interval = new Option<double?>("--interval") { Description = "The writer starts a call at most every US microseconds [default: 50].", HelpName = "US" };
+        var runs = new Option<int?>("--runs") { Description = "Compactions per strategy and kernel [default: 5].", HelpName = "N", CustomParser = OptionValues.WholeNumber("a number of compactions, e.g. 5") };
+        var idle = new Option<double?>("--idle") { Description = "Seconds the writer runs alone per kernel [default: 1].", HelpName = "S", CustomParser = OptionValues.Number("seconds, e.g. 1.5") };
+        var interval = new Option<double?>("--interval") { Description = "The writer starts a call at most every US microseconds [default: 50].", HelpName = "US", CustomParser = OptionValues.Number("microseconds, e.g. 50") };
+        var hostCpus = new Option<string?>("--host-cpus")
+        {
+            Description = "Host placements, comma-separated, each measured as a kernel of its own: free (the scheduler decides), same (compactor and target pinned to one CPU), apart (to two) [default: free].",
+            HelpName = "LIST",
+        };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON (schema madv-compact-bench/1).", HelpName = "FILE" };
         var plot = new Option<string?>("--plot") { Description = "Also draw the results into FILE.png or FILE.svg.", HelpName = "FILE" };
         var markdown = new Option<bool>("--markdown") { Description = "Print the tables in Markdown (for a README)." };
@@ -75,6 +87,7 @@ internal static class CompactBenchCommand
         command.Options.Add(runs);
         command.Options.Add(idle);
         command.Options.Add(interval);
+        command.Options.Add(hostCpus);
         command.Options.Add(json);
         command.Options.Add(plot);
         command.Options.Add(markdown);
@@ -111,9 +124,38 @@ internal static class CompactBenchCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(plot) is { } p && !PlotFile.IsSupported(p))
+            var placements = new List<HostPlacement>();
+            foreach (var name in (parse.GetValue(hostCpus) ?? "free").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                error.WriteLine("madv: --plot FILE must end in .png or .svg");
+                HostPlacement? placement = name.ToLowerInvariant() switch
+                {
+                    "free" => HostPlacement.Free,
+                    "same" => HostPlacement.Same,
+                    "apart" => HostPlacement.Apart,
+                    _ => null,
+                };
+                if (placement is not { } known || placements.Contains(known))
+                {
+                    error.WriteLine($"madv: --host-cpus: '{name}' is not free, same or apart, or is given twice");
+                    return ExitCodes.Usage;
+                }
+
+                placements.Add(known);
+            }
+
+            if (placements.Count == 0)
+            {
+                error.WriteLine("madv: --host-cpus: give free, same or apart");
+                return ExitCodes.Usage;
+            }
+
+            var jsonFile = parse.GetValue(json);
+            var plotFile = parse.GetValue(plot);
+            var outputError = (jsonFile is null ? null : OutputFiles.Check("--json", jsonFile, ".json"))
+                ?? (plotFile is null ? null : OutputFiles.Check("--plot", plotFile, PlotFile.Extensions));
+            if (outputError is not null)
+            {
+                error.WriteLine("madv: " + outputError);
                 return ExitCodes.Usage;
             }
 
@@ -126,7 +168,7 @@ internal static class CompactBenchCommand
 
             var settings = new CompactBenchSettings(
                 layout.Mem, layout.Vmas, layout.Seed, layout.SwapBytes, selection.Profiles, madv, engine.Mode, engine.Budget,
-                runCount, TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromMicroseconds(pacing));
+                runCount, TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromMicroseconds(pacing), placements);
             using var ctrlC = new CtrlC();
             var console = ConsoleOutput.Create(context.Out);
             var started = DateTimeOffset.UtcNow;
@@ -139,12 +181,12 @@ internal static class CompactBenchCommand
             context.Out.WriteLine();
             TableOutput.Write(console, ["goal: writer p99 during the budgeted engine within budget + its p99 alone; budget ÷ fixed reclaim per CPU-second at least 0.95"], CompactBenchTable.BuildGoals(report), md);
             var ok = true;
-            if (parse.GetValue(json) is { } jsonPath)
+            if (jsonFile is { } jsonPath)
             {
                 ok &= OutputFiles.Try(context, jsonPath, () => AtomicFile.Write(jsonPath, s => CompactBenchJson.Write(s, report)));
             }
 
-            if (parse.GetValue(plot) is { } plotPath)
+            if (plotFile is { } plotPath)
             {
                 ok &= OutputFiles.Try(context, plotPath, () =>
                 {

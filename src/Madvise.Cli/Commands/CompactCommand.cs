@@ -68,11 +68,11 @@ internal static class CompactCommand
     public static Command Create(CliContext context)
     {
         var options = new CompactOptions();
-        var pid = new Argument<int?>("PID") { Description = "The process to compact (not with --sim).", Arity = ArgumentArity.ZeroOrOne };
+        var pid = new Argument<int?>("PID") { Description = "The process to compact (not with --sim).", Arity = ArgumentArity.ZeroOrOne, CustomParser = OptionValues.WholeNumber("a process id, e.g. 4242") };
         var sim = new Option<bool>("--sim") { Description = "Compact a generated process of the simulated kernel instead of a real one." };
         var profile = new Option<string?>("--profile") { Description = "Simulated kernel profile: PerRangeLock, BatchedLock, BatchedTlb, PerVmaLock [default: PerVmaLock].", HelpName = "NAME" };
         var strategy = new Option<string?>("--strategy") { Description = "budget (size each call to the budget) or fixed (Android's batches) [default: budget].", HelpName = "budget|fixed" };
-        var maxRanges = new Option<int?>("--max-ranges") { Description = "fixed: ranges per call (1-1024) [default: 1024].", HelpName = "N" };
+        var maxRanges = new Option<int?>("--max-ranges") { Description = "fixed: ranges per call (1-1024) [default: 1024].", HelpName = "N", CustomParser = OptionValues.WholeNumber("a number of ranges, e.g. 64") };
         var maxBytes = new Option<string?>("--max-bytes") { Description = "Bytes per call at most, any strategy (4K to 2G-4K) [default: MAX_RW_COUNT, 2G-4K].", HelpName = "SIZE" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Read the maps and print the plan and the calls it would take; advise nothing." };
         var deadline = new Option<string?>("--deadline") { Description = "Start no call after this much time, e.g. 2s.", HelpName = "TIME" };

@@ -34,6 +34,7 @@ internal sealed class CompactOptions
     {
         Description = "Share of the budget each call is sized for; the rest absorbs the cost model's errors [default: 0.5].",
         HelpName = "X",
+        CustomParser = OptionValues.Number("a share of the budget, e.g. 0.5"),
     };
 
     /// <summary>--file-pageout.</summary>
@@ -54,6 +55,7 @@ internal sealed class CompactOptions
     {
         Description = $"Generated target: number of mappings (16 to 60000) [default: {DefaultVmas}].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a number of mappings, e.g. 400"),
     };
 
     /// <summary>--seed.</summary>
@@ -61,6 +63,7 @@ internal sealed class CompactOptions
     {
         Description = "Generated target: seed of the layout [default: 1].",
         HelpName = "N",
+        CustomParser = OptionValues.WholeNumber("a seed, e.g. 1"),
     };
 
     /// <summary>--swap.</summary>
@@ -106,7 +109,7 @@ internal sealed class CompactOptions
         var budget = TimeSpan.FromMilliseconds(1);
         if (parse.GetValue(Budget) is { } text && (!DurationText.TryParse(text, out budget) || budget > TimeSpan.FromSeconds(60)))
         {
-            return Fail(error, $"--budget: '{text}' is not a duration of at most 60s (e.g. 1ms, 500us, 0.25ms)");
+            return Fail(error, $"--budget: '{text}' is not a duration from 100ns to 60s (e.g. 1ms, 500us, 0.25ms)");
         }
 
         var fraction = parse.GetValue(TargetFraction) ?? 0.5;

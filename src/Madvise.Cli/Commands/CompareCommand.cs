@@ -39,7 +39,7 @@ internal static class CompareCommand
         var b = new Argument<string>("B") { Description = "The candidate: a madv eval --json file." };
         var kernelA = new Option<string?>("--a") { Description = "Compare only A's configurations of this kernel (a profile name or host); needs --b.", HelpName = "KERNEL" };
         var kernelB = new Option<string?>("--b") { Description = "... against B's configurations of this kernel; needs --a.", HelpName = "KERNEL" };
-        var threads = new Option<int?>("--threads") { Description = "Compare only configurations with this many threads.", HelpName = "N" };
+        var threads = new Option<int?>("--threads") { Description = "Compare only configurations with this many threads.", HelpName = "N", CustomParser = OptionValues.WholeNumber("a number of threads, e.g. 2") };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table in Markdown, without colours." };
         var command = new Command("compare", "Compare two madv eval --json runs: per configuration B/A with its interval and a Mann-Whitney test.") { a, b, kernelA, kernelB, threads, markdown }.WithHelpDetails(Details);
         command.SetAction(parse => Execute(context, parse.GetValue(a)!, parse.GetValue(b)!, parse.GetValue(kernelA), parse.GetValue(kernelB), parse.GetValue(threads), parse.GetValue(markdown)));

@@ -52,10 +52,13 @@ internal static class ContentionCommand
           p99, p99.9 and max latency in µs. --json and --plot write files atomically. Ctrl+C
           stops after the slice in progress and reports what was measured, marked PARTIAL.
 
+        Output files and memory are checked before anything is measured, as by madv eval
+        (see madv eval --help).
+
         Exit codes:
           0    measured
-          1    an output file could not be written
-          2    a usage error
+          1    an output file could not be written after the measurement
+          2    a usage error (a bad option, an output file that cannot be created, --mem too large)
           130  interrupted by Ctrl+C
 
         Examples:
@@ -87,6 +90,7 @@ internal static class ContentionCommand
         {
             Description = $"The writer sleeps so that calls start at most every US microseconds; 0 = back to back [default: {DefaultIntervalMicroseconds}].",
             HelpName = "US",
+            CustomParser = OptionValues.Number("microseconds, e.g. 50"),
         };
         var command = new Command("contention", "Measure how long mmap_lock writers wait while the advisor runs process_madvise() batches, with and without a per-call cap.").WithHelpDetails(Details);
         common.AddTo(command);
@@ -96,7 +100,7 @@ internal static class ContentionCommand
         command.Options.Add(interval);
         command.SetAction(parse =>
         {
-            var resolved = common.Resolve(parse, DefaultMem, context.Error);
+            var resolved = common.Resolve(parse, DefaultMem, context);
             if (resolved is null)
             {
                 return ExitCodes.Usage;
@@ -132,6 +136,11 @@ internal static class ContentionCommand
             if (!(pacing >= 0 && pacing <= 1e6))
             {
                 context.Error.WriteLine("madv: --interval must be between 0 and 1000000 µs");
+                return ExitCodes.Usage;
+            }
+
+            if (!MeasureOptions.FitsInMemory(context, resolved, 1))
+            {
                 return ExitCodes.Usage;
             }
 

@@ -64,10 +64,17 @@ internal static class EvalCommand
           atomically; madv compare reads the JSON. Ctrl+C stops after the pass in progress and
           reports what was measured, marked PARTIAL.
 
+        Checked before anything is measured: every option; that each output file can be
+        created (its name ends in .json, .csv, .png or .svg, its directory exists and is
+        writable, it is not a directory); and that the buffers fit in memory: every simulated
+        profile and the host, at every --threads count, hold their own --mem at once, and the
+        sum must not exceed MemAvailable (/proc/meminfo) nor the room under any cgroup memory
+        limit.
+
         Exit codes:
           0    measured (cells that failed, e.g. a hint the kernel rejects, show the errno)
-          1    an output file could not be written
-          2    a usage error
+          1    an output file could not be written after the measurement
+          2    a usage error (a bad option, an output file that cannot be created, --mem too large)
           130  interrupted by Ctrl+C (the partial results were still written)
 
         Examples:
@@ -94,6 +101,7 @@ internal static class EvalCommand
         {
             Description = "Passes per configuration (rounds); with --seconds, whichever ends first.",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of passes, e.g. 5"),
         };
         var quick = new Option<bool>("--quick")
         {
@@ -116,11 +124,13 @@ internal static class EvalCommand
         {
             Description = $"Unrecorded rounds (one pass of every configuration each) before measuring [default: {DefaultWarmup}].",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of rounds, e.g. 1"),
         };
         var minPasses = new Option<int?>("--min-passes")
         {
             Description = $"Passes per configuration measured even when --seconds runs out [default: {DefaultMinPasses}, or 1 with --quick; at most --repeat].",
             HelpName = "N",
+            CustomParser = OptionValues.WholeNumber("a number of passes, e.g. 3"),
         };
         var threads = new Option<string?>("--threads")
         {
@@ -136,6 +146,7 @@ internal static class EvalCommand
         {
             Description = "Pin the advising thread to this host CPU (sched_setaffinity) while measuring; recorded in the output.",
             HelpName = "CPU",
+            CustomParser = OptionValues.WholeNumber("a CPU number, e.g. 0"),
         };
         var command = new Command("eval", "Measure the series' table on this machine: madvise() vs process_madvise() batches, simulated profiles and host.").WithHelpDetails(Details);
         common.AddTo(command);
@@ -153,7 +164,7 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             var isQuick = parse.GetValue(quick);
-            var resolved = common.Resolve(parse, isQuick ? QuickMem : DefaultMem, context.Error);
+            var resolved = common.Resolve(parse, isQuick ? QuickMem : DefaultMem, context);
             if (resolved is null)
             {
                 return ExitCodes.Usage;
@@ -210,6 +221,17 @@ internal static class EvalCommand
             if (work is null)
             {
                 context.Error.WriteLine("madv: --sibling-work must be sleep or touch");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(csv) is { } csvPath && OutputFiles.Check("--csv", csvPath, ".csv") is { } csvError)
+            {
+                context.Error.WriteLine("madv: " + csvError);
+                return ExitCodes.Usage;
+            }
+
+            if (!MeasureOptions.FitsInMemory(context, resolved, threadList.Count))
+            {
                 return ExitCodes.Usage;
             }
 

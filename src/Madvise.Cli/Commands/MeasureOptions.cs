@@ -54,6 +54,7 @@ internal sealed class MeasureOptions
     public Option<double?> Seconds { get; } = new("--seconds")
     {
         HelpName = "S",
+        CustomParser = OptionValues.Number("seconds, e.g. 2.5"),
     };
 
     /// <summary>--json FILE.</summary>
@@ -102,8 +103,9 @@ internal sealed class MeasureOptions
     /// Resolves the workload, the targets and the output files; on a usage error prints it on
     /// <paramref name="error"/> and returns null.
     /// </summary>
-    public MeasureSettings? Resolve(ParseResult parse, ulong defaultMem, TextWriter error)
+    public MeasureSettings? Resolve(ParseResult parse, ulong defaultMem, CliContext context)
     {
+        var error = context.Error;
         if (!ResolveSize(parse.GetValue(Mem), defaultMem, "--mem", error, out var mem)
             || !ResolveSize(parse.GetValue(Unit), PageSize.PAGE_SIZE, "--unit", error, out var unit))
         {
@@ -126,10 +128,16 @@ internal sealed class MeasureOptions
             return Fail(error, "--seconds must be more than 0 and at most 86400");
         }
 
+        var json = parse.GetValue(Json);
         var plot = parse.GetValue(Plot);
-        if (plot is not null && !PlotFile.IsSupported(plot))
+        if ((json is null ? null : OutputFiles.Check("--json", json, ".json")) is { } jsonError)
         {
-            return Fail(error, "--plot FILE must end in .png or .svg");
+            return Fail(error, jsonError);
+        }
+
+        if ((plot is null ? null : OutputFiles.Check("--plot", plot, PlotFile.Extensions)) is { } plotError)
+        {
+            return Fail(error, plotError);
         }
 
         var targets = TargetSelection.Resolve(parse.GetValue(Target) ?? "both", parse.GetValue(Profiles), hint, out var targetError);
@@ -169,7 +177,50 @@ internal sealed class MeasureOptions
             }
         }
 
-        return new MeasureSettings(new WorkloadSpec(mem, unit, hint, thp), targets, parse.GetValue(Json), plot, !parse.GetValue(NoProgress), parse.GetValue(Markdown));
+        return new MeasureSettings(new WorkloadSpec(mem, unit, hint, thp), targets, json, plot, !parse.GetValue(NoProgress), parse.GetValue(Markdown));
+    }
+
+    /// <summary>
+    /// The last check before measuring: whether the workloads (<paramref name="perKernel"/> per
+    /// simulated profile and for the host) fit in the memory this process may still take; if
+    /// not, prints why on <paramref name="context"/>'s error writer.
+    /// </summary>
+    public static bool FitsInMemory(CliContext context, MeasureSettings settings, int perKernel)
+    {
+        if (CheckMemory(settings.Spec, settings.Targets, perKernel, context.ReadMemory()) is not { } message)
+        {
+            return true;
+        }
+
+        Fail(context.Error, message);
+        return false;
+    }
+
+    /// <summary>Refuses workloads that would not fit in the memory this process may still take (MemAvailable, cgroup limits).</summary>
+    /// <returns>null when they fit or nothing is known, else the message with the numbers.</returns>
+    internal static string? CheckMemory(WorkloadSpec spec, TargetSelection targets, int perKernel, MemoryAvailability memory)
+    {
+        var needed = Workloads.MemoryNeeded(targets, spec, perKernel);
+        if (memory.Available is not { } available || needed <= available)
+        {
+            return null;
+        }
+
+        var kernels = new List<string>();
+        var simulated = targets.Profiles.Count * perKernel;
+        if (simulated > 0)
+        {
+            kernels.Add(simulated == 1 ? "1 simulated kernel" : $"{simulated} simulated kernels");
+        }
+
+        if (targets.Host)
+        {
+            kernels.Add(perKernel == 1 ? "the host buffer" : $"{perKernel} host buffers");
+        }
+
+        return $"--mem {ByteSize.Format(spec.Mem)} needs about {MemoryAvailability.Gib(needed)} ({string.Join(" and ", kernels)}, " +
+            $"{ByteSize.Format(spec.Mem)} each, all alive for the whole run), but {MemoryAvailability.Gib(available)} is available " +
+            $"({memory.Describe()}); use a smaller --mem, fewer --profiles, or --target sim or host";
     }
 
     private static bool ResolveSize(string? text, ulong fallback, string option, TextWriter error, out ulong bytes)

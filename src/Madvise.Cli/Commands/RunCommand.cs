@@ -18,13 +18,29 @@ internal static class RunCommand
           is compared only up to its first skipped step (or the step whose line carries the
           marker): 'FILE:LINE: host-divergent from here: REASON' says where, and the later
           steps count as divergent, not as mismatches. A file that cannot be parsed is
-          reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE'; the other files
-          still run.
+          reported on stderr as 'FILE:LINE:COL: parse error: MESSAGE', every error of it up
+          to 20, then 'FILE: N more parse errors'; the other files still run.
+
+        Input:
+          A scenario file is UTF-8 text of at most 1 MiB. A larger file (or /dev/zero), a
+          directory, or a file that cannot be opened is reported as 'FILE: cannot read: WHY';
+          a binary file (a NUL byte), a line that is not UTF-8 or that holds a control
+          character is a parse error. Text quoted from a file is cut to 64 characters, with
+          control characters escaped (\e, \x07, \u202e). The --json and --junit files are
+          checked before the first scenario runs (a name ending in .json or .xml, in a
+          directory that exists and takes a new file).
+
+        A task that dies without its 'exit' step (on the host an agent or forked process
+        killed by a signal or crashed: 'kill -9' during a run) is reported at the step after
+        which it was noticed, on stderr at once ('FILE:LINE: task B (pid N) was killed by
+        SIGKILL') and in the list after the run ('FILE:LINE: task died: ...'); its later steps
+        print -ESRCH, and the summary counts 'N tasks died'.
 
         Exit codes:
           0  every expectation held
           1  an expectation did not hold, or a target failed on a step
           2  a file cannot be read or parsed, or the target is not available
+          3  a task died during a scenario (wins over 1)
 
         Example:
           madv run tests/scenarios/madv-dontneed-anon.scn --target host
@@ -49,6 +65,11 @@ internal static class RunCommand
         outputs.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!outputs.CanWrite(context, parse))
+            {
+                return ExitCodes.Usage;
+            }
+
             var results = new List<ScenarioFileResult>();
             var code = Execute(context, parse.GetValue(files) ?? [], parse.GetValue(target) ?? ScenarioTargets.Sim, results);
             return outputs.Write(context, parse, "run", results) || code != ExitCodes.Success ? code : ExitCodes.Failure;
@@ -67,7 +88,7 @@ internal static class RunCommand
 
         var output = context.Out;
         var unreadable = false;
-        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0;
+        int fileCount = 0, steps = 0, held = 0, mismatches = 0, skipped = 0, divergent = 0, errors = 0, deaths = 0;
         foreach (var path in files)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -87,7 +108,7 @@ internal static class RunCommand
                     return ExitCodes.Usage;
                 }
 
-                output.WriteLine("# " + path);
+                output.WriteLine("# " + ScenarioFiles.Printable(path));
                 report = ScenarioRunner.Run(scenario, target, output, context.Error);
             }
 
@@ -95,16 +116,21 @@ internal static class RunCommand
             {
                 if (ReferenceEquals(step, report.DivergencePoint))
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: host-divergent from here: {step.Step.HostDivergent ?? scenario.HostDivergent}");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: host-divergent from here: {step.Step.HostDivergent ?? scenario.HostDivergent}");
                 }
 
                 if (step.Verdict == StepVerdict.Mismatch)
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: mismatch: {step.Text}: expected '{step.Expected}', got '{step.Result}'");
                 }
                 else if (step.Verdict == StepVerdict.Error)
                 {
-                    output.WriteLine($"{path}:{step.Step.Line}: error: {step.Text}: {step.Result}");
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: error: {step.Text}: {step.Result}");
+                }
+
+                foreach (var death in step.TaskDeaths)
+                {
+                    output.WriteLine($"{ScenarioFiles.Printable(path)}:{step.Step.Line}: task died: {death} (noticed after '{step.Text}')");
                 }
             }
 
@@ -116,6 +142,7 @@ internal static class RunCommand
             skipped += report.Skipped;
             divergent += report.Divergent;
             errors += report.Errors;
+            deaths += report.Deaths;
         }
 
         var summary = string.Create(
@@ -131,7 +158,12 @@ internal static class RunCommand
             summary += string.Create(CultureInfo.InvariantCulture, $", {errors} target errors");
         }
 
+        if (deaths > 0)
+        {
+            summary += deaths == 1 ? ", 1 task died" : string.Create(CultureInfo.InvariantCulture, $", {deaths} tasks died");
+        }
+
         output.WriteLine(summary);
-        return unreadable ? ExitCodes.Usage : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        return unreadable ? ExitCodes.Usage : deaths > 0 ? ExitCodes.TaskDied : mismatches + errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 }

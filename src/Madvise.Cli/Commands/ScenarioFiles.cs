@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Madvise.Scenarios;
 using Madvise.Scenarios.Steps;
 
@@ -28,7 +29,11 @@ internal static class ScenarioFiles
         return files;
     }
 
-    /// <summary>Reads and parses <paramref name="path"/>; on failure prints why on <paramref name="error"/> and returns null.</summary>
+    /// <summary>
+    /// Reads and parses <paramref name="path"/>; on failure prints why on <paramref name="error"/>
+    /// (every parse error up to <see cref="ScenarioParser.MaxReportedErrors"/>, then how many
+    /// more) and returns null.
+    /// </summary>
     public static Scenario? TryLoad(string path, TextWriter error)
     {
         try
@@ -37,15 +42,26 @@ internal static class ScenarioFiles
         }
         catch (ScenarioParseException ex)
         {
-            error.WriteLine(ex.ToString());
+            foreach (var e in ex.Errors)
+            {
+                error.WriteLine(e.ToString());
+            }
+
+            if (ex.UnreportedErrors > 0)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Printable(path)}: {ex.UnreportedErrors} more parse errors"));
+            }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            error.WriteLine($"{path}: cannot read: {ex.Message}");
+            error.WriteLine($"{Printable(path)}: cannot read: {ex.Message}");
         }
 
         return null;
     }
+
+    /// <summary>A path as it may be printed: control characters escaped, never cut.</summary>
+    public static string Printable(string path) => PrintableText.Escape(path, int.MaxValue);
 
     /// <summary>True when every target in <paramref name="names"/> is registered; else prints why not.</summary>
     public static bool CheckTargets(CliContext context, params ReadOnlySpan<string> names)

@@ -22,6 +22,19 @@ internal sealed class ScenarioOutputs
         HelpName = "FILE",
     };
 
+    /// <summary>Checks both files before any scenario runs (<see cref="OutputFiles.Check"/>); false after printing why.</summary>
+    public bool CanWrite(CliContext context, ParseResult parse)
+    {
+        var problem = (parse.GetValue(Json) is { } json ? OutputFiles.Check("--json", json, ".json") : null)
+            ?? (parse.GetValue(JUnit) is { } junit ? OutputFiles.Check("--junit", junit, ".xml") : null);
+        if (problem is not null)
+        {
+            context.Error.WriteLine("madv: " + problem);
+        }
+
+        return problem is null;
+    }
+
     /// <summary>Adds both options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {

@@ -7,7 +7,8 @@ internal static class DurationText
 {
     /// <summary>
     /// Parses a number (decimals allowed) and a unit: <c>ns</c>, <c>us</c> or <c>µs</c>, <c>ms</c>, <c>s</c>,
-    /// <c>m</c>. False for anything else, a missing unit, zero or negative, or more than a day.
+    /// <c>m</c>. False for anything else, a missing unit, less than 100 ns (the resolution of a
+    /// <see cref="TimeSpan"/>: a shorter one would silently become 100 ns), or more than a day.
     /// </summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
@@ -38,7 +39,7 @@ internal static class DurationText
             "m" or "min" => value * 60e9,
             _ => double.NaN,
         };
-        if (!(nanoseconds >= 1 && nanoseconds <= 86400e9))
+        if (!(nanoseconds >= 100 && nanoseconds <= 86400e9))
         {
             return false;
         }

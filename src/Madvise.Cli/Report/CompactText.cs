@@ -80,7 +80,10 @@ internal static class CompactText
             CompactionOutcome.TargetExited => "the target exited",
             _ => "failed",
         };
-        w.WriteLine(result.Message is { } m ? $"{outcome}: {m}" : outcome);
+        var lastCall = result.Outcome is CompactionOutcome.Cancelled or CompactionOutcome.DeadlineReached && result.LastCallNanoseconds is { } last
+            ? $" (the last call took {DurationText.Format(last)})"
+            : string.Empty;
+        w.WriteLine(result.Message is { } m ? $"{outcome}: {m}{lastCall}" : outcome);
     }
 
     /// <summary>Human-readable bytes: <c>512 B</c>, <c>36.0 KiB</c>, <c>120.5 MiB</c>, <c>51.20 GiB</c>.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Madvise.Compaction.Planning;
 using Madvise.Compaction.Sizing;
 using static Madvise.Abi.MemoryAdvice;
@@ -131,6 +132,13 @@ public sealed class CompactionEngine
         var sizer = Sizer!;
         var budgetNs = (long)(_options.Budget.TotalMilliseconds * 1e6);
         var vector = new IoVec[IoVec.UIO_MAXIOV];
+        if (plan.Phases.Count == 0 && !Probe(MADV_COLD, sizer, result))
+        {
+            // Nothing to advise, but the kernel still says whether the target can be advised at
+            // all: a process that exited (a zombie has no mappings left) answers ESRCH.
+            return;
+        }
+
         foreach (var phase in plan.Phases)
         {
             if (!Probe(phase.Advice, sizer, result))
@@ -145,13 +153,13 @@ public sealed class CompactionEngine
             {
                 if (cancel.IsCancellationRequested)
                 {
-                    Stop(result, CompactionOutcome.Cancelled, null, "cancelled between two calls");
+                    Stop(result, CompactionOutcome.Cancelled, null, result.Calls == 0 ? "cancelled before the first call" : "cancelled between two calls");
                     return;
                 }
 
                 if (_clock.WallNanoseconds() >= deadline)
                 {
-                    Stop(result, CompactionOutcome.DeadlineReached, null, "the deadline passed; no further call was started");
+                    Stop(result, CompactionOutcome.DeadlineReached, null, result.Calls == 0 ? "the deadline passed before the first call" : "the deadline passed; no further call was started");
                     return;
                 }
 
@@ -171,6 +179,7 @@ public sealed class CompactionEngine
                 result.CallCpu.RecordValue(Math.Min(cpu, CompactionResult.HighestTrackableNanoseconds));
                 result.CallsCpuNanoseconds += cpu;
                 result.LastCallNanoseconds = wall;
+                result.CheapestCallNanoseconds = Math.Min(result.CheapestCallNanoseconds ?? long.MaxValue, wall);
                 result.CallsOverBudget += wall > budgetNs ? 1 : 0;
                 tally.Calls++;
                 tally.Ranges += n;
@@ -315,17 +324,31 @@ public sealed class CompactionEngine
             return;
         }
 
+        if (plan.Phases.Count == 0 && result.Outcome is CompactionOutcome.Completed or CompactionOutcome.DryRun)
+        {
+            result.Notes.Add($"nothing to advise: none of the target's {plan.MappingsRead} mappings is one the {result.Options.Mode.ToString().ToLowerInvariant()} mode compacts.");
+        }
+
         if (plan.PagesOutAnonymous && result.SwapBefore is { TotalKiB: 0 })
         {
             var file = result.FileFreedKiB is { } kib ? $"; the file pages gave {kib} KiB" : string.Empty;
             result.Notes.Add("no swap: anonymous pages cannot be paged out without swap (MADV_PAGEOUT tries and puts them back), " +
-                "so anonymous RSS stays" + file + ". tools/zram-swap.sh sets up zram swap for a measurement.");
+                "so anonymous RSS stays" + file + ". tools/zram-swap.sh sets up zram swap for a measurement" +
+                (result.Options.FilePageout ? "." : "; --file-pageout pages out clean private file pages instead of COLDing them, which needs no swap."));
         }
 
         if (plan.Phase(MADV_COLD) is not null)
         {
             result.Notes.Add("MADV_COLD frees nothing by itself: it moves the pages to the inactive LRU list so that reclaim takes them " +
                 "first under memory pressure; RSS drops only when that happens.");
+        }
+
+        var budgetNs = (long)(result.Options.Budget.TotalMilliseconds * 1e6);
+        if (result.Options.Strategy == SizingStrategy.Budget && result.CheapestCallNanoseconds is { } cheapest && cheapest > budgetNs)
+        {
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"no call stayed within the budget of {budgetNs:#,0} ns: the cheapest took {cheapest:#,0} ns. ") + "A call costs more " +
+                "than the budget here whatever it carries, so each one carried the least the engine sends (one range, one page when " +
+                "the model says nothing fits).");
         }
 
         foreach (var tally in result.PerAdvice)

@@ -77,6 +77,9 @@ public sealed class CompactionResult
     /// <summary>Wall time of the last call made; null without calls.</summary>
     public long? LastCallNanoseconds { get; internal set; }
 
+    /// <summary>Wall time of the shortest call made; null without calls.</summary>
+    public long? CheapestCallNanoseconds { get; internal set; }
+
     /// <summary>CPU time of the compacting thread from reading the maps to the end of the last call.</summary>
     public long CpuNanoseconds { get; internal set; }
 

@@ -18,7 +18,7 @@ public static class FailureExplanation
         Errno.ENOSYS =>
             $"process_madvise on {target}: ENOSYS — this kernel has no process_madvise (added in Linux 5.10) or pidfd_open (5.3). " +
             "Android falls back to writing /proc/PID/reclaim, which exists only in Android's kernels: mainline Linux has no such file, " +
-            "so there is no fallback here.",
+            "so there is no fallback here. A seccomp filter (a container's profile) that hides the call answers ENOSYS too.",
         Errno.EINVAL =>
             $"process_madvise on {target}: EINVAL — this kernel does not accept {advice} for another process " +
             "(remote MADV_COLD and MADV_PAGEOUT need Linux 5.10, MADV_WILLNEED 5.17 and MADV_COLLAPSE 6.1).",
@@ -34,7 +34,8 @@ public static class FailureExplanation
         Errno.ESRCH or Errno.ENOENT => $"{target} does not exist (or exited).",
         Errno.EACCES or Errno.EPERM =>
             $"cannot read /proc/{target}/maps: EACCES — reading another process's mappings needs PTRACE_MODE_READ access " +
-            "(the same user and a dumpable process, or CAP_SYS_PTRACE).",
+            "(the same user and a dumpable process, or CAP_SYS_PTRACE in the target's user namespace), and no security module " +
+            "(Yama, SELinux, AppArmor) refusing it.",
         _ => $"cannot read the mappings of {target}: {Errno.Name(errno)}.",
     };
 }

@@ -14,7 +14,7 @@ public sealed class HostCompactionTarget : ICompactionTarget
     private readonly SafePidfdHandle _pidfd;
 
     /// <summary>Opens a pidfd of <paramref name="pid"/>.</summary>
-    /// <exception cref="CompactionException">No such process (ESRCH), or pidfd_open is missing (ENOSYS) or refused.</exception>
+    /// <exception cref="CompactionException">No such process, a kernel thread or an exited one (ESRCH), or pidfd_open is missing (ENOSYS) or refused.</exception>
     public HostCompactionTarget(int pid)
     {
         if (pid <= 0)
@@ -33,8 +33,16 @@ public sealed class HostCompactionTarget : ICompactionTarget
             });
         }
 
-        _pidfd = pidfd;
         Description = string.Create(CultureInfo.InvariantCulture, $"pid {pid} ({ReadComm(pid)})");
+        if (HostTaskStat.TryRead(pid, out var stat) && (stat.IsKernelThread || stat.IsZombie))
+        {
+            pidfd.Dispose();
+            throw new CompactionException(Errno.ESRCH, stat.IsKernelThread
+                ? $"{Description} is a kernel thread: it has no user memory to compact (process_madvise answers ESRCH)."
+                : $"{Description} has exited (a zombie its parent has not reaped yet): its memory is gone, there is nothing to compact.");
+        }
+
+        _pidfd = pidfd;
     }
 
     /// <inheritdoc/>

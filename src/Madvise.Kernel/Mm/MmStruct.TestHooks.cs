@@ -27,6 +27,15 @@ public sealed partial class MmStruct
         }
     }
 
+    /// <summary>
+    /// find_vma() on the current version of the VMA tree, without the mmap_lock (the tree is
+    /// persistent, so the lookup is safe; the VMA may change right after unless no thread is
+    /// changing the address space). For tools that inspect an address space between operations,
+    /// such as a trace replay looking for holes, without counting as a lock user.
+    /// </summary>
+    /// <returns>The VMA containing <paramref name="addr"/>, else the first one above it, else null.</returns>
+    public Vma? FindVmaUnlocked(ulong addr) => Vmas.Find(addr);
+
     /// <summary>Number of PTE tables attached.</summary>
     internal long PteTableCount => PageTable.PteTableCount;
 }

@@ -21,10 +21,6 @@ public static partial class Sys
     /// bits, flags is an <c>unsigned int</c>.
     /// </summary>
     /// <returns>Bytes advised (see <see cref="MadviseCore.VectorMadvise"/>), or a negative errno.</returns>
-    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
-    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
-        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
-
     public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, long behavior, ulong flags)
     {
         if ((uint)flags != 0)
@@ -38,12 +34,67 @@ public static partial class Sys
         }
 
         var ret = ImportIovec(currentMm, vec, (uint)vlen, out var iter);
-        if (ret < 0)
+        return ret < 0 ? ret : ProcessMadviseImported(task, currentMm, pidfd, ref iter, behavior);
+    }
+
+    /// <summary>process_madvise(2) with a typed advice value (same as passing its number).</summary>
+    public static long ProcessMadvise(TaskStruct task, long pidfd, ulong vec, ulong vlen, MemoryAdvice advice, ulong flags) =>
+        ProcessMadvise(task, pidfd, vec, vlen, (long)advice, flags);
+
+    /// <summary>
+    /// process_madvise(2) whose iovec array is already in kernel memory: a trace replay knows the
+    /// ranges a program passed but not the memory they were read from. The same checks in the
+    /// same order as <see cref="ProcessMadvise(TaskStruct, long, ulong, ulong, long, ulong)"/>,
+    /// less the copy from user memory (which can only add -EFAULT for an unreadable array).
+    /// </summary>
+    /// <param name="iov">The array; at least the first <paramref name="vlen"/> entries are read
+    /// unless vlen is 0 or above UIO_MAXIOV (rejected before any entry is looked at).</param>
+    /// <exception cref="ArgumentException"><paramref name="iov"/> is shorter than a vlen the kernel would read.</exception>
+    public static long ProcessMadvise(TaskStruct task, long pidfd, ReadOnlySpan<IoVec> iov, ulong vlen, long behavior, ulong flags)
+    {
+        if ((uint)flags != 0)
         {
-            return ret;
+            return -Errno.EINVAL;
         }
 
-        var target = PidfdGetTask(task, unchecked((int)pidfd), out ret);
+        if (CurrentMm(task) is not { } currentMm)
+        {
+            return TaskGone;
+        }
+
+        var count = (uint)vlen;
+        var iovecs = t_iovecs ??= new IoVec[IoVec.UIO_MAXIOV];
+        IovIter iter;
+        if (count == 0)
+        {
+            iter = new IovIter(iovecs, 0, 0);
+        }
+        else if (count > IoVec.UIO_MAXIOV)
+        {
+            return -Errno.EINVAL;
+        }
+        else
+        {
+            if ((uint)iov.Length < count)
+            {
+                throw new ArgumentException($"vlen {count} but only {iov.Length} iovecs given", nameof(iov));
+            }
+
+            iov[..(int)count].CopyTo(iovecs);
+            var ret = CheckIovecs(iovecs.AsSpan(0, (int)count), (int)count, out iter);
+            if (ret < 0)
+            {
+                return ret;
+            }
+        }
+
+        return ProcessMadviseImported(task, currentMm, pidfd, ref iter, behavior);
+    }
+
+    /// <summary>The part of process_madvise() after import_iovec(): the target, its access checks, the advice.</summary>
+    private static long ProcessMadviseImported(TaskStruct task, MmStruct currentMm, long pidfd, ref IovIter iter, long behavior)
+    {
+        var target = PidfdGetTask(task, unchecked((int)pidfd), out var ret);
         if (target is null)
         {
             return ret;
@@ -105,10 +156,8 @@ public static partial class Sys
 
     /// <summary>
     /// import_iovec(): copies <paramref name="count"/> iovecs from the caller's memory and checks
-    /// them in Linux's order: too many (-EINVAL); array outside user space or unreadable
-    /// (-EFAULT); an entry with a negative length, in array order (-EINVAL); then each range
-    /// against the user address limit (-EFAULT) while capping the running total at MAX_RW_COUNT.
-    /// A single entry is capped first and checked after (import_ubuf).
+    /// them in Linux's order: too many (-EINVAL); array outside user space (-EFAULT); then
+    /// <see cref="CheckIovecs"/> on what could be read.
     /// </summary>
     private static long ImportIovec(MmStruct mm, ulong vec, uint count, out IovIter iter)
     {
@@ -133,7 +182,18 @@ public static partial class Sys
         }
 
         var read = mm.ReadUser(vec, bytes);
-        var complete = (int)(read / IoVec.Size);
+        return CheckIovecs(entries, (int)(read / IoVec.Size), out iter);
+    }
+
+    /// <summary>
+    /// The checks of import_iovec() after the copy: a negative length among the
+    /// <paramref name="complete"/> entries copied (-EINVAL), an array only partly readable
+    /// (-EFAULT), then each range against the user address limit (-EFAULT) while capping the
+    /// running total at MAX_RW_COUNT. A single entry is capped first and checked after (import_ubuf).
+    /// </summary>
+    private static long CheckIovecs(Span<IoVec> entries, int complete, out IovIter iter)
+    {
+        iter = default;
         for (var i = 0; i < complete; i++)
         {
             if ((long)entries[i].Len < 0)
@@ -148,7 +208,7 @@ public static partial class Sys
         }
 
         ulong total = 0;
-        if (count == 1)
+        if (entries.Length == 1)
         {
             var len = Math.Min(entries[0].Len, IoVec.MAX_RW_COUNT);
             if (!PageSize.AccessOk(entries[0].Base, len))
@@ -179,7 +239,7 @@ public static partial class Sys
             }
         }
 
-        iter = new IovIter(iovecs, (int)count, total);
+        iter = new IovIter(t_iovecs!, entries.Length, total);
         return 0;
     }
 }

@@ -52,6 +52,16 @@ public sealed class CompactBenchRow
     /// <summary>Each run's result.</summary>
     public List<CompactionResult> Runs { get; } = [];
 
+    /// <summary>
+    /// Each run's remote TLB invalidations (<see cref="ICompactBenchKernel.RemoteTlbFlushes"/>),
+    /// null where not observable: what the compactor's flushes cost when the target runs on
+    /// another CPU meanwhile, which a budget lets it do.
+    /// </summary>
+    public List<long?> RemoteTlbFlushes { get; } = [];
+
+    /// <summary>Mean remote TLB invalidations per run; null without runs or where a run could not observe them.</summary>
+    public double? MeanRemoteTlbFlushes => Runs.Count == 0 || RemoteTlbFlushes.Any(f => f is null) ? null : RemoteTlbFlushes.Average(f => (double)f!.Value);
+
     /// <summary>Why the row stopped being measured; null while it works.</summary>
     public string? Error { get; set; }
 
@@ -71,12 +81,13 @@ public sealed class CompactBenchRow
     /// <summary>Calls over the budget, all runs.</summary>
     public int CallsOverBudget => Runs.Sum(r => r.CallsOverBudget);
 
-    /// <summary>Adds a run and its writer's latencies.</summary>
-    public void Add(CompactionResult result, LongHistogram writer)
+    /// <summary>Adds a run, its writer's latencies and its remote TLB invalidations (null where not observable).</summary>
+    public void Add(CompactionResult result, LongHistogram writer, long? remoteTlbFlushes = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(writer);
         Runs.Add(result);
+        RemoteTlbFlushes.Add(remoteTlbFlushes);
         Writer.Add(writer);
         Calls.Add(result.CallWall);
         CallsCpu.Add(result.CallCpu);

@@ -38,7 +38,11 @@ public static class CompactBenchRunner
         var notes = new List<string>();
         if (settings.Madv is { } madv)
         {
-            kernels.Add(() => new HostCompactBenchKernel(madv, settings.Mem, settings.Vmas, settings.Seed, settings.WriterInterval));
+            foreach (var placement in settings.Placements)
+            {
+                kernels.Add(() => new HostCompactBenchKernel(madv, settings.Mem, settings.Vmas, settings.Seed, settings.WriterInterval, placement));
+            }
+
             if (HostSwap.Read().TotalKiB == 0)
             {
                 notes.Add("host: no swap, so PAGEOUT frees no anonymous memory there and bytes reclaimed per CPU-second mean little; " +
@@ -142,14 +146,30 @@ public static class CompactBenchRunner
         GC.Collect();
         GC.WaitForPendingFinalizers();
         LongHistogram? writer = null;
+        long flushes0 = -1, flushes1 = -1;
         var engine = new CompactionEngine(kernel.Target, options)
         {
-            WorkStarting = kernel.StartWriter,
-            WorkFinished = () => writer = kernel.StopWriter(),
+            WorkStarting = () =>
+            {
+                kernel.StartWriter();
+                flushes0 = kernel.RemoteTlbFlushes();
+            },
+            WorkFinished = () =>
+            {
+                flushes1 = kernel.RemoteTlbFlushes();
+                writer = kernel.StopWriter();
+            },
         };
         CompactionResult result;
+        var allowed = kernel.CompactorCpu is { } cpu ? Workloads.ThreadAffinity.AllowedCpus() : null;
         try
         {
+            if (kernel.CompactorCpu is { } pin && Workloads.ThreadAffinity.PinCurrentThread(pin) is var pinned and < 0)
+            {
+                row.Error = $"cannot pin the compactor to CPU {pin}: {Errno.Format(pinned)}";
+                return;
+            }
+
             result = engine.Run(cancel);
         }
         catch (InvalidOperationException ex)
@@ -158,10 +178,17 @@ public static class CompactBenchRunner
             row.Error = ex.Message;
             return;
         }
+        finally
+        {
+            if (allowed is not null)
+            {
+                Workloads.ThreadAffinity.AllowCurrentThread(allowed);
+            }
+        }
 
         if (result.Outcome == CompactionOutcome.Completed)
         {
-            row.Add(result, writer!);
+            row.Add(result, writer!, flushes0 >= 0 && flushes1 >= 0 ? flushes1 - flushes0 : null);
         }
         else if (result.Outcome != CompactionOutcome.Cancelled)
         {

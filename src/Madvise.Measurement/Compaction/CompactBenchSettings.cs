@@ -15,6 +15,7 @@ namespace Madvise.Measurement.Compaction;
 /// <param name="Runs">Compactions per strategy and kernel (fixed and budget interleaved, in shuffled order each round).</param>
 /// <param name="IdleTime">How long the writer runs alone per kernel.</param>
 /// <param name="WriterInterval">The writer starts a call at most this often.</param>
+/// <param name="HostPlacements">The host's placements to measure, each a kernel of its own (<c>--host-cpus</c>) [default: free].</param>
 public sealed record CompactBenchSettings(
     ulong Mem,
     int Vmas,
@@ -26,8 +27,12 @@ public sealed record CompactBenchSettings(
     TimeSpan Budget,
     int Runs,
     TimeSpan IdleTime,
-    TimeSpan WriterInterval)
+    TimeSpan WriterInterval,
+    IReadOnlyList<HostPlacement>? HostPlacements = null)
 {
+    /// <summary>The host's placements, <see cref="HostPlacement.Free"/> when none were given.</summary>
+    public IReadOnlyList<HostPlacement> Placements => HostPlacements is { Count: > 0 } p ? p : [HostPlacement.Free];
+
     /// <summary>The two strategies compared: Android's fixed batches and the budget.</summary>
     public IReadOnlyList<CompactionOptions> Strategies =>
     [

@@ -7,7 +7,7 @@ using Madvise.Host;
 namespace Madvise.Measurement.Compaction;
 
 /// <summary>
-/// <c>madv compact-target mem=SIZE vmas=N seed=N [interval=US]</c>: a process to compact. It maps a
+/// <c>madv compact-target mem=SIZE vmas=N seed=N [interval=US] [cpu=N]</c>: a process to compact. It maps a
 /// generated <see cref="TargetLayout"/> (on top of the .NET runtime's own mappings), touches it,
 /// and answers requests, one line each, on standard input: <c>touch</c> (fault everything back),
 /// <c>writer-start</c> / <c>writer-stop</c> (a thread of this process that keeps taking its own
@@ -27,6 +27,7 @@ public static class CompactTargetProgram
         var vmas = 300;
         var seed = 1;
         var interval = TimeSpan.FromMicroseconds(50);
+        var cpu = -1;
         foreach (var arg in args)
         {
             var ok = arg switch
@@ -37,13 +38,21 @@ public static class CompactTargetProgram
                 _ when arg.StartsWith("seed=", StringComparison.Ordinal) => int.TryParse(arg.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out seed),
                 _ when arg.StartsWith("interval=", StringComparison.Ordinal) && double.TryParse(arg.AsSpan(9), NumberStyles.Float, CultureInfo.InvariantCulture, out var us) && us is >= 0 and <= 1e6
                     => (interval = TimeSpan.FromMicroseconds(us)) >= TimeSpan.Zero,
+                _ when arg.StartsWith("cpu=", StringComparison.Ordinal) => int.TryParse(arg.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out cpu),
                 _ => false,
             };
             if (!ok)
             {
-                error.WriteLine($"madv compact-target: bad argument '{arg}' (expected mem=SIZE vmas=N seed=N interval=US)");
+                error.WriteLine($"madv compact-target: bad argument '{arg}' (expected mem=SIZE vmas=N seed=N interval=US cpu=N)");
                 return Usage;
             }
+        }
+
+        // Pinned before any thread of its own starts: the writer thread inherits the mask.
+        if (cpu >= 0 && Workloads.ThreadAffinity.PinCurrentThread(cpu) is var pinned and < 0)
+        {
+            error.WriteLine($"madv compact-target: cannot run on CPU {cpu}: {Errno.Format(pinned)}");
+            return Usage;
         }
 
         TargetLayout layout;

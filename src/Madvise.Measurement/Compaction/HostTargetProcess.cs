@@ -43,7 +43,8 @@ public sealed class HostTargetProcess : IDisposable
     /// </summary>
     /// <param name="madv">The command that runs madv (an apphost, or dotnet exec madv.dll).</param>
     /// <exception cref="InvalidOperationException">The child failed (its standard error says why).</exception>
-    public static HostTargetProcess Start(IReadOnlyList<string> madv, ulong mem, int vmas, int seed, TimeSpan writerInterval)
+    /// <param name="cpu">The CPU every thread of the child runs on; null to leave it to the scheduler.</param>
+    public static HostTargetProcess Start(IReadOnlyList<string> madv, ulong mem, int vmas, int seed, TimeSpan writerInterval, int? cpu = null)
     {
         ArgumentNullException.ThrowIfNull(madv);
         var command = madv.ToArray();
@@ -64,6 +65,11 @@ public sealed class HostTargetProcess : IDisposable
         info.ArgumentList.Add("vmas=" + vmas.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add("seed=" + seed.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add("interval=" + writerInterval.TotalMicroseconds.ToString(CultureInfo.InvariantCulture));
+        if (cpu is { } c)
+        {
+            info.ArgumentList.Add("cpu=" + c.ToString(CultureInfo.InvariantCulture));
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("the target process did not start");
         var stderr = process.StandardError.ReadToEndAsync();
         try

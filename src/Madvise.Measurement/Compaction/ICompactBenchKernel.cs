@@ -19,6 +19,9 @@ public interface ICompactBenchKernel : IDisposable
     /// <summary>The simulated profile; null for the host.</summary>
     string? Profile { get; }
 
+    /// <summary>The host CPU the compacting thread is pinned to during each run; null to leave it to the scheduler.</summary>
+    int? CompactorCpu { get; }
+
     /// <summary>The target the engine compacts.</summary>
     ICompactionTarget Target { get; }
 
@@ -30,4 +33,11 @@ public interface ICompactBenchKernel : IDisposable
 
     /// <summary>Stops the writer; how long each of its calls took since <see cref="StartWriter"/>, in ns.</summary>
     LongHistogram StopWriter();
+
+    /// <summary>
+    /// Remote TLB invalidations so far: on a simulated kernel the other CPUs its shootdowns
+    /// visited (KernelStatistics.TlbRemoteFlushes), on the host the TLB shootdown interrupts of
+    /// the whole machine (/proc/interrupts, other processes' included); -1 where not observable.
+    /// </summary>
+    long RemoteTlbFlushes();
 }

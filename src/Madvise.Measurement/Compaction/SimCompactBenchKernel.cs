@@ -51,6 +51,9 @@ public sealed class SimCompactBenchKernel : ICompactBenchKernel
     public string? Profile { get; }
 
     /// <inheritdoc/>
+    public int? CompactorCpu => null;
+
+    /// <inheritdoc/>
     public ICompactionTarget Target => _target;
 
     /// <inheritdoc/>
@@ -73,6 +76,9 @@ public sealed class SimCompactBenchKernel : ICompactBenchKernel
 
         return (LongHistogram)_latency.Copy();
     }
+
+    /// <inheritdoc/>
+    public long RemoteTlbFlushes() => _world.Kernel.Stats.TlbRemoteFlushes;
 
     /// <inheritdoc/>
     public void Dispose()

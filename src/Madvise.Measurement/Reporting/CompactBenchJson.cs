@@ -26,6 +26,13 @@ public static class CompactBenchJson
         json.WriteNumber("runs", s.Runs);
         json.WriteNumber("idle_s", s.IdleTime.TotalSeconds);
         json.WriteNumber("writer_interval_us", s.WriterInterval.TotalMicroseconds);
+        json.WriteStartArray("host_cpus");
+        foreach (var placement in s.Placements)
+        {
+            json.WriteStringValue(HostCompactBenchKernel.Describe(placement));
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("notes");
         foreach (var note in m.Notes)
         {
@@ -72,6 +79,7 @@ public static class CompactBenchJson
     private static void WriteRow(Utf8JsonWriter json, CompactBenchRow row)
     {
         json.WriteStartObject();
+        json.WriteString("kernel", row.Label);
         json.WriteString("target", row.Kind);
         json.WriteString("profile", row.Profile);
         json.WriteString("compactor", row.Strategy is null ? "idle" : row.Strategy.Strategy.ToString().ToLowerInvariant());
@@ -93,6 +101,7 @@ public static class CompactBenchJson
         JsonHeader.WriteNumberOrNull(json, "call_cpu_p50_ns", called ? row.CallsCpu.GetValueAtPercentile(50) : null);
         JsonHeader.WriteNumberOrNull(json, "call_cpu_p99_ns", called ? row.CallsCpu.GetValueAtPercentile(99) : null);
         json.WriteNumber("calls_over_budget", row.CallsOverBudget);
+        JsonHeader.WriteNumberOrNull(json, "remote_tlb_flushes_per_run", row.MeanRemoteTlbFlushes is { } flushes ? Math.Round(flushes, 1) : null);
         JsonHeader.WriteNumberOrNull(json, "cpu_ns_per_run", row.Runs.Count > 0 ? Math.Round(row.MeanCpuNanoseconds) : null);
         JsonHeader.WriteNumberOrNull(json, "reclaimed_kib_per_run", row.Runs.Count > 0 ? Math.Round(row.MeanReclaimedKiB, 1) : null);
         var rates = row.ReclaimedPerCpuSecond;

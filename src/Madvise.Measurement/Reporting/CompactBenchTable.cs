@@ -20,7 +20,7 @@ public static class CompactBenchTable
             string.Create(CultureInfo.InvariantCulture, $"madv compact-bench: a target of {s.Vmas:#,0} generated mappings touching {ByteSize.Format(s.Mem)} (seed {s.Seed}) compacted in mode {s.Mode.ToString().ToLowerInvariant()} by Android's fixed batches (1,024 VMAs / 2 GiB per call) and by the budgeted engine ({CompactBenchRow.FormatBudget(s.Budget)} per call), while a thread of the target does mmap(MAP_FIXED)+munmap of a page of its own, at most one call per {s.WriterInterval.TotalMicroseconds:0.##} µs"),
             "machine: " + report.Machine.Describe(),
             string.Create(CultureInfo.InvariantCulture, $"method: {CompactBenchRunner.Method}; {s.Runs} runs per strategy, the writer alone for {s.IdleTime.TotalSeconds:0.##} s; simulated kernels with {ByteSize.Format(s.SwapBytes)} of swap; run took {Numbers.Duration(m.Elapsed)}"),
-            "columns: writer latency in µs (HdrHistogram; p99 with its distribution-free 95% CI, '(<10 above)' when it rests on fewer than 10 samples); calls = process_madvise() calls per run, their wall time in µs (what the writer waits for), how many exceeded the budget, and their CPU time's p99 (what the cost model sizes: wall minus preemption and lock waits); CPU = the compacting thread's CPU time per run; reclaimed = RSS before − after per run; MiB/CPU-s = reclaimed per second of that CPU time (mean of the runs ± 95% CI)",
+            "columns: writer latency in µs (HdrHistogram; p99 with its distribution-free 95% CI, '(<10 above)' when it rests on fewer than 10 samples); calls = process_madvise() calls per run, their wall time in µs (what the writer waits for), how many exceeded the budget, and their CPU time's p99 (what the cost model sizes: wall minus preemption and lock waits); remote TLB flushes = other CPUs a simulated shootdown visited, on the host the machine's TLB shootdown interrupts (/proc/interrupts), per run; CPU = the compacting thread's CPU time per run; reclaimed = RSS before − after per run; MiB/CPU-s = reclaimed per second of that CPU time (mean of the runs ± 95% CI)",
         };
         foreach (var note in m.Notes)
         {
@@ -53,6 +53,7 @@ public static class CompactBenchTable
             .Column("call max µs")
             .Column("call CPU p99 µs")
             .Column("over budget")
+            .Column("remote TLB flushes/run")
             .Column("CPU ms/run")
             .Column("reclaimed MiB/run")
             .Column("MiB/CPU-s");
@@ -79,6 +80,7 @@ public static class CompactBenchTable
                 calls ? Numbers.Microseconds(row.Calls.GetMaxValue()) : "-",
                 calls ? Numbers.Microseconds(row.CallsCpu.GetValueAtPercentile(99)) : "-",
                 idle ? "-" : Numbers.Count(row.CallsOverBudget),
+                row.MeanRemoteTlbFlushes is { } flushes ? Numbers.Count(flushes) : "-",
                 idle ? "-" : Numbers.Milliseconds(row.MeanCpuNanoseconds),
                 idle ? "-" : Numbers.Rate(row.MeanReclaimedKiB / 1024),
                 rates.Count == 0 ? "-" : Numbers.Rate(rates.Mean) + (rates.MeanInterval is { } mi ? " ± " + Numbers.Rate(mi.Margin) : string.Empty));

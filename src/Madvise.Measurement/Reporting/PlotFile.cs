@@ -27,9 +27,8 @@ public static class PlotFile
     /// <summary>Whether <see cref="FontName"/> was registered; protected by <see cref="FontLock"/>.</summary>
     private static bool s_fontsLoaded;
 
-    /// <summary>True when <paramref name="path"/> ends in .png or .svg (any case).</summary>
-    public static bool IsSupported(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".svg";
+    /// <summary>The file name endings a plot can be saved as (any case).</summary>
+    public static readonly string[] Extensions = [".png", ".svg"];
 
     /// <summary>
     /// Applies the font to <paramref name="plot"/>. The SkiaSharp build used has no fontconfig, so

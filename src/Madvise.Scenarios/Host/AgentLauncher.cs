@@ -121,15 +121,31 @@ internal static class AgentLauncher
         return running is not null && File.Exists(running) ? running : own;
     }
 
-    /// <summary>This process's environment as NAME=VALUE strings.</summary>
+    /// <summary>
+    /// The runtime's diagnostics that leave files behind, switched off in agents: the diagnostic
+    /// IPC socket (<c>/tmp/dotnet-diagnostic-PID-*-socket</c>) and the debugger transport's
+    /// pipes (<c>/tmp/clr-debug-pipe-PID-*-in/out</c>). The runtime removes them when it exits
+    /// normally; a killed agent (a scenario's <c>kill -9</c>, Dispose's SIGKILL after the grace
+    /// period) left three files in /tmp each. .NET 8 and later honour these two variables
+    /// (checked on .NET 10: none of the files is created); the profiler, which creates no file,
+    /// stays available.
+    /// </summary>
+    internal static readonly string[] QuietDiagnostics = ["DOTNET_EnableDiagnostics_IPC=0", "DOTNET_EnableDiagnostics_Debugger=0"];
+
+    /// <summary>This process's environment as NAME=VALUE strings, with <see cref="QuietDiagnostics"/> in place of any setting of theirs.</summary>
     private static List<string> CurrentEnvironment()
     {
         var result = new List<string>();
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
-            result.Add(e.Key + "=" + e.Value);
+            var entry = e.Key + "=" + e.Value;
+            if (!Array.Exists(QuietDiagnostics, q => q.StartsWith(e.Key + "=", StringComparison.Ordinal)))
+            {
+                result.Add(entry);
+            }
         }
 
+        result.AddRange(QuietDiagnostics);
         return result;
     }
 }

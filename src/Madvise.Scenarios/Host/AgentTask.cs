@@ -40,6 +40,9 @@ internal sealed class AgentTask : HostTask
     /// <summary>Set once the agent exited or its channel broke.</summary>
     private bool _exited;
 
+    /// <summary>How the agent died without a clean <c>exit</c> (<see cref="CheckDeath"/>), once known.</summary>
+    private string? _death;
+
     /// <summary>Wraps a started agent.</summary>
     public AgentTask(HostScenarioTarget target, string name, int pid, AgentChannel channel, SafePidfdHandle pidfd)
         : base(target, name, pid)
@@ -61,8 +64,28 @@ internal sealed class AgentTask : HostTask
 
         Begin(HostOperations.Exit);
         _channel.Send(_writer.Frame, []);
-        WaitForExit(ExitTimeoutMilliseconds);
+        if (!WaitForExit(ExitTimeoutMilliseconds))
+        {
+            _death = $"task {Name} (pid {Pid}) did not exit within {ExitTimeoutMilliseconds / 1000} s of 'exit' and was killed";
+        }
+        else if (ChildProcessEnd.Describe(Name, Pid, _pidfd.Fd) is var end && !end.EndsWith(" exited with status 0", StringComparison.Ordinal))
+        {
+            // It was already dead, or died on the way out.
+            _death = end;
+        }
+
         return 0L;
+    });
+
+    /// <summary>How the agent died, when it did (<see cref="ITargetTask.CheckDeath"/>); an agent that ended unnoticed is noticed here.</summary>
+    public override string? CheckDeath() => Target.Run(() =>
+    {
+        if (!_exited && ChildProcessEnd.HasEnded(_pidfd.Fd))
+        {
+            NoticeEnd();
+        }
+
+        return _death;
     });
 
     /// <summary>Sends <paramref name="operation"/> to the agent and reads its reply fields after a result &gt;= 0.</summary>
@@ -206,9 +229,14 @@ internal sealed class AgentTask : HostTask
         }
 
         _received.Clear();
-        if (HasExited || _channel.Send(_writer.Frame, fds) < 0 || _channel.Receive(_received) <= 0)
+        if (HasExited)
         {
-            _exited = true;
+            return -Errno.ESRCH;
+        }
+
+        if (_channel.Send(_writer.Frame, fds) < 0 || _channel.Receive(_received) <= 0)
+        {
+            NoticeEnd();
             return -Errno.ESRCH;
         }
 
@@ -222,10 +250,23 @@ internal sealed class AgentTask : HostTask
         return result;
     }
 
-    /// <summary>Waits for the agent's pidfd to report its exit; kills it when the wait runs out.</summary>
-    private void WaitForExit(int timeoutMilliseconds)
+    /// <summary>
+    /// The agent ended without <c>exit</c> (its channel broke, or its pidfd says so): it is
+    /// treated as exited from here on, and <see cref="_death"/> says how it ended.
+    /// </summary>
+    private void NoticeEnd()
     {
-        if (HarnessSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) <= 0)
+        _exited = true;
+        _channel.Dispose();
+        _death = ChildProcessEnd.Describe(Name, Pid, _pidfd.Fd);
+    }
+
+    /// <summary>Waits for the agent's pidfd to report its exit; kills it when the wait runs out.</summary>
+    /// <returns>True when it exited within the time, false when it had to be killed.</returns>
+    private bool WaitForExit(int timeoutMilliseconds)
+    {
+        var exited = HarnessSyscalls.PollReadable(_pidfd.Fd, timeoutMilliseconds) > 0;
+        if (!exited)
         {
             HarnessSyscalls.PidfdSendSignal(_pidfd.Fd, HarnessSyscalls.SIGKILL);
             HarnessSyscalls.PollReadable(_pidfd.Fd, -1);
@@ -233,5 +274,6 @@ internal sealed class AgentTask : HostTask
 
         _exited = true;
         _channel.Dispose();
+        return exited;
     }
 }

@@ -79,6 +79,47 @@ internal static unsafe partial class HarnessSyscalls
     }
 
     /// <summary>
+    /// How the child behind <paramref name="pidfd"/> ended, without reaping it (waitid(2) with
+    /// P_PIDFD, WEXITED, WNOHANG and WNOWAIT: it stays a zombie, its pid and pidfds valid).
+    /// </summary>
+    /// <param name="pidfd">A pidfd of a child of this process.</param>
+    /// <param name="killedBy">The signal that killed it, or 0 when it exited.</param>
+    /// <param name="exitStatus">Its exit status when it exited, else 0.</param>
+    /// <param name="coreDumped">True when the signal dumped core.</param>
+    /// <returns>1 when it has ended, 0 while it runs, or a negative errno.</returns>
+    internal static long ChildEnded(int pidfd, out int killedBy, out int exitStatus, out bool coreDumped)
+    {
+        killedBy = exitStatus = 0;
+        coreDumped = false;
+        Interop.SigInfo info = default;
+        while (Interop.Libc.WaitId(Interop.Libc.P_PIDFD, (uint)pidfd, &info, Interop.Libc.WEXITED | Interop.Libc.WNOHANG | Interop.Libc.WNOWAIT) != 0)
+        {
+            var e = LastError();
+            if (e != -Abi.Errno.EINTR)
+            {
+                return e;
+            }
+        }
+
+        if (info.Pid == 0)
+        {
+            return 0;
+        }
+
+        if (info.Code == Interop.Libc.CLD_EXITED)
+        {
+            exitStatus = info.Status;
+        }
+        else
+        {
+            killedBy = info.Status;
+            coreDumped = info.Code == Interop.Libc.CLD_DUMPED;
+        }
+
+        return 1;
+    }
+
+    /// <summary>
     /// Starts <paramref name="path"/> with posix_spawn(3), its standard input and output both
     /// duplicated from <paramref name="stdio"/> and standard error inherited, with an empty
     /// signal mask and default signal dispositions. The calling thread becomes the parent.

@@ -34,6 +34,9 @@ internal abstract class HostTask : ITargetTask
     /// <inheritdoc/>
     public abstract long Exit();
 
+    /// <inheritdoc/>
+    public virtual string? CheckDeath() => null;
+
     /// <summary>
     /// <c>fork</c> run by this task (step thread only): its process forks; the child is a fork
     /// server (<see cref="NativeFork"/>) and a child of the target's process.

@@ -21,17 +21,22 @@ namespace Madvise.Scenarios.Sim;
 /// </remarks>
 public sealed class SimTarget : IScenarioTarget
 {
-    private readonly KernelProfile _profile;
+    /// <summary>The configuration every kernel of this target starts from; a <c>config</c> step changes it.</summary>
+    private readonly KernelConfig _baseConfig;
 
     private Kernel.SimulatedKernel _kernel;
 
     private readonly SimTask _self;
 
-    /// <summary>Creates a target whose kernel runs <paramref name="profile"/> (default: current kernels).</summary>
-    public SimTarget(KernelProfile profile = KernelProfile.PerVmaLock)
+    /// <summary>
+    /// Creates a target whose kernel runs <paramref name="profile"/> (default: current kernels)
+    /// with <paramref name="baseConfig"/> (default: <see cref="KernelConfig.Default"/>), e.g. less
+    /// RAM for a fuzzer; a <c>config</c> step changes what it names.
+    /// </summary>
+    public SimTarget(KernelProfile profile = KernelProfile.PerVmaLock, KernelConfig? baseConfig = null)
     {
-        _profile = profile;
-        _kernel = new Kernel.SimulatedKernel(KernelConfig.Default with { Profile = profile });
+        _baseConfig = (baseConfig ?? KernelConfig.Default) with { Profile = profile };
+        _kernel = new Kernel.SimulatedKernel(_baseConfig);
         _self = new SimTask("self", _kernel.CreateProcess());
     }
 
@@ -48,7 +53,7 @@ public sealed class SimTarget : IScenarioTarget
     public string? Configure(ScenarioConfig config)
     {
         // config comes before every other step: rebuild the kernel with it and move self there.
-        var c = KernelConfig.Default with { Profile = _profile };
+        var c = _baseConfig;
         if (config.Swap is { } swap)
         {
             c = c with { SwapBytes = swap };

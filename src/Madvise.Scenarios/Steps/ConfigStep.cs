@@ -46,7 +46,7 @@ public sealed record ConfigStep(ScenarioConfig Config) : Step
                     };
                     break;
                 default:
-                    throw parser.Error(t.Column, $"unknown config key '{key}'");
+                    throw parser.Error(t.Column, $"unknown config key {PrintableText.Quote(key)}");
             }
 
             text.Add(key + "=" + lower);

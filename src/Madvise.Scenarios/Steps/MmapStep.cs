@@ -44,7 +44,7 @@ public sealed record MmapStep(string Name, ulong Length, int Prot, int Flags, st
                     at = parser.ParseAddress(value, valueColumn);
                     break;
                 default:
-                    throw parser.Error(t.Column, $"unknown option '{key}'");
+                    throw parser.Error(t.Column, $"unknown option {PrintableText.Quote(key)}");
             }
 
             text.Add(key + "=" + value);

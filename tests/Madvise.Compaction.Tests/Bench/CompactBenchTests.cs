@@ -36,6 +36,11 @@ public class CompactBenchTests
             Assert.True(budget.MeanCalls > fixedRow.MeanCalls);
             Assert.Equal(budget.Runs.Sum(r => r.Calls), budget.Calls.TotalCount);
 
+            // The simulated kernel counts every remote invalidation of its shootdowns: one per run.
+            Assert.Equal(budget.Runs.Count, budget.RemoteTlbFlushes.Count);
+            Assert.All(fixedRow.RemoteTlbFlushes.Concat(budget.RemoteTlbFlushes), f => Assert.True(f >= 0, $"{f}"));
+            Assert.NotNull(budget.MeanRemoteTlbFlushes);
+
             // The writer is a sleeping thread: on a loaded machine a short run may see none of its
             // calls, and a goal needs samples of both the writer alone and the budgeted runs.
             var sampled = idle.Writer.TotalCount > 0 && budget.Writer.TotalCount > 0;
@@ -85,6 +90,8 @@ public class CompactBenchTests
 
         public string? Profile => label;
 
+        public int? CompactorCpu => null;
+
         public ICompactionTarget Target => throw new NotSupportedException();
 
         public void Touch() => throw new NotSupportedException();
@@ -92,6 +99,8 @@ public class CompactBenchTests
         public void StartWriter() => throw new NotSupportedException();
 
         public LongHistogram StopWriter() => throw new NotSupportedException();
+
+        public long RemoteTlbFlushes() => throw new NotSupportedException();
 
         public void Dispose()
         {

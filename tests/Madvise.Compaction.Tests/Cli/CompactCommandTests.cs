@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Madvise.Cli;
 using Madvise.Cli.Compact;
+using Madvise.Cli.Report;
+using Madvise.Compaction.Tests.Host;
+using Madvise.Compaction.Tests.Shared;
 
 namespace Madvise.Compaction.Tests.Cli;
 
@@ -65,6 +68,12 @@ public class CompactCommandTests
     [InlineData("compact", "123", "--sim")]
     [InlineData("compact", "--sim", "--budget", "fast")]
     [InlineData("compact", "--sim", "--budget", "2m")]
+    [InlineData("compact", "--sim", "--budget", "0")]
+    [InlineData("compact", "--sim", "--budget", "0ms")]
+    [InlineData("compact", "--sim", "--budget", "1ns")]
+    [InlineData("compact", "--sim", "--budget", "1e12")]
+    [InlineData("compact", "--sim", "--max-bytes", "0")]
+    [InlineData("compact", "--sim", "--max-ranges", "0")]
     [InlineData("compact", "--sim", "--mode", "some")]
     [InlineData("compact", "--sim", "--profile", "Fastest")]
     [InlineData("compact", "--sim", "--profile", "1")]
@@ -90,6 +99,28 @@ public class CompactCommandTests
     }
 
     [Fact]
+    public void AStopBetweenCallsSaysHowLongTheLastCallTook()
+    {
+        // Each 1,024-page call costs 4.10 ms on the scripted target's clock; a 10 ms deadline allows three.
+        var target = Layouts.Target(Layouts.Anon(1024, 1, 1, 1, 1, 1));
+        var (result, _) = Layouts.Run(target, new CompactionOptions { Strategy = SizingStrategy.Fixed, Mode = CompactionMode.Anon, MaxRanges = 1, Deadline = TimeSpan.FromMilliseconds(10) });
+        using var text = new StringWriter();
+        CompactText.Write(text, result);
+
+        Assert.Contains("deadline reached: the deadline passed; no further call was started (the last call took 4.10 ms)", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("; last call 4.10 ms", text.ToString(), StringComparison.Ordinal);
+    }
+
+    [KernelThreadFact]
+    public void AKernelThreadIsAUsageError()
+    {
+        var (exit, output, error) = Madv("compact", KernelThreadFactAttribute.Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Empty(output);
+        Assert.Contains("is a kernel thread", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheBenchmarkWritesItsTablesJsonAndPlot()
     {
         var json = Path.Combine(Path.GetTempPath(), $"compact-bench-{Guid.NewGuid():N}.json");
@@ -108,6 +139,8 @@ public class CompactCommandTests
             Assert.All(records.EnumerateArray(), r => Assert.Equal("BatchedLock", r.GetProperty("profile").GetString()));
             Assert.Equal(1, records[2].GetProperty("runs").GetInt32());
             Assert.True(records[2].GetProperty("reclaimed_kib_per_run").GetDouble() > 0);
+            Assert.True(records[2].GetProperty("remote_tlb_flushes_per_run").GetDouble() >= 0);
+            Assert.Equal(JsonValueKind.Null, records[0].GetProperty("remote_tlb_flushes_per_run").ValueKind);
 
             // A goal needs writer samples, which a loaded machine may not give a short run.
             if (records[0].GetProperty("writer_samples").GetInt64() > 0 && records[2].GetProperty("writer_samples").GetInt64() > 0)
@@ -139,6 +172,9 @@ public class CompactCommandTests
     [InlineData("compact-bench", "--plot", "x.gif")]
     [InlineData("compact-bench", "--target", "elsewhere")]
     [InlineData("compact-bench", "--interval", "-5")]
+    [InlineData("compact-bench", "--host-cpus", "nowhere")]
+    [InlineData("compact-bench", "--host-cpus", "same,same")]
+    [InlineData("compact-bench", "--host-cpus", ",")]
     public void BadBenchmarkOptionsAreUsageErrors(params string[] args)
     {
         var (exit, _, error) = Madv(args);
@@ -166,5 +202,7 @@ public class CompactCommandTests
     [InlineData("0ms")]
     [InlineData("2days")]
     [InlineData("1e3ms")]
+    [InlineData("1ns")]
+    [InlineData("99ns")]
     public void BadDurationsDoNotParse(string text) => Assert.False(DurationText.TryParse(text, out _));
 }

@@ -112,6 +112,55 @@ public class ErrorPolicyTests
     }
 
     [Fact]
+    public void CancellationBeforeTheFirstCallSaysSo()
+    {
+        var target = Target(Anon(8, 1));
+        using var source = new CancellationTokenSource();
+        source.Cancel();
+        var (result, _) = Run(target, Fixed, source.Token);
+
+        Assert.Equal(CompactionOutcome.Cancelled, result.Outcome);
+        Assert.Equal(0, result.Calls);
+        Assert.Null(result.LastCallNanoseconds);
+        Assert.Equal("cancelled before the first call", result.Message);
+    }
+
+    [Fact]
+    public void ATargetWithNothingToAdviseIsStillAskedWhetherItExists()
+    {
+        // A zombie (or a process that exited after its pidfd was opened) has no mappings left:
+        // the empty plan would "complete", so the engine asks the kernel with an empty vector.
+        var gone = Target([]);
+        gone.ProbeResult = -Errno.ESRCH;
+        var (exited, _) = Run(gone, Fixed);
+
+        Assert.Equal(CompactionOutcome.TargetExited, exited.Outcome);
+        Assert.Equal(Errno.ESRCH, exited.StopErrno);
+        Assert.Equal(1, gone.Probes);
+
+        var (empty, _) = Run(Target([]), Fixed);
+        Assert.Equal(CompactionOutcome.Completed, empty.Outcome);
+        Assert.Contains(empty.Notes, n => n.StartsWith("nothing to advise: none of the target's 0 mappings", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ABudgetNoCallCanMeetIsReported()
+    {
+        // An empty call costs 2 µs on this target: a 1 µs budget cannot be met by any call.
+        var target = Target(Anon(4, 1, 1));
+        var (tight, calls) = Run(target, new CompactionOptions { Mode = CompactionMode.Anon, Budget = TimeSpan.FromMicroseconds(1) });
+
+        Assert.Equal(CompactionOutcome.Completed, tight.Outcome);
+        Assert.Equal(tight.Calls, tight.CallsOverBudget);
+        Assert.All(calls, c => Assert.Equal(P, c.Bytes));
+        Assert.Equal(calls.Min(c => c.WallNanoseconds), tight.CheapestCallNanoseconds);
+        Assert.Contains(tight.Notes, n => n.StartsWith("no call stayed within the budget of 1,000 ns", StringComparison.Ordinal));
+
+        var (roomy, _) = Run(Target(Anon(4, 1, 1)), new CompactionOptions { Mode = CompactionMode.Anon });
+        Assert.DoesNotContain(roomy.Notes, n => n.StartsWith("no call stayed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheDeadlineIsCheckedOnTheEngineClock()
     {
         // Each 1024-page call costs about 4.1 ms on the fake clock; a 10 ms deadline allows three.

@@ -1,5 +1,6 @@
 using Madvise.Cli.Compact;
 using Madvise.Measurement.Compaction;
+using Madvise.Measurement.Workloads;
 using Madvise.Compaction.Engine;
 using Madvise.Compaction.Host;
 using Madvise.Compaction.Layout;
@@ -22,6 +23,9 @@ public class HostCompactionTests
     private static readonly TargetLayout Layout = TargetLayout.Generate(Mem, Vmas, seed: 3);
 
     private static HostTargetProcess StartTarget() => HostTargetProcess.Start(MadvExecutable.Locate()!, Mem, Vmas, seed: 3, TimeSpan.FromMicroseconds(50));
+
+    private static string CpusAllowed(int pid, int tid) =>
+        File.ReadLines($"/proc/{pid}/task/{tid}/status").First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))[18..].Trim();
 
     private static long Kib(MappingKind kind) => (long)Layout.Mappings.Where(m => m.Kind == kind).Sum(m => (double)m.TouchedBytes) / 1024;
 
@@ -124,6 +128,33 @@ public class HostCompactionTests
         Assert.Equal(0, result.Calls);
         Assert.True(result.PlannedCalls >= 1);
         Assert.True(result.Plan!.Phases.Sum(p => p.Vmas) >= Vmas);
+    }
+
+    [HostCompactionFact]
+    public void APinnedTargetRunsEveryThreadOfItsOwnOnThatCpu()
+    {
+        var cpu = ThreadAffinity.AllowedCpus()[^1];
+        using var child = HostTargetProcess.Start(MadvExecutable.Locate()!, 16UL << 20, 64, seed: 3, TimeSpan.FromMicroseconds(50), cpu);
+
+        // The main thread pinned itself before it started the writer thread, which inherits the mask.
+        Assert.Equal(cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), CpusAllowed(child.Pid, child.Pid));
+        child.StartWriter();
+        var pinned = Directory.GetDirectories($"/proc/{child.Pid}/task").Count(t => CpusAllowed(child.Pid, int.Parse(Path.GetFileName(t), System.Globalization.CultureInfo.InvariantCulture)) == cpu.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(pinned >= 2, $"{pinned} threads on CPU {cpu}");
+        Assert.True(child.StopWriter().TotalCount > 0);
+    }
+
+    [HostCompactionFact]
+    public void TheBenchmarkPinsTheCompactorOnlyDuringItsRuns()
+    {
+        var before = ThreadAffinity.AllowedCpus();
+        var settings = new CompactBenchSettings(16UL << 20, 64, 3, 0, [], MadvExecutable.Locate(), CompactionMode.Anon, TimeSpan.FromMilliseconds(1), 1, TimeSpan.FromMilliseconds(100), TimeSpan.FromMicroseconds(50), [HostPlacement.Same]);
+        var m = CompactBenchRunner.Run(settings, null, CancellationToken.None);
+
+        Assert.Equal(["host, one CPU"], m.Kernels);
+        Assert.All(m.Rows, r => Assert.Null(r.Error));
+        Assert.Equal(2, m.Rows.Count(r => r.Runs.Count == 1));
+        Assert.Equal(before, ThreadAffinity.AllowedCpus());
     }
 
     [Fact]

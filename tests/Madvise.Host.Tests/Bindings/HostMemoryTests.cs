@@ -64,7 +64,7 @@ public sealed unsafe class HostMemoryTests
     [Fact]
     public void MadviseOfAHoleIsEnomemAndOfAnUnknownAdviceEinval()
     {
-        var a = HostMemory.Mmap(0, 2 * P, RW, PrivateAnon);
+        var a = QuietAddressSpace.Map(2 * P, RW, PrivateAnon);
         HostMemory.Munmap(a + (nint)P, P);
         try
         {

@@ -25,8 +25,9 @@ public sealed unsafe class MemoryGuardTests : IDisposable
 
     public MemoryGuardTests()
     {
-        // Eight pages, the upper four unmapped again: a hole for the scenario just above.
-        _foreign = HostMemory.Mmap(0, (nuint)(8 * P), RW, PrivateAnon);
+        // Eight pages, the upper four unmapped again: a hole for the scenario just above, where
+        // no mapping of the runtime's own threads can land (QuietAddressSpace says why).
+        _foreign = QuietAddressSpace.Map((nuint)(8 * P), RW, PrivateAnon);
         HostMemory.Munmap(_foreign + (nint)(4 * P), (nuint)(4 * P));
         new Span<byte>((void*)_foreign, (int)(4 * P)).Fill(0x5a);
     }

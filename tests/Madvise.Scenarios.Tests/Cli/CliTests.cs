@@ -1,4 +1,3 @@
-using Madvise.Cli;
 using Madvise.Scenarios.Tests.Shared;
 
 namespace Madvise.Scenarios.Tests.Cli;
@@ -165,12 +164,14 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Run_JUnitToUnwritablePlace_Exit1_AndSaysWhy()
+    public void Run_JUnitToUnwritablePlace_RefusedBeforeRunning_Exit2_AndSaysWhy()
     {
         var ok = Write("ok.scn", "munmap 0 1p => 0");
-        var (code, _, error) = Madv(Targets(), "run", ok, "--junit", Path.Combine(_dir, "no", "such", "dir", "x.xml"));
-        Assert.Equal(1, code);
-        Assert.Contains("cannot write", error, StringComparison.Ordinal);
+        var (code, output, error) = Madv(Targets(), "run", ok, "--junit", Path.Combine(_dir, "no", "such", "dir", "x.xml"));
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Empty(_created);
+        Assert.Contains("no/such/dir does not exist", error, StringComparison.Ordinal);
     }
 
     /// <summary>steps, held, mismatched, skipped of a file record.</summary>
@@ -360,11 +361,5 @@ public sealed class CliTests : IDisposable
         return path;
     }
 
-    private static (int Code, string Output, string Error) Madv(ScenarioTargets targets, params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Program.Run(args, targets, output, error);
-        return (code, output.ToString().ReplaceLineEndings("\n"), error.ToString().ReplaceLineEndings("\n"));
-    }
+    private static (int Code, string Output, string Error) Madv(ScenarioTargets targets, params string[] args) => MadvCli.Run(targets, args);
 }

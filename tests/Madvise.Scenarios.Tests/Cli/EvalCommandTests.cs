@@ -178,7 +178,18 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("--min-passes 0", "--min-passes must be between 1 and 1000")]
     [InlineData("--pin 4096", "--pin: CPU 4096 is not one this process may run on")]
     [InlineData("--seconds 0", "--seconds must be more than 0")]
-    [InlineData("--plot out.gif", "--plot FILE must end in .png or .svg")]
+    [InlineData("--plot out.gif", "--plot out.gif: the file name must end in .png or .svg")]
+    [InlineData("--json out.txt", "--json out.txt: the file name must end in .json")]
+    [InlineData("--csv out.json", "--csv out.json: the file name must end in .csv")]
+    [InlineData("--json /no-such-dir/eval.json", "--json /no-such-dir/eval.json: the directory /no-such-dir does not exist")]
+    [InlineData("--csv /proc/eval.csv", "--csv /proc/eval.csv: cannot create a file in /proc: no such file or directory")]
+    [InlineData("--seconds abc", "--seconds: expected seconds, e.g. 2.5, not 'abc'")]
+    [InlineData("--seconds 1,5", "--seconds: expected seconds, e.g. 2.5, not '1,5'")]
+    [InlineData("--repeat x", "--repeat: expected a number of passes, e.g. 5, not 'x'")]
+    [InlineData("--repeat 99999999999", "--repeat: expected a number of passes, e.g. 5, not '99999999999'")]
+    [InlineData("--warmup one", "--warmup: expected a number of rounds, e.g. 1, not 'one'")]
+    [InlineData("--min-passes 2.5", "--min-passes: expected a number of passes, e.g. 3, not '2.5'")]
+    [InlineData("--pin cpu0", "--pin: expected a CPU number, e.g. 0, not 'cpu0'")]
     [InlineData("--target host --hint HWPOISON", "MADV_HWPOISON would take this machine's memory offline")]
     public void UsageErrors_Exit2(string args, string message)
     {
@@ -197,13 +208,47 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public void UnwritableFile_Exit1_TableStillPrinted()
+    public void OutputFileThatCannotBeWritten_RefusedBeforeMeasuring()
     {
         var json = Path.Combine(_dir, "missing-dir", "eval.json");
         var (code, output, error) = Madv("eval", "--mem", "64K", "--target", "sim", "--profiles", "BatchedLock", "--batches", "0", "--repeat", "1", "--json", json);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Empty(output);
+        Assert.Equal($"madv: --json {json}: the directory {Path.GetDirectoryName(json)} does not exist\n", error);
+    }
+
+    [Fact]
+    public void OutputPathThatIsADirectory_Refused()
+    {
+        var json = Directory.CreateDirectory(Path.Combine(_dir, "eval.json")).FullName;
+        var (code, output, error) = Madv("eval", "--target", "sim", "--json", json);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Empty(output);
+        Assert.Equal($"madv: --json {json}: is a directory\n", error);
+    }
+
+    [Fact]
+    public void TheCheckLeavesNoFileBehind()
+    {
+        var json = Path.Combine(_dir, "eval.json");
+        Assert.Null(OutputFiles.Check("--json", json, ".json"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void FileThatFailsAfterTheMeasurement_Exit1_TableStillPrinted_MessageNamesTheUsersFile()
+    {
+        // The directory vanished during the run: the check passed, the write fails.
+        var json = Path.Combine(_dir, "gone", "eval.json");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var context = new CliContext(Program.CreateTargets(), output, error);
+        var common = Common("sim", json);
+        var settings = new EvalSettings(common.Spec, common.Targets, [0], new EvalStopRule(1, null));
+        var code = EvalCommand.Execute(context, common, settings, new EvalOutputs(null, false, false), CancellationToken.None);
         Assert.Equal(ExitCodes.Failure, code);
-        Assert.Contains("batch", output, StringComparison.Ordinal);
-        Assert.Contains($"madv: {json}: cannot write", error, StringComparison.Ordinal);
+        Assert.Contains("batch", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal($"madv: {json}: cannot write: no such file or directory\n", error.ToString().ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -12,6 +12,9 @@ internal sealed class FakeTarget : IScenarioTarget
     /// <summary>Where the next mmap without a hint lands; each mapping takes its length rounded up to 16 pages.</summary>
     private ulong _nextAddress = 0x7f00_0000_0000;
 
+    /// <summary>The tasks created, by name.</summary>
+    private readonly Dictionary<string, FakeTask> _tasks = [];
+
     public FakeTarget(string name = "fake")
     {
         Name = name;
@@ -46,6 +49,9 @@ internal sealed class FakeTarget : IScenarioTarget
     /// <summary>What every <c>smaps</c> call appends.</summary>
     public List<SmapsInfo> Smaps { get; } = [];
 
+    /// <summary>(task, call line prefix) → how the task dies (<see cref="ITargetTask.CheckDeath"/>) during the first call, of any task, whose line (<c>TASK OP ARGS</c>) starts so; a call of the dying task itself returns -ESRCH.</summary>
+    public Dictionary<(string Task, string Call), string> Deaths { get; } = [];
+
     /// <summary>True once the runner's owner disposed the target.</summary>
     public bool Disposed { get; private set; }
 
@@ -73,6 +79,18 @@ internal sealed class FakeTarget : IScenarioTarget
     internal long Call(string line)
     {
         Calls.Add(line);
+        foreach (var ((task, trigger), death) in Deaths)
+        {
+            if (line.StartsWith(trigger, StringComparison.Ordinal) && _tasks.TryGetValue(task, out var dying) && dying.Death is null)
+            {
+                dying.Die(death);
+                if (line.StartsWith(task + " ", StringComparison.Ordinal))
+                {
+                    return -Errno.ESRCH;
+                }
+            }
+        }
+
         return Script(line) ?? 0;
     }
 
@@ -90,7 +108,9 @@ internal sealed class FakeTarget : IScenarioTarget
             return null;
         }
 
-        return new FakeTask(this, name);
+        var task = new FakeTask(this, name);
+        _tasks[name] = task;
+        return task;
     }
 
     internal static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);

@@ -9,6 +9,18 @@ internal sealed class FakeTask(FakeTarget target, string name) : ITargetTask
 
     public bool HasExited { get; private set; }
 
+    /// <summary>How the task died, once it did (<see cref="FakeTarget.Deaths"/>).</summary>
+    public string? Death { get; private set; }
+
+    public string? CheckDeath() => Death;
+
+    /// <summary>Makes the task dead: exited, with <paramref name="how"/> as its death.</summary>
+    internal void Die(string how)
+    {
+        Death = how;
+        HasExited = true;
+    }
+
     public long Exit()
     {
         var r = target.Call($"{Name} exit");

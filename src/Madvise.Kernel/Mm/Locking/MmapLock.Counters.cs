@@ -96,6 +96,19 @@ public sealed partial class MmapLock
         };
     }
 
+    /// <summary>
+    /// Successful read and write acquisitions since creation or the last reset: the totals of
+    /// <see cref="GetStatistics"/> without its histogram snapshots, cheap enough to read around
+    /// every operation (a trace replay attributes acquisitions to the calls that made them).
+    /// </summary>
+    public (long Reads, long Writes) AcquisitionCounts()
+    {
+        lock (_statisticsLock)
+        {
+            return (WidenReadCountLocked() - _readCountBase, Volatile.Read(ref _writeAcquisitions) - _writeCountBase);
+        }
+    }
+
     /// <summary>Zeroes all counters and histograms. Acquisitions racing with the reset may or may not be counted.</summary>
     public void ResetStatistics()
     {

@@ -105,6 +105,12 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
     /// <summary>Set once the process was reaped.</summary>
     private bool _reaped;
 
+    /// <summary>Set by <see cref="Exit"/>: an end after it is no death.</summary>
+    private bool _exitRequested;
+
+    /// <summary>How the server died (<see cref="CheckDeath"/>), once known.</summary>
+    private string? _death;
+
     private ForkServer(int socket, int pid, SafePidfdHandle pidfd, ulong scratch, int scratchSize)
     {
         _socket = socket;
@@ -235,9 +241,26 @@ internal sealed class ForkServer : ITaskSyscalls, IDisposable
             return;
         }
 
+        _exitRequested = true;
         WriteHeader(OpExit, 0, default, 0, 0, 0);
         HarnessSyscalls.SendWithDescriptors(_socket, _request.AsSpan(0, RequestHeader), []);
         _gone = true;
+    }
+
+    /// <summary>
+    /// How the server ended when it ended without <see cref="Exit"/> (killed, crashed, or its
+    /// socket broke), for task <paramref name="task"/>'s report; null while it runs or after
+    /// <see cref="Exit"/>. Once it says so, the server is gone.
+    /// </summary>
+    public string? CheckDeath(string task)
+    {
+        if (_death is null && !_exitRequested && !_pidfd.IsClosed && (_gone || ChildProcessEnd.HasEnded(_pidfd.Fd)))
+        {
+            _death = ChildProcessEnd.Describe(task, Pid, _pidfd.Fd);
+            CloseSocket();
+        }
+
+        return _death;
     }
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for the process to exit, then kills it and waits for that.</summary>

@@ -53,6 +53,9 @@ internal sealed class ForkedTask : HostTask
         return 0L;
     });
 
+    /// <summary>How the child died, when it did without <c>exit</c> (<see cref="ITargetTask.CheckDeath"/>).</summary>
+    public override string? CheckDeath() => Target.Run(() => _server.CheckDeath(Name));
+
     /// <summary><c>fork</c> run by this task (step thread only): the child's fork server forks again.</summary>
     internal override ForkedTask? Fork(string name, out string? failure)
     {

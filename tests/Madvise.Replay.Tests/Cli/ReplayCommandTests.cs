@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Madvise.Cli;
+using Madvise.Cli.Commands;
+using Madvise.Replay.Recording;
+using Madvise.Replay.Tests.Shared;
+
+namespace Madvise.Replay.Tests.Cli;
+
+/// <summary><c>madv replay</c> and <c>madv trace</c> as a user runs them.</summary>
+public sealed class ReplayCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("madv-replay-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Replay_RecordedTrace_TablesAndJson()
+    {
+        var json = Path.Combine(_dir, "redis.json");
+        var (code, output, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), "--profile", "PerRangeLock", "--profile", "BatchedLock", "--json", json);
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("maps: " + RepoPaths.Trace("redis/redis-bench.execve.maps"), output, StringComparison.Ordinal);
+        Assert.Contains("results: 284 calls, 276 judged, 276 matched (100.000%), 0 differed, 8 not judged", output, StringComparison.Ordinal);
+        Assert.Contains("## redis-server", output, StringComparison.Ordinal);
+        Assert.Contains("advice: MADV_DONTNEED 145, MADV_FREE 1", output, StringComparison.Ordinal);
+        Assert.Contains("Batching advisor", output, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal("madv-replay/1", root.GetProperty("schema").GetString());
+        Assert.Equal(284, root.GetProperty("calls").GetInt64());
+        Assert.Equal(276, root.GetProperty("judged").GetInt64());
+        Assert.Equal(276, root.GetProperty("matched").GetInt64());
+        Assert.Equal(0, root.GetProperty("differed").GetInt64());
+        Assert.Equal(8, root.GetProperty("unjudged").GetInt64());
+        Assert.Equal(0, root.GetProperty("differences").GetArrayLength());
+        var program = Assert.Single(root.GetProperty("programs").EnumerateArray());
+        Assert.Equal("redis-server", program.GetProperty("name").GetString());
+        Assert.Equal(2, program.GetProperty("profiles").GetArrayLength());
+        var perRange = program.GetProperty("profiles")[0];
+        Assert.Equal("PerRangeLock", perRange.GetProperty("profile").GetString());
+        Assert.Equal(146, perRange.GetProperty("original")[0].GetProperty("advice_calls").GetInt64());
+        Assert.Equal(3, program.GetProperty("advisor").GetProperty("runs").GetInt64());
+        Assert.Equal(5, root.GetProperty("passes").GetArrayLength());
+    }
+
+    [Fact]
+    public void Replay_Difference_Exit1_ListedInTextAndJson()
+    {
+        var log = Write("d.log", "1 1.1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000\n1 1.2 madvise(0x7f0000000000, 8192, MADV_DONTNEED) = -1 EINVAL (Invalid argument)\n");
+        var json = Path.Combine(_dir, "d.json");
+        var (code, output, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock", "--json", json);
+        Assert.Equal(1, code);
+        Assert.Contains("DIFFERS line 2 (tid 1): 1 1.2 madvise(0x7f0000000000, 8192, MADV_DONTNEED) = -1 EINVAL (Invalid argument) -- logged -1 EINVAL, simulated 0", output, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var d = Assert.Single(doc.RootElement.GetProperty("differences").EnumerateArray());
+        Assert.Equal(2, d.GetProperty("line").GetInt64());
+        Assert.Equal("-1 EINVAL", d.GetProperty("logged").GetString());
+        Assert.Equal("0", d.GetProperty("ours").GetString());
+        Assert.Equal("pid 1", d.GetProperty("program").GetString());
+    }
+
+    [Fact]
+    public void Replay_Garbage_CountedNeverFatal()
+    {
+        var log = Path.Combine(_dir, "garbage.log");
+        var bytes = new byte[200_000];
+        new Random(5).NextBytes(bytes);
+        File.WriteAllBytes(log, bytes);
+        var (code, output, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
+        Assert.Equal(0, code);
+        Assert.Contains("lines not used:", output, StringComparison.Ordinal);
+        Assert.Contains("results: 0 calls", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--profile", "Frob", "not a kernel profile")]
+    [InlineData("--runs", "0", "--runs 0")]
+    [InlineData("--window", "-5", "--window -5")]
+    [InlineData("--memory", "lots", "--memory lots")]
+    [InlineData("--maps", "/nonexistent/x.maps", "cannot read")]
+    public void Replay_BadOptions_Exit2(string option, string value, string message)
+    {
+        var (code, _, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_MissingLogAndBadMaps_Exit2()
+    {
+        Assert.Equal(2, Madv("replay", Path.Combine(_dir, "missing.log")).Code);
+        var maps = Write("bad.maps", "this is not a maps file\n");
+        var (code, _, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), "--maps", maps);
+        Assert.Equal(2, code);
+        Assert.Contains("not a /proc/PID/maps file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trace_WithoutStrace_SaysSoExit2()
+    {
+        var error = new StringWriter();
+        var context = new CliContext(Program.CreateTargets(), new StringWriter(), error);
+        var code = TraceCommand.Execute(context, Path.Combine(_dir, "t.log"), null, maps: true, 100, ["/bin/true"], searchPath: _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("strace is not installed", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("apt-get install strace", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "give a command after --")]
+    [InlineData(new[] { "--pid", "1", "--", "/bin/true" }, "either a command or --pid")]
+    [InlineData(new[] { "--pid", "2147483000" }, "no such process")]
+    [InlineData(new[] { "--maps-delay", "0", "--", "/bin/true" }, "--maps-delay 0")]
+    [InlineData(new[] { "-o", "/nonexistent/dir/t.log", "--", "/bin/true" }, "directory does not exist")]
+    public void Trace_BadOptions_Exit2(string[] args, string message)
+    {
+        var (code, _, error) = Madv(["trace", .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trace_ThenReplay_ARealProgram()
+    {
+        var log = Path.Combine(_dir, "true.log");
+        var (code, output, error) = Madv("trace", "-o", log, "--", "/bin/true");
+        if (StraceRecorder.FindStrace() is null)
+        {
+            // Without strace the command says so (this machine's CI has it installed).
+            Assert.Equal(2, code);
+            Assert.Contains("strace is not installed", error, StringComparison.Ordinal);
+            return;
+        }
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"wrote {log} (", output, StringComparison.Ordinal);
+        var maps = Path.Combine(_dir, "true.maps");
+        Assert.True(File.Exists(maps), error);
+        Assert.Contains("/usr/bin/true", File.ReadAllText(maps), StringComparison.Ordinal);
+
+        var (replayCode, replayOutput, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
+        Assert.Equal(0, replayCode);
+        Assert.Contains("maps: " + maps, replayOutput, StringComparison.Ordinal);
+        Assert.Contains("0 differed", replayOutput, StringComparison.Ordinal);
+        Assert.Contains("address space: 1", replayOutput, StringComparison.Ordinal);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static (int Code, string Output, string Error) Madv(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = Program.Run(args, Program.CreateTargets(), output, error);
+        return (code, output.ToString().ReplaceLineEndings("\n"), error.ToString());
+    }
+}
