@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
 using Madvise.Cli;
 using Madvise.Kernel;
 using Madvise.Scenarios.Sim;
@@ -14,7 +17,9 @@ namespace Madvise.Scenarios.Tests.Fuzzing;
 /// runs on a <see cref="SimTarget"/> of <see cref="KernelMemory"/> with the scenario runner:
 /// no step may end in a target exception or a kernel oops (a config the target cannot take,
 /// <c>ERROR(config: ...)</c>, is an answer), the output has no control character, and
-/// afterwards the kernel passes <see cref="SimKernelAudit"/>.
+/// afterwards the kernel passes <see cref="SimKernelAudit"/>. Every <see cref="ReportEvery"/>th
+/// mutant that is not skipped also goes through <c>madv run --json --junit</c>, and both files
+/// must be well-formed.
 /// </summary>
 internal sealed class MutantRunner
 {
@@ -23,6 +28,9 @@ internal sealed class MutantRunner
 
     /// <summary>The most a refused mutant may write to standard error: 21 lines of a few hundred characters.</summary>
     public const int MaxErrorChars = 16_384;
+
+    /// <summary>One mutant in this many is also run with --json and --junit.</summary>
+    public const int ReportEvery = 8;
 
     /// <summary>Characters of a step or result quoted in a failure.</summary>
     private const int Quoted = 300;
@@ -50,7 +58,17 @@ internal sealed class MutantRunner
     public MutantOutcome Run(Mutant mutant)
     {
         var progress = new Progress();
-        var work = Task.Run(() => RunUnbounded(mutant, progress));
+        var work = Task.Run(() =>
+        {
+            var outcome = RunUnbounded(mutant, progress);
+            if (outcome.Failure is null && outcome.Fate != MutantFate.Skipped && mutant.Index % ReportEvery == 0)
+            {
+                progress.Phase = "madv run --json --junit";
+                return ReportFiles(mutant) is { } broken ? outcome with { Fate = MutantFate.Failed, Failure = broken } : outcome;
+            }
+
+            return outcome;
+        });
         try
         {
             if (!work.Wait(_timeout))
@@ -146,6 +164,46 @@ internal sealed class MutantRunner
         }
 
         return ControlCharacter(output.ToString() + stderr) is { } c ? "madv run printed " + c : null;
+    }
+
+    /// <summary>madv run with --json and --junit: null when it wrote both and both are well-formed, else what went wrong.</summary>
+    private string? ReportFiles(Mutant mutant)
+    {
+        var path = Path.Combine(_dir, "mutant.scn");
+        var json = Path.Combine(_dir, "report.json");
+        var junit = Path.Combine(_dir, "report.xml");
+        File.WriteAllBytes(path, mutant.Bytes);
+        File.Delete(json);
+        File.Delete(junit);
+        var targets = new ScenarioTargets().Register(ScenarioTargets.Sim, () => new SimTarget(Profile(mutant.Index), KernelConfig.Default with { MemoryBytes = KernelMemory }));
+        var error = new StringWriter();
+        var code = Program.Run(["run", path, "--target", "sim", "--json", json, "--junit", junit], targets, TextWriter.Null, error);
+        if (!File.Exists(json) || !File.Exists(junit))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"madv run --json --junit (exit {code}) did not write both files: {Cut(error.ToString())}");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(json));
+            if (document.RootElement.GetProperty("files").GetArrayLength() != 1)
+            {
+                return "the JSON report does not hold exactly one file";
+            }
+        }
+        catch (JsonException ex)
+        {
+            return "the JSON report is not JSON: " + ex.Message;
+        }
+
+        try
+        {
+            return XDocument.Load(junit).Root?.Name.LocalName == "testsuites" ? null : "the JUnit report's root is not <testsuites>";
+        }
+        catch (XmlException ex)
+        {
+            return "the JUnit report is not XML: " + ex.Message;
+        }
     }
 
     /// <summary>The first control character of <paramref name="text"/> other than a line end, named, or null.</summary>
