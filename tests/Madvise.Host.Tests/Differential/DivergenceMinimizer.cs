@@ -51,6 +51,35 @@ internal static class DivergenceMinimizer
             }
         }
 
+        return MinimizeForkBlocks(best, bestRun, run, fails);
+    }
+
+    /// <summary>Then the steps inside each fork block, one at a time, and a block's exit.</summary>
+    private static (RandomScenario Scenario, TRun Run) MinimizeForkBlocks<TRun>(
+        RandomScenario best, TRun bestRun, Func<RandomScenario, TRun> run, Func<TRun, bool> fails)
+    {
+        for (var i = 0; i < best.Steps.Count; i++)
+        {
+            for (var k = best.Steps[i].Children.Count; k >= 0; k--)
+            {
+                var block = best.Steps[i];
+                if (block.Keyword != "fork" || (k == block.Children.Count && !block.ExitChild))
+                {
+                    continue;
+                }
+
+                var smaller = k == block.Children.Count
+                    ? block with { ExitChild = false }
+                    : block with { Children = [.. block.Children.Where((_, j) => j != k)] };
+                var candidate = best.WithSteps([.. best.Steps.Select((s, j) => j == i ? smaller : s)]);
+                var candidateRun = run(candidate);
+                if (fails(candidateRun))
+                {
+                    (best, bestRun) = (candidate, candidateRun);
+                }
+            }
+        }
+
         return (best, bestRun);
     }
 }

@@ -33,6 +33,12 @@ internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList
     public const int ThpMemfdPages = 2 * ThpBlockPages;
 
     /// <summary>
+    /// The preamble ends with <c>fork C</c> (a copy of self, sharing its written pages
+    /// copy-on-write) and <c>pidfd PC C</c>; steps may run in C, with addresses in R.
+    /// </summary>
+    public bool Fork { get; init; }
+
+    /// <summary>
     /// Pages of each reservation (R in self, RB in B): 2 MiB, so both kernels place it 2 MiB-aligned
     /// and an address R+Np has the same offset in its 64 KiB fault-around window on both (a read
     /// fault maps the cached pages of that window: mm-fault-around.scn).
@@ -115,6 +121,12 @@ internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList
             lines.Add("pidfd PS self");
         }
 
+        if (Fork)
+        {
+            lines.Add("fork C");
+            lines.Add("pidfd PC C");
+        }
+
         return lines;
     }
 
@@ -140,5 +152,5 @@ internal sealed record RandomScenario(bool RegularFile, bool Task, IReadOnlyList
 
     /// <inheritdoc/>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Steps.Count} steps (file={RegularFile}, task={Task}, thp={Thp}, sim profile {Profile}):\n{Render()}");
+        string.Create(CultureInfo.InvariantCulture, $"{Steps.Count} steps (file={RegularFile}, task={Task}, fork={Fork}, thp={Thp}, sim profile {Profile}):\n{Render()}");
 }

@@ -10,7 +10,8 @@ namespace Madvise.Host.Tests.Differential;
 /// write, read, mincore, vmas, madvise and process_madvise with valid and invalid arguments
 /// (unaligned addresses and lengths, zero and wrapping lengths, holes, bad behaviours, bad
 /// pidfds and flags, bad iovecs, locked, shared, file and memfd mappings, PROT_NONE, guards),
-/// in self and, in some sequences, in a second task B.
+/// in self and, in some sequences, in a second task B; fork and smaps steps are in
+/// <c>RandomScenarioGen.Fork.cs</c>.
 /// </summary>
 /// <remarks>
 /// <para>Host safety and placement independence: every range a step acts on lies in the interior
@@ -22,7 +23,7 @@ namespace Madvise.Host.Tests.Differential;
 /// reservation into unmapped space: the simulated R sits just under TASK_SIZE and the host's in
 /// an arena far below it, so such a call could legitimately differ.</para>
 /// <para>Left out because the results are not comparable (timing, or a choice the host makes):
-/// <c>fork</c> (SKIP on the host); WILLNEED in sequences with the regular file <c>f</c> (after
+/// WILLNEED in sequences with the regular file <c>f</c> (after
 /// PAGEOUT drops its page, WILLNEED starts readahead that completes asynchronously, so a later
 /// mincore depends on I/O timing); MERGEABLE when ksmd runs on this host (merging happens when
 /// ksmd gets to it); regular files longer than a page (ext4 may cache them in large folios,
@@ -49,11 +50,13 @@ internal static partial class RandomScenarioGen
     /// <summary>Steps per sequence: 1 to 60, or MADV_DIFF_STEPS=MIN-MAX (e.g. 40-120 for long sequences).</summary>
     private static readonly (int Min, int Max) s_steps = StepRange(Environment.GetEnvironmentVariable("MADV_DIFF_STEPS"));
 
-    /// <summary>A whole scenario: the two preamble switches and the sim's profile, then the steps.</summary>
+    /// <summary>A whole scenario: the preamble switches (file, task B, a fork C of self) and the sim's profile, then the steps.</summary>
     public static readonly Gen<RandomScenario> Scenario =
         Gen.Select(Gen.Bool, Gen.Int[0, 4], Gen.Enum<KernelProfile>(), Gen.Int[0, 2])
-            .SelectMany((file, t, profile, h) => (h == 0 ? ThpMix(file, t == 0) : Step(file, t == 0)).List[s_steps.Min, s_steps.Max]
-                .Select(steps => new RandomScenario(file, t == 0, steps, profile, Thp: h == 0)));
+            .SelectMany((file, t, profile, h) => h == 0
+                ? ThpMix(file, t == 0).List[s_steps.Min, s_steps.Max].Select(steps => new RandomScenario(file, t == 0, steps, profile, Thp: true))
+                : Gen.Int[0, 1].SelectMany(f => StepWithForks(file, t == 0, f == 0).List[s_steps.Min, s_steps.Max]
+                    .Select(steps => new RandomScenario(file, t == 0, steps, profile) { Fork = f == 0 })));
 
     /// <summary>Parses MADV_DIFF_STEPS (MIN-MAX, 1 &lt;= MIN &lt;= MAX); unset means 1-60.</summary>
     /// <exception cref="InvalidOperationException">The value is not MIN-MAX.</exception>

@@ -29,16 +29,17 @@ public sealed partial class RandomScenarioGenTests
     public void GeneratedScenariosParseAndStayInTheInterior()
     {
         var checkedAddresses = 0;
+        var forks = 0;
         var hugepageSteps = 0;
         RandomScenarioGen.Scenario.Sample(
             s =>
             {
                 var scenario = ScenarioParser.Parse(s.Render(), "random.scn");
                 var preamble = s.Preamble().Count;
-                Assert.Equal(preamble + s.Steps.Sum(x => x.LineCount), scenario.Steps.Count);
+                Assert.Equal(preamble + s.Steps.Sum(g => g.LineCount), scenario.Steps.Count);
                 foreach (var step in scenario.Steps.Skip(preamble))
                 {
-                    Assert.IsNotType<ForkStep>(step);
+                    forks += step is ForkStep ? 1 : 0;
                     foreach (Match m in ReservationOffset().Matches(step.Text))
                     {
                         var offset = m.Groups["p"].Success
@@ -69,7 +70,27 @@ public sealed partial class RandomScenarioGenTests
             iter: 500,
             threads: 1);
         Assert.True(checkedAddresses > 1000, $"only {checkedAddresses} addresses checked");
+        Assert.True(forks > 50, $"only {forks} fork steps");
         Assert.True(hugepageSteps > 20, $"only {hugepageSteps} huge-fault groups generated");
+    }
+
+    /// <summary>A fork block renders as the fork, its child's steps in the child, and its exit; smaps after a drain.</summary>
+    [Fact]
+    public void ForkBlocksAndSmapsRenderAsSelfContainedLines()
+    {
+        var fork = new GenStep(true, "fork", "")
+        {
+            Children = [new GenStep(true, "mmap", "1p rw private,anon,fixed at=RB+3p"), new GenStep(true, "madvise", "RB 1p COLD", ["smaps RB+3p 1p"])],
+            ExitChild = true,
+        };
+        Assert.Equal(5, fork.LineCount);
+        Assert.Equal(
+            "in B: fork F7\nin F7: mmap M7_0 1p rw private,anon,fixed at=RB+3p\nin F7: madvise RB 1p COLD\nin F7: smaps RB+3p 1p\nexit F7",
+            fork.Render(7));
+        Assert.Equal("in C: madvise R 1p COLD\nin C: smaps R+1p 2p", (new GenStep(false, "madvise", "R 1p COLD", ["smaps R+1p 2p"]) { Task = "C" }).Render(1));
+        var scenario = new RandomScenario(false, true, [fork]) { Fork = true };
+        Assert.Equal(["fork C", "pidfd PC C"], scenario.Preamble().TakeLast(2));
+        Assert.Equal(scenario.Preamble().Count + 5, ScenarioParser.Parse(scenario.Render(), "random.scn").Steps.Count);
     }
 
     /// <summary>Lines of <paramref name="text"/> that name <paramref name="needle"/> and end with <paramref name="ending"/>; with <paramref name="after"/>, only those that follow a line ending so (a group's NOHUGEPAGE after its HUGEPAGE, accesses between).</summary>

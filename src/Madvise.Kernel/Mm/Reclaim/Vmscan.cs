@@ -88,20 +88,22 @@ internal static class Vmscan
             return Release(kernel, pfn);
         }
 
-        if ((flags & PageFlags.Dirty) != 0)
-        {
-            // Dirty file pages are not written back by this path (reclaim from madvise does not
-            // do writeback of file pages); dirty shmem goes to swap if there is swap.
-            return (flags & PageFlags.Shmem) != 0 && kernel.Swap is { } shmemSwap
-                ? ShmemWriteout(kernel, shmemSwap, pfn)
-                : PutBack(kernel, pfn);
-        }
-
-        // A clean page cache page, shmem included, can go once unmapped: a clean shmem page holds
-        // only the zeros a fault filled it with (Linux: shrink_folio_list() -> __remove_mapping()).
+        // Linux: mm/vmscan.c shrink_folio_list(). A page-cache page (shmem included) is unmapped
+        // from every process first, a dirty PTE passing its dirtiness to the page; only then is a
+        // dirty page kept: reclaim from madvise writes no file page back (only kswapd does), and
+        // shmem without swap cannot be written (AOP_WRITEPAGE_ACTIVATE). Either way it stays in
+        // the page cache, unmapped. A clean page goes: a clean shmem page holds only the zeros a
+        // fault filled it with (__remove_mapping()).
         if (frame.Mapping is not PageCache cache || !TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Reclaim))
         {
             return PutBack(kernel, pfn);
+        }
+
+        if ((Volatile.Read(ref frame.Flags) & (int)PageFlags.Dirty) != 0)
+        {
+            return (flags & PageFlags.Shmem) != 0 && kernel.Swap is { } shmemSwap
+                ? ShmemWriteout(kernel, shmemSwap, pfn)
+                : PutBack(kernel, pfn);
         }
 
         using (cache.Lock.EnterScope())
@@ -178,7 +180,7 @@ internal static class Vmscan
     /// try_to_unmap(): clears every PTE mapping <paramref name="pfn"/> (through the reverse map),
     /// replacing it with a swap entry for <paramref name="swapSlot"/> when given. Each cleared
     /// translation is flushed from every CPU before the frame can be freed. Reclaim stops at a
-    /// dirty PTE (the page was written again); <see cref="UnmapMode.Force"/> does not.
+    /// page mlocked meanwhile, lazy-free reclaim at a dirty PTE; <see cref="UnmapMode.Force"/> at neither.
     /// </summary>
     /// <returns>True when no PTE maps the frame any more.</returns>
     public static bool TryUnmap(SimulatedKernel kernel, int pfn, int swapSlot, UnmapMode mode)
@@ -277,12 +279,9 @@ internal static class Vmscan
 
             if (pte.Dirty && (frame.Flags & (int)PageFlags.Anon) == 0)
             {
-                // The page was written through this mapping: it is dirty and reclaim keeps it.
+                // The page was written through this mapping: the page is dirty from now on (the
+                // caller keeps a dirty page-cache page in the cache, unmapped).
                 Interlocked.Or(ref frame.Flags, (int)PageFlags.Dirty);
-                if (mode == UnmapMode.Reclaim)
-                {
-                    return false;
-                }
             }
 
             if (swapSlot >= 0)
