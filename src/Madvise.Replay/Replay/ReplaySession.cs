@@ -40,13 +40,15 @@ public static class ReplaySession
             }
         }
 
+        // Every pass reads the bytes the log had at the start (strace may still be writing it).
+        var length = new FileInfo(settings.LogPath).Length;
         ReplayReport? report = null;
         var byName = new Dictionary<string, ProgramReport>(StringComparer.Ordinal);
         for (var i = 0; i < passes.Count; i++)
         {
             var (profile, batched, run) = passes[i];
             var label = run < 0 ? $"judging on {profile}" : $"{profile}{(batched ? " batched" : string.Empty)}{(settings.Runs > 1 ? $", run {run + 1}" : string.Empty)}";
-            var result = RunPass(settings, profile, batched, cancel, fraction => progress?.Report((i + fraction) / passes.Count, label));
+            var result = RunPass(settings, length, profile, batched, cancel, fraction => progress?.Report((i + fraction) / passes.Count, label));
             if (result is null)
             {
                 if (report is null)
@@ -71,6 +73,12 @@ public static class ReplaySession
                         var program = new ProgramReport(tally);
                         byName.Add(tally.Name, program);
                         report.Programs.Add(program);
+                    }
+
+                    if (parse.Calls == 0)
+                    {
+                        // No call to time: the passes per profile would measure nothing.
+                        break;
                     }
 
                     continue;
@@ -107,16 +115,16 @@ public static class ReplaySession
 
     /// <summary>One pass; null when cancelled.</summary>
     private static (TraceReplayer Replayer, BatchingAdvisor? Advisor, ParseStatistics Parse, double Seconds, double CpuSeconds)? RunPass(
-        ReplaySettings settings, KernelProfile profile, bool batched, CancellationToken cancel, Action<double> progress)
+        ReplaySettings settings, long length, KernelProfile profile, bool batched, CancellationToken cancel, Action<double> progress)
     {
-        var length = new FileInfo(settings.LogPath).Length;
         var start = Stopwatch.GetTimestamp();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var replayer = new TraceReplayer(settings.OptionsFor(profile));
         try
         {
             var advisor = batched ? new BatchingAdvisor(replayer, settings.WindowMicros) : null;
-            using var parser = new StraceParser(new FileStream(settings.LogPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+            var file = new FileStream(settings.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+            using var parser = new StraceParser(new StraceLineReader(file, byteLimit: length));
             var count = 0;
             while (parser.Read())
             {
