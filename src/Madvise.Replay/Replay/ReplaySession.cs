@@ -107,7 +107,9 @@ public static class ReplaySession
             }
         }
 
-        return report!;
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        report!.PeakResidentBytes = peak > 0 ? peak : null;
+        return report;
     }
 
     private static bool SameVerdicts(ProgramTally a, ProgramTally b) =>
