@@ -15,11 +15,14 @@ public sealed class SimulatedKernel : IDisposable
 {
     private long _nextIno = 1;
 
-    /// <summary>Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>).</summary>
-    public SimulatedKernel(KernelConfig? config = null)
+    /// <summary>
+    /// Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>);
+    /// its RAM's native blocks come from <paramref name="chunks"/> when given (see <see cref="FrameChunkPool"/>).
+    /// </summary>
+    public SimulatedKernel(KernelConfig? config = null, FrameChunkPool? chunks = null)
     {
         Config = config ?? KernelConfig.Default;
-        Memory = new PhysicalMemory(Config.MemoryBytes);
+        Memory = new PhysicalMemory(Config.MemoryBytes, chunks);
         Lru = new Lru(Memory);
         Memory.Lru = Lru;
         Swap = Config.SwapBytes >= PageFrameSize ? new SwapArea(Memory, Config.SwapBytes) : null;

@@ -67,7 +67,7 @@ public sealed partial class TraceReplayer : IDisposable
     public TraceReplayer(ReplayOptions options)
     {
         _options = options;
-        Kernel = new SimulatedKernel(KernelConfig.Default with { Profile = options.Profile, MemoryBytes = options.MemoryBytes });
+        Kernel = new SimulatedKernel(KernelConfig.Default with { Profile = options.Profile, MemoryBytes = options.MemoryBytes }, options.Chunks);
         _fileHolder = Kernel.CreateProcess();
         _seedPending = options.Maps is { Count: > 0 };
     }
