@@ -16,13 +16,16 @@ public sealed class SimulatedKernel : IDisposable
 {
     private long _nextIno = 1;
 
-    /// <summary>Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>).</summary>
+    /// <summary>
+    /// Creates a kernel with <paramref name="config"/> (default: <see cref="KernelConfig.Default"/>);
+    /// its RAM's native blocks come from <paramref name="chunks"/> when given (see <see cref="FrameChunkPool"/>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is outside the limits of <see cref="KernelConfig"/>.</exception>
-    public SimulatedKernel(KernelConfig? config = null)
+    public SimulatedKernel(KernelConfig? config = null, FrameChunkPool? chunks = null)
     {
         Config = config ?? KernelConfig.Default;
         Config.Validate();
-        Memory = new PhysicalMemory(Config.MemoryBytes);
+        Memory = new PhysicalMemory(Config.MemoryBytes, chunks);
         Lru = new Lru(Memory, Faults);
         Memory.Lru = Lru;
         Swap = Config.SwapBytes >= PageFrameSize ? new SwapArea(Memory, Config.SwapBytes) : null;
@@ -110,12 +113,11 @@ public sealed class SimulatedKernel : IDisposable
     /// <exception cref="LockOrderException">With <see cref="Lockdep"/> enabled (test builds): a lock was taken out of order since the last report.</exception>
     public void Dispose()
     {
+        Swap?.Dispose();
+        Memory.Dispose();
         if (Lockdep.Enabled)
         {
             Lockdep.ThrowIfViolated();
         }
-
-        Swap?.Dispose();
-        Memory.Dispose();
     }
 }

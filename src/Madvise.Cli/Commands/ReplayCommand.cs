@@ -48,7 +48,8 @@ internal static class ReplayCommand
         Exit codes:
           0  every judged result matched
           1  a result differed (or two profiles disagreed)
-          2  the log or maps file cannot be read, bad options
+          2  the log or maps file cannot be read or is not an strace log (no line is a
+             system call), bad options
 
         Examples:
           madv replay tests/traces/redis/redis-bench.log
@@ -117,6 +118,12 @@ internal static class ReplayCommand
         }
 
         Print(console, report, request.Markdown);
+        if (report.Calls == 0 && report.Parse.Unusable > 0)
+        {
+            context.Error.WriteLine(FormattableString.Invariant($"madv: {request.Log}: not an strace log: none of its {report.Parse.Lines:N0} lines is a system call strace wrote (the lines not used are shown above)"));
+            return ExitCodes.Usage;
+        }
+
         if (request.Json is { } path
             && !OutputFiles.Try(context, path, () => AtomicFile.Write(path, stream => ReplayJson.Write(stream, report, MachineInfo.Current(), started, clock.Elapsed))))
         {
@@ -157,9 +164,21 @@ internal static class ReplayCommand
     /// <summary>The replay settings of <paramref name="request"/>, or null after printing what is wrong.</summary>
     private static ReplaySettings? Settings(CliContext context, Request request)
     {
-        if (!File.Exists(request.Log))
+        if (Directory.Exists(request.Log) || !File.Exists(request.Log))
         {
-            context.Error.WriteLine($"madv: {request.Log}: no such file");
+            context.Error.WriteLine($"madv: {request.Log}: {(Directory.Exists(request.Log) ? "is a directory, not a log" : "no such file")}");
+            return null;
+        }
+
+        if (LogProblem(request.Log) is { } problem)
+        {
+            context.Error.WriteLine($"madv: {request.Log}: {problem}");
+            return null;
+        }
+
+        if (request.Json is { } jsonPath && OutputFiles.Check("--json", jsonPath, ".json") is { } jsonError)
+        {
+            context.Error.WriteLine("madv: " + jsonError);
             return null;
         }
 
@@ -243,6 +262,22 @@ internal static class ReplayCommand
             MemoryBytes = memory,
             MaxResidentBytes = maxResident,
         };
+    }
+
+    /// <summary>Why <paramref name="log"/> cannot be replayed (it is read once per pass, so it must be a file that can be read again), or null.</summary>
+    private static string? LogProblem(string log)
+    {
+        try
+        {
+            using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            return !stream.CanSeek ? "not a regular file (a pipe?): madv replay reads the log once per pass; save it to a file first"
+                : stream.Length == 0 ? "empty (or a device, not a log): nothing to replay"
+                : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "cannot read: " + ex.Message;
+        }
     }
 
     /// <summary>The most runs (the ratio intervals keep runs² pairwise ratios).</summary>

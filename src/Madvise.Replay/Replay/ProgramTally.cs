@@ -139,10 +139,14 @@ public sealed class ProgramTally
 
     internal void Match() => Matched++;
 
-    internal void Differ(Difference difference)
+    /// <summary>True while differences are still listed in full (the first <see cref="MaxDifferences"/>); later ones are only counted, so need not be built.</summary>
+    internal bool ListsMoreDifferences => _differences.Count < MaxDifferences;
+
+    /// <summary>Counts a difference; lists it while <see cref="ListsMoreDifferences"/> (null: one not built because it would not be listed).</summary>
+    internal void Differ(Difference? difference)
     {
         Differed++;
-        if (_differences.Count < MaxDifferences)
+        if (difference is not null && _differences.Count < MaxDifferences)
         {
             _differences.Add(difference);
         }

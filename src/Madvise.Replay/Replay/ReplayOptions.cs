@@ -1,5 +1,6 @@
 using Madvise.Host;
 using Madvise.Kernel;
+using Madvise.Kernel.Mm.Physical;
 
 namespace Madvise.Replay.Replay;
 
@@ -37,4 +38,7 @@ public sealed record ReplayOptions
 
     /// <summary>The largest simulated file backing a file mapping; a mapping beyond it maps past the file's end.</summary>
     public ulong MaxFileBytes { get; init; } = 256UL << 20;
+
+    /// <summary>Native memory for the simulated machine's RAM, shared by the kernels of one session's passes (see <see cref="FrameChunkPool"/>), or null.</summary>
+    public FrameChunkPool? Chunks { get; init; }
 }

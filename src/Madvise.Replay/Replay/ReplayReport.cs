@@ -33,6 +33,9 @@ public sealed class ReplayReport
     /// <summary>True when the run was cancelled: the programs hold the passes completed so far.</summary>
     public bool Partial { get; internal set; }
 
+    /// <summary>The process's peak resident memory at the end (VmHWM): the replay's own and the simulated machine's RAM; null where the system does not tell.</summary>
+    public long? PeakResidentBytes { get; internal set; }
+
     /// <summary>Calls logged, all programs.</summary>
     public long Calls => Programs.Sum(p => p.Tally.Calls);
 

@@ -1,5 +1,6 @@
 using Madvise.Host;
 using Madvise.Kernel;
+using Madvise.Kernel.Mm.Physical;
 using Madvise.Replay.Advisor;
 
 namespace Madvise.Replay.Replay;
@@ -40,9 +41,10 @@ public sealed record ReplaySettings
     /// <summary>See <see cref="ReplayOptions.MaxResidentBytes"/>.</summary>
     public ulong MaxResidentBytes { get; init; } = 2UL << 30;
 
-    internal ReplayOptions OptionsFor(KernelProfile profile) => new()
+    internal ReplayOptions OptionsFor(KernelProfile profile, FrameChunkPool? chunks = null) => new()
     {
         Profile = profile,
+        Chunks = chunks,
         Maps = Maps,
         Touch = Touch,
         MemoryBytes = MemoryBytes,

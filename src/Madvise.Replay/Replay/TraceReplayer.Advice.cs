@@ -161,15 +161,7 @@ public sealed partial class TraceReplayer
             return null;
         }
 
-        foreach (var candidate in _processes)
-        {
-            if (candidate.Task == pidFile.Task)
-            {
-                return candidate.Mm is null ? null : candidate;
-            }
-        }
-
-        return null;
+        return _running.TryGetValue(pidFile.Task, out var target) && target.Mm is not null ? target : null;
     }
 
     /// <summary>

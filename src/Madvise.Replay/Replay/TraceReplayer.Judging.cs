@@ -43,6 +43,12 @@ public sealed partial class TraceReplayer
             return;
         }
 
+        if (!tally.ListsMoreDifferences)
+        {
+            tally.Differ(null);
+            return;
+        }
+
         var hex = ev.Syscall is SyscallKind.Mmap or SyscallKind.Brk or SyscallKind.Mremap or SyscallKind.Shmat;
         var logged = ev.Result == ResultKind.Error ? "-1 " + Errno.Name(ev.Errno) : FormatValue(ev.Value, hex);
         tally.Differ(new Difference(ev.FirstLine, ev.Tid, ev.TextString(), logged, FormatResult(ours, hex), note));

@@ -87,7 +87,9 @@ public sealed partial class TraceReplayer
         old.Threads.Clear();
         old.Threads.Add(thread.Tid);
         old.Task.Exit();
+        _running.Remove(old.Task);
         old.Task = Kernel.CreateProcess();
+        _running[old.Task] = old;
         if (old.Tally != tally)
         {
             old.Tally = tally;
@@ -136,6 +138,7 @@ public sealed partial class TraceReplayer
 
         p.Exited = true;
         p.Task.Exit();
+        _running.Remove(p.Task);
     }
 
     /// <summary>

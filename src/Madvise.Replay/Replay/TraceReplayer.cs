@@ -36,8 +36,8 @@ public sealed partial class TraceReplayer : IDisposable
     /// <summary>Program name → its counters.</summary>
     private readonly Dictionary<string, ProgramTally> _programs = new(StringComparer.Ordinal);
 
-    /// <summary>Processes in order of creation (exited ones included).</summary>
-    private readonly List<ReplayProcess> _processes = [];
+    /// <summary>Running processes by their simulated task (an exited one leaves, so that a log of many short-lived processes keeps nothing of them here).</summary>
+    private readonly Dictionary<TaskStruct, ReplayProcess> _running = [];
 
     /// <summary>Threads with a clone, clone3, fork or vfork in progress: its flags, and the child once its first line was seen.</summary>
     private readonly Dictionary<int, (ulong Flags, int Child, long Line)> _pendingClones = [];
@@ -67,7 +67,7 @@ public sealed partial class TraceReplayer : IDisposable
     public TraceReplayer(ReplayOptions options)
     {
         _options = options;
-        Kernel = new SimulatedKernel(KernelConfig.Default with { Profile = options.Profile, MemoryBytes = options.MemoryBytes });
+        Kernel = new SimulatedKernel(KernelConfig.Default with { Profile = options.Profile, MemoryBytes = options.MemoryBytes }, options.Chunks);
         _fileHolder = Kernel.CreateProcess();
         _seedPending = options.Maps is { Count: > 0 };
     }
@@ -79,7 +79,10 @@ public sealed partial class TraceReplayer : IDisposable
     public IReadOnlyList<ProgramTally> Programs => [.. _programs.Values];
 
     /// <summary>Processes the trace showed.</summary>
-    public int ProcessCount => _processes.Count;
+    public int ProcessCount { get; private set; }
+
+    /// <summary>Processes still running (at the end of the trace: those whose exit it does not show).</summary>
+    public int RunningProcessCount => _running.Count;
 
     /// <summary>Events of threads of processes that had already exited (late lines of a dying process).</summary>
     public long LateEvents { get; private set; }
@@ -307,7 +310,8 @@ public sealed partial class TraceReplayer : IDisposable
     private ReplayProcess NewProcess(int pid, TaskStruct task, ProgramTally tally)
     {
         var process = new ReplayProcess(pid, task, tally);
-        _processes.Add(process);
+        _running.Add(task, process);
+        ProcessCount++;
         return process;
     }
 
@@ -378,7 +382,7 @@ public sealed partial class TraceReplayer : IDisposable
     /// <summary>Exits every process still running (the end of the trace) and releases the kernel.</summary>
     public void Dispose()
     {
-        foreach (var p in _processes)
+        foreach (var p in _running.Values)
         {
             p.Task.Exit();
         }

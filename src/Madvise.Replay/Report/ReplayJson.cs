@@ -55,6 +55,7 @@ public static class ReplayJson
 
         json.WriteEndArray();
         json.WriteNumber("late_events", report.LateEvents);
+        JsonHeader.WriteNumberOrNull(json, "peak_rss_bytes", report.PeakResidentBytes);
         json.WriteStartArray("profile_disagreements");
         foreach (var d in report.ProfileDisagreements)
         {

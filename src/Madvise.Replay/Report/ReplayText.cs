@@ -39,7 +39,8 @@ public static class ReplayText
         if (report.FirstPass is { } first)
         {
             var fastest = report.FastestPass is { } f ? Invariant($"; fastest pass as logged ({f.Profile}): {f.Seconds:0.000} s, {f.CallsPerSecond:#,0} calls/s ({f.CpuSeconds:0.000} s of CPU, {f.CallsPerCpuSecond:#,0} calls per CPU second)") : string.Empty;
-            yield return Invariant($"replay: {report.Passes.Count} passes (read, parse, replay); judging pass on {first.Profile}: {first.Seconds:0.000} s, {first.CallsPerSecond:#,0} calls/s ({first.CpuSeconds:0.000} s of CPU){fastest}");
+            var peak = report.PeakResidentBytes is { } bytes ? Invariant($"; peak resident memory {bytes / (1024.0 * 1024):#,0} MiB (the simulated machine's RAM included)") : string.Empty;
+            yield return Invariant($"replay: {report.Passes.Count} passes (read, parse, replay); judging pass on {first.Profile}: {first.Seconds:0.000} s, {first.CallsPerSecond:#,0} calls/s ({first.CpuSeconds:0.000} s of CPU){fastest}{peak}");
         }
 
         var pct = report.MatchedPercent is { } p ? Invariant($"{p:0.000}%") : "-";

@@ -28,13 +28,22 @@ public sealed class StraceLineReader : IDisposable
 
     private bool _eof;
 
-    /// <summary>Creates a reader over <paramref name="stream"/>.</summary>
-    public StraceLineReader(Stream stream, int maxLineBytes = DefaultMaxLineBytes, bool leaveOpen = false)
+    /// <summary>Bytes the reader may still take from the stream (see the constructor's byteLimit).</summary>
+    private long _remaining;
+
+    /// <summary>
+    /// Creates a reader over <paramref name="stream"/> that reads at most
+    /// <paramref name="byteLimit"/> bytes of it (a log that strace is still writing is read up to
+    /// the size it had when the replay started, so that every pass sees the same lines).
+    /// </summary>
+    public StraceLineReader(Stream stream, int maxLineBytes = DefaultMaxLineBytes, bool leaveOpen = false, long byteLimit = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 256);
+        ArgumentOutOfRangeException.ThrowIfNegative(byteLimit);
         _stream = stream;
         _leaveOpen = leaveOpen;
+        _remaining = byteLimit;
         MaxLineBytes = maxLineBytes;
         _buffer = new byte[Math.Min(InitialBuffer, maxLineBytes + 1)];
     }
@@ -113,13 +122,21 @@ public sealed class StraceLineReader : IDisposable
             Array.Resize(ref _buffer, (int)Math.Min((long)_buffer.Length * 2, MaxLineBytes + 1L));
         }
 
-        var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        var n = Read(_end, _buffer.Length - _end);
         if (n == 0)
         {
             _eof = true;
         }
 
         _end += n;
+    }
+
+    /// <summary>Reads into <c>_buffer[offset..]</c>, no more than <paramref name="count"/> bytes nor beyond the byte limit.</summary>
+    private int Read(int offset, int count)
+    {
+        var n = _stream.Read(_buffer, offset, (int)Math.Min(count, _remaining));
+        _remaining -= n;
+        return n;
     }
 
     /// <summary>Counts a line of <paramref name="length"/> bytes (plus its newline, if any) as read.</summary>
@@ -152,7 +169,7 @@ public sealed class StraceLineReader : IDisposable
         _end = head;
         while (true)
         {
-            var n = _stream.Read(_buffer, head, _buffer.Length - head);
+            var n = Read(head, _buffer.Length - head);
             if (n == 0)
             {
                 _eof = true;

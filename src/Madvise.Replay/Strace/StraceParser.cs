@@ -33,6 +33,9 @@ public sealed class StraceParser : IDisposable
     /// <summary>Released PendingCall objects, reused.</summary>
     private readonly Stack<PendingCall> _free = [];
 
+    /// <summary><see cref="Intern"/> as the decoder's delegate, made once (a method group converted at each call would allocate a delegate per line).</summary>
+    private readonly Func<ReadOnlySpan<byte>, string> _intern;
+
     /// <summary>Interned strings, by content.</summary>
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
 
@@ -58,7 +61,11 @@ public sealed class StraceParser : IDisposable
     private long _relativeClock;
 
     /// <summary>Creates a parser over <paramref name="reader"/> (disposed with the parser).</summary>
-    public StraceParser(StraceLineReader reader) => _reader = reader;
+    public StraceParser(StraceLineReader reader)
+    {
+        _reader = reader;
+        _intern = Intern;
+    }
 
     /// <summary>Creates a parser over <paramref name="stream"/>.</summary>
     public StraceParser(Stream stream)
@@ -143,7 +150,7 @@ public sealed class StraceParser : IDisposable
         ev.SetText(text);
         var open = text.IndexOf((byte)'(');
         var args = open < 0 ? default : text[(open + 1)..];
-        if (!CallDecoder.Decode(ev, args, partial: false, Intern))
+        if (!CallDecoder.Decode(ev, args, partial: false, _intern))
         {
             ev.ArgCount = 0;
         }
@@ -272,11 +279,11 @@ public sealed class StraceParser : IDisposable
         ev.OtherName = ev.Syscall == SyscallKind.Other ? Intern(name) : null;
         // Memory calls print every argument at entry; clone's child_tidptr and mincore's vector come at exit.
         var open = head.IndexOf((byte)'(');
-        if (!CallDecoder.Decode(ev, head[(open + 1)..], partial: false, Intern))
+        if (!CallDecoder.Decode(ev, head[(open + 1)..], partial: false, _intern))
         {
             ev.ArgCount = 0;
             ev.Vector.Clear();
-            CallDecoder.Decode(ev, head[(open + 1)..], partial: true, Intern);
+            CallDecoder.Decode(ev, head[(open + 1)..], partial: true, _intern);
         }
 
         if (_pending.Remove(owner, out var earlier))
@@ -381,7 +388,7 @@ public sealed class StraceParser : IDisposable
             Statistics.InFlight++;
         }
 
-        if (!CallDecoder.Decode(ev, args, partial: false, Intern))
+        if (!CallDecoder.Decode(ev, args, partial: false, _intern))
         {
             Unusable(ev, LineProblem.BadArguments, ev.Text);
             return;

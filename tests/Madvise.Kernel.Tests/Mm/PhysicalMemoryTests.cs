@@ -234,4 +234,55 @@ public sealed class PhysicalMemoryTests
         Assert.Equal(-1, memory.Page(zero + 300).IndexOfAnyExcept((byte)0));
         Assert.Throws<InvalidOperationException>(() => memory.Put(zero + 3));
     }
+
+    /// <summary>
+    /// A pool hands a disposed machine's blocks to the next one, whose frames still start zeroed
+    /// and whose huge zero page is zero although the blocks held the last machine's data.
+    /// </summary>
+    [Fact]
+    public void ChunkPool_BlocksGoToTheNextMachine_WhichStillZeroesItsFrames()
+    {
+        using var pool = new FrameChunkPool();
+        var first = new PhysicalMemory(TwoChunks, pool);
+        var dirty = new List<int>();
+        for (var i = 0; i < (2 * PhysicalMemory.FramesPerChunk) - 1; i++)
+        {
+            var pfn = first.Allocate(zero: false);
+            first.Page(pfn).Fill(0x5a);
+            dirty.Add(pfn);
+        }
+
+        Assert.Equal(2 * PhysicalMemory.FramesPerChunk, first.CreatedFrames);
+        Assert.Equal(0, pool.Count);
+        first.Dispose();
+        Assert.Equal(2, pool.Count);
+
+        using var second = new PhysicalMemory(TwoChunks, pool);
+        Assert.Equal(1, pool.Count);
+        Assert.Equal(-1, second.Page(PhysicalMemory.ZeroPfn).IndexOfAnyExcept((byte)0));
+        for (var i = 0; i < PhysicalMemory.FramesPerChunk - 1; i++)
+        {
+            var pfn = second.Allocate(zero: true);
+            Assert.Equal(-1, second.Page(pfn).IndexOfAnyExcept((byte)0));
+        }
+
+        // The second chunk comes from the pool too; a huge zero page built in it is all zeroes.
+        var huge = second.HugeZeroPage();
+        Assert.Equal(0, pool.Count);
+        for (var i = 0; i < PhysicalMemory.FramesPerChunk; i++)
+        {
+            Assert.Equal(-1, second.Page(huge + i).IndexOfAnyExcept((byte)0));
+        }
+    }
+
+    /// <summary>Blocks returned after the pool was disposed are freed, not kept.</summary>
+    [Fact]
+    public void ChunkPool_Disposed_FreesWhatComesBack()
+    {
+        var pool = new FrameChunkPool();
+        var memory = new PhysicalMemory(TwoChunks, pool);
+        pool.Dispose();
+        memory.Dispose();
+        Assert.Equal(0, pool.Count);
+    }
 }

@@ -62,16 +62,100 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
-    public void Replay_Garbage_CountedNeverFatal()
+    public void Replay_BinaryFile_NotAnStraceLog_Exit2()
     {
         var log = Path.Combine(_dir, "garbage.log");
         var bytes = new byte[200_000];
         new Random(5).NextBytes(bytes);
         File.WriteAllBytes(log, bytes);
-        var (code, output, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
-        Assert.Equal(0, code);
+        var json = Path.Combine(_dir, "garbage.json");
+        var (code, output, error) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock", "--json", json);
+        Assert.Equal(2, code);
         Assert.Contains("lines not used:", output, StringComparison.Ordinal);
         Assert.Contains("results: 0 calls", output, StringComparison.Ordinal);
+        Assert.Contains($"madv: {log}: not an strace log: none of its ", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(json));
+    }
+
+    /// <summary>Binary lines, a line cut in the middle and a log cut mid-line among real lines: counted and shown, the rest replayed as if they were not there.</summary>
+    [Fact]
+    public void Replay_DamagedLinesAmongRealOnes_CountedNotFatal()
+    {
+        var lines = File.ReadAllLines(RepoPaths.Trace("redis/redis-bench.log")).ToList();
+        lines.Insert(100, "\u0001\u00ff\u0000 binary \u0007");
+        lines.Insert(200, lines[199][..(lines[199].Length / 2)] + "<truncated");
+        var log = Path.Combine(_dir, "redis-bench.log");
+        File.WriteAllText(log, string.Join('\n', lines) + "\n8388  1796597760.000000 madvise(0x7f2c1ac00000, 40");
+        File.Copy(RepoPaths.Trace("redis/redis-bench.execve.maps"), Path.Combine(_dir, "redis-bench.execve.maps"));
+
+        var (code, output, error) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
+        Assert.True(code == 0, error);
+        Assert.Contains("; ends mid-line", output, StringComparison.Ordinal);
+        Assert.Contains("lines not used: 3 (", output, StringComparison.Ordinal);
+        Assert.Contains("  line 101: ", output, StringComparison.Ordinal);
+        Assert.Contains("  line 201: ", output, StringComparison.Ordinal);
+        Assert.Contains("  line 292: Truncated: 8388  1796597760.000000 madvise(0x7f2c1ac00000, 40", output, StringComparison.Ordinal);
+        Assert.Contains("results: 284 calls, 276 judged, 276 matched (100.000%), 0 differed, 8 not judged", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>What cannot be a log is refused before anything is replayed, with what is wrong.</summary>
+    [Theory]
+    [InlineData("missing.log", "no such file")]
+    [InlineData(".", "is a directory, not a log")]
+    [InlineData("empty.log", "empty (or a device, not a log): nothing to replay")]
+    [InlineData("/dev/null", "empty (or a device, not a log): nothing to replay")]
+    public void Replay_NoLogToRead_Exit2(string name, string message)
+    {
+        File.WriteAllText(Path.Combine(_dir, "empty.log"), string.Empty);
+        var log = name.StartsWith('/') ? name : Path.Combine(_dir, name);
+        var (code, output, error) = Madv("replay", log);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal($"madv: {log}: {message}\n", error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Replay_Fifo_RefusedAsNotARegularFile()
+    {
+        var fifo = Path.Combine(_dir, "log.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // A writer, so that opening the FIFO does not wait for one.
+        var writer = Task.Run(() => File.WriteAllText(fifo, File.ReadAllText(RepoPaths.Trace("redis/redis-bench.log"))));
+        var (code, output, error) = Madv("replay", fifo);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains("not a regular file (a pipe?): madv replay reads the log once per pass; save it to a file first", error, StringComparison.Ordinal);
+        if (!writer.IsCompleted)
+        {
+            // The writer may still wait for a reader (or be writing): read what it writes.
+            using var reader = new FileStream(fifo, FileMode.Open, FileAccess.Read);
+            reader.CopyTo(Stream.Null);
+        }
+
+        try
+        {
+            await writer.WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (IOException)
+        {
+            // Broken pipe: madv closed the FIFO without reading it.
+        }
+    }
+
+    /// <summary>A --json the replay could not write is refused before the replay, not after it.</summary>
+    [Fact]
+    public void Replay_JsonInAMissingDirectory_RefusedFirst()
+    {
+        var json = Path.Combine(_dir, "no-such-dir", "r.json");
+        var (code, output, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), "--json", json);
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal($"madv: --json {json}: the directory {Path.GetDirectoryName(json)} does not exist\n", error.ReplaceLineEndings("\n"));
     }
 
     [Theory]

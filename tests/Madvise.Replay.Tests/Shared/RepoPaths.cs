@@ -6,6 +6,9 @@ internal static class RepoPaths
     /// <summary>The recorded traces, tests/traces.</summary>
     public static string Traces => Path.Combine(Root, "tests", "traces");
 
+    /// <summary>The repository's README.md.</summary>
+    public static string Readme => Path.Combine(Root, "README.md");
+
     /// <summary>A file under tests/traces.</summary>
     public static string Trace(string relative) => Path.Combine(Traces, relative);
 

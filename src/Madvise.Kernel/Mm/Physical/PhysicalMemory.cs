@@ -104,9 +104,16 @@ public sealed unsafe class PhysicalMemory : IDisposable
 
     private bool _disposed;
 
-    /// <summary>Creates a machine with room for <paramref name="totalBytes"/> of RAM (rounded up to 2 MiB).</summary>
-    public PhysicalMemory(ulong totalBytes)
+    /// <summary>Where chunk data comes from and goes back to, or null for the system allocator.</summary>
+    private readonly FrameChunkPool? _pool;
+
+    /// <summary>
+    /// Creates a machine with room for <paramref name="totalBytes"/> of RAM (rounded up to 2 MiB),
+    /// its chunks' data taken from and returned to <paramref name="pool"/> when given.
+    /// </summary>
+    public PhysicalMemory(ulong totalBytes, FrameChunkPool? pool = null)
     {
+        _pool = pool;
         var chunks = (int)Math.Max(1, (totalBytes + (FramesPerChunk * (ulong)PageBytes) - 1) / (FramesPerChunk * (ulong)PageBytes));
         TotalFrames = chunks * FramesPerChunk;
         _chunkData = new nint[chunks];
@@ -532,7 +539,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
             return -1;
         }
 
-        var data = (nint)NativeMemory.AlignedAlloc(FramesPerChunk * (nuint)PageBytes, PageBytes);
+        var data = _pool is null ? FrameChunkPool.Allocate() : _pool.Rent();
         var meta = new PageFrame[FramesPerChunk];
         for (var i = 0; i < meta.Length; i++)
         {
@@ -583,7 +590,15 @@ public sealed unsafe class PhysicalMemory : IDisposable
         {
             if (_chunkData[i] != 0)
             {
-                NativeMemory.AlignedFree((void*)_chunkData[i]);
+                if (_pool is null)
+                {
+                    NativeMemory.AlignedFree((void*)_chunkData[i]);
+                }
+                else
+                {
+                    _pool.Return(_chunkData[i]);
+                }
+
                 _chunkData[i] = 0;
             }
         }
