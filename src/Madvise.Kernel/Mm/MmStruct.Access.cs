@@ -154,7 +154,7 @@ public sealed partial class MmStruct
             {
                 using (cpu.TlbSpinlock.EnterScope())
                 {
-                    if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn))
+                    if (cpu.TryTranslate(Id, va >> PageSize.PAGE_SHIFT, write, out var pfn) || TryWalkLocked(cpu, va, write, out pfn))
                     {
                         Copy(memory.Data(pfn) + offset, buffer is null ? null : buffer + done, chunk, value, kind);
                         copied = true;
@@ -174,8 +174,73 @@ public sealed partial class MmStruct
     }
 
     /// <summary>
-    /// TLB miss: walk the page table under the mmap read lock, fault if needed, perform the access
-    /// under the PTE lock and cache the translation.
+    /// TLB miss served the way the hardware page walker serves it: no mmap_lock, no PTE lock. An
+    /// entry that already allows the access (present, accessed, and for a store writable and
+    /// dirty) is cached and used; anything else — no entry, a swap entry or marker, a bit the
+    /// access would have to set — is left to <see cref="AccessSlow"/> and the fault handler, as a
+    /// hardware walk that cannot complete raises a page fault.
+    /// </summary>
+    /// <remarks>
+    /// <para>Preconditions: <paramref name="cpu"/>'s <c>TlbSpinlock</c> is held by its own thread,
+    /// which has this mm loaded and is not lazy (<see cref="Access"/> switched to it). The caller
+    /// performs the access before releasing the lock.</para>
+    /// <para>Why no lock is needed: whoever clears or downgrades the entry (zap, mprotect, reclaim)
+    /// changes it first and then shoots down the TLBs of the mm's CPUs (<c>TlbFlush</c>), which
+    /// takes this CPU's <c>TlbSpinlock</c>, waits for the access in progress, and drops the
+    /// translation filled here; a frame is freed only after that flush. So the access is ordered
+    /// before the change completes, as a load that hit the TLB would be. The VMA's permissions
+    /// are read from the lock-free tree because the model's entries carry no read permission
+    /// (PROT_NONE keeps a present entry); mprotect publishes the new VMA before its shootdown,
+    /// so a walk that starts after that shootdown sees it. The walker never writes the entry:
+    /// the accessed and dirty bits are set under the PTE lock by the slow path, so no
+    /// read-modify-write by a PTE lock holder can lose them.</para>
+    /// <para>Linux: the hardware walk of arch/x86 (no kernel code); a walk that fails ends in
+    /// arch/x86/mm/fault.c do_user_addr_fault().</para>
+    /// </remarks>
+    private bool TryWalkLocked(SimCpu cpu, ulong va, bool write, out int pfn)
+    {
+        pfn = 0;
+        var vma = Vmas.FindContaining(va);
+        if (vma is null || !AccessAllowed(vma, write))
+        {
+            return false;
+        }
+
+        var page = va & PageSize.PAGE_MASK;
+        var table = PageTable.Lookup(page);
+        if (table is null)
+        {
+            return false;
+        }
+
+        // A huge entry maps the page as frame pfn + index (its table entries are all none).
+        var index = PageTable.PteIndex(page);
+        if (table.PeekHuge() is { IsPresent: true } pmd)
+        {
+            if (!pmd.Young || (write && !(pmd.Writable && pmd.Dirty)))
+            {
+                return false;
+            }
+
+            pfn = pmd.Pfn + index;
+            cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pfn, pmd.Writable && pmd.Dirty);
+            return true;
+        }
+
+        var pte = table.Peek(index);
+        if (!pte.IsPresent || !pte.Young || (write && !(pte.Writable && pte.Dirty)))
+        {
+            return false;
+        }
+
+        pfn = pte.Pfn;
+        cpu.Fill(Id, page >> PageSize.PAGE_SHIFT, pfn, pte.Writable && pte.Dirty);
+        return true;
+    }
+
+    /// <summary>
+    /// TLB miss that the walker could not serve: walk the page table under the mmap read lock,
+    /// fault if needed, perform the access under the PTE lock and cache the translation.
     /// </summary>
     /// <returns>False when the access faults (SIGSEGV/SIGBUS for the task).</returns>
     private unsafe bool AccessSlow(SimCpu? cpu, ulong va, byte* buffer, int chunk, byte value, AccessKind kind)

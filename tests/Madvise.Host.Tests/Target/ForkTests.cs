@@ -302,11 +302,19 @@ public sealed class ForkTests
         return result;
     }
 
+    /// <summary>
+    /// What descriptor <paramref name="fd"/> of <paramref name="pid"/> is: its link and, because
+    /// every pidfd links to <c>anon_inode:[pidfd]</c>, the inode fdinfo gives (pidfs: one per
+    /// process, never reused), so that a descriptor number another test reuses meanwhile does
+    /// not look like a leak.
+    /// </summary>
     private static string Fd(int pid, int fd)
     {
         try
         {
-            return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? "";
+            var link = new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? "";
+            var ino = File.ReadLines($"/proc/{pid}/fdinfo/{fd}").FirstOrDefault(l => l.StartsWith("ino:", StringComparison.Ordinal));
+            return ino is null ? link : $"{link} {ino}";
         }
         catch (IOException)
         {

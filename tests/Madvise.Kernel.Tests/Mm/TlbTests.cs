@@ -348,4 +348,34 @@ public sealed class TlbTests
         Assert.Same(other.Cpu, SimCpu.ById(other.Cpu.Id));
         Assert.True(SimCpu.Count > other.Cpu.Id);
     }
+
+    /// <summary>
+    /// A TLB miss on an entry that already allows the access is served like the hardware walker
+    /// serves it, without the mmap_lock; an entry whose accessed bit is clear (after COLD) is
+    /// not: the walker never sets a bit, so the access goes to the slow path, which sets it
+    /// under the PTE lock (taking the mmap_lock where the profile has no per-VMA locks).
+    /// </summary>
+    [Fact]
+    public void ATlbMissOnAYoungEntryTakesNoMmapLock()
+    {
+        using var b = new MmBuilder(KernelConfig.Default with { Profile = KernelProfile.BatchedLock });
+        b.Map(0, 2);
+        b.Write(0, 2, 0x11);
+        using var cpu = new CpuThread();
+        var reads = b.Mm.MmapLock.GetStatistics().ReadAcquisitions;
+        var faults = b.Kernel.Stats.PageFaults;
+        Assert.Equal("11 11", cpu.Run(() => b.Pattern(0, 2)));
+        Assert.Equal(reads, b.Mm.MmapLock.GetStatistics().ReadAcquisitions);
+        Assert.Equal(faults, b.Kernel.Stats.PageFaults);
+
+        // COLD clears the accessed bits; a CPU that has not cached the page must take the slow
+        // path, which makes the entries young again.
+        Assert.Equal(0, b.Advise(0, 2, MADV_COLD));
+        Assert.False(b.PteAt(0).Young);
+        using var third = new CpuThread();
+        Assert.Equal("11 11", third.Run(() => b.Pattern(0, 2)));
+        Assert.True(b.Mm.MmapLock.GetStatistics().ReadAcquisitions > reads);
+        Assert.True(b.PteAt(0).Young);
+        b.AssertInvariants();
+    }
 }

@@ -82,6 +82,21 @@ internal sealed unsafe class PageTable
     /// that visits one table (and takes its lock) at a time. Addresses are user addresses
     /// (below 2^47), so the boundary cannot wrap.
     /// </summary>
+    /// <remarks>
+    /// Why each range walk (zap, COLD/PAGEOUT, FREE, guard markers, mprotect, mlock, smaps,
+    /// mincore, access) steps with this helper and its own loop instead of a shared walker
+    /// (a visitor, or an allocation-free ref struct yielding locked tables): what a walk does
+    /// at the PMD level differs from walk to walk — with huge pages, zap removes a whole huge
+    /// entry or splits it, COLD and PAGEOUT split the folio, mprotect rewrites the huge entry,
+    /// smaps counts it, guard install splits, mincore reads it without the lock — and so do
+    /// the lock it holds (the PTE lock, or none) and when it drops it to retry (guard markers,
+    /// COLD's batch flush). A walker that yields (table, index range) would have to take
+    /// every one of those decisions as parameters, and each caller's per-entry loop, the code a
+    /// reader compares with Linux's, would move away from its PMD handling. Linux keeps them
+    /// apart too (zap_pmd_range, madvise_cold_or_pageout_pte_range, ...; walk_page_range's
+    /// callbacks serve only some of them). What is really shared — the boundary arithmetic and
+    /// the lookup of a table — is this method and <see cref="Lookup"/>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong PmdAddrEnd(ulong addr, ulong end) => Math.Min((addr | (PteTableSpan - 1)) + 1, end);
 

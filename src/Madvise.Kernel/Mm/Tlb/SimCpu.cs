@@ -168,7 +168,7 @@ public sealed class SimCpu
         return false;
     }
 
-    /// <summary>Caches a translation. Precondition: the PTE lock of the page and <see cref="TlbSpinlock"/> are held.</summary>
+    /// <summary>Caches a translation. Preconditions: <see cref="TlbSpinlock"/> is held by the owning thread, and the entry was read under its PTE lock or by the lock-free walk, after which any change to it is followed by a shootdown that takes <see cref="TlbSpinlock"/> (MmStruct.TryWalkLocked).</summary>
     internal void Fill(long mmId, ulong vpn, int pfn, bool writable)
     {
         ref var e = ref _entries[(int)(vpn & (TlbEntries - 1))];
