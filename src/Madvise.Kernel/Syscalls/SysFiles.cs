@@ -30,7 +30,15 @@ public static partial class Sys
                 return error;
             }
 
-            return task.Files.Install(new OpenFile(inode, canRead: true, canWrite: true));
+            var fd = task.Files.Install(new OpenFile(inode, canRead: true, canWrite: true));
+            if (fd < 0)
+            {
+                // The task exited meanwhile: nothing refers to the file.
+                inode.ReleaseIfUnused();
+                return TaskGone;
+            }
+
+            return fd;
         }
         catch (Exception ex)
         {
@@ -51,7 +59,8 @@ public static partial class Sys
                 case OpenFile file:
                     try
                     {
-                        return task.Files.Install(new OpenFile(file.Inode, canRead, canWrite));
+                        var newFd = task.Files.Install(new OpenFile(file.Inode, canRead, canWrite));
+                        return newFd < 0 ? TaskGone : newFd;
                     }
                     finally
                     {

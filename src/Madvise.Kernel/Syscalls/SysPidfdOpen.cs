@@ -26,7 +26,8 @@ public static partial class Sys
                 return -Errno.ESRCH;
             }
 
-            return task.Files.Install(new PidFile(target, (flags & PidfdConstants.PIDFD_THREAD) != 0));
+            var fd = task.Files.Install(new PidFile(target, (flags & PidfdConstants.PIDFD_THREAD) != 0));
+            return fd < 0 ? TaskGone : fd;
         }
         catch (Exception ex)
         {

@@ -25,11 +25,25 @@ public sealed class FdTable
     /// <summary>Open descriptors.</summary>
     private readonly SortedDictionary<int, object> _files = [];
 
+    /// <summary>Set by <see cref="CloseAll"/> (exit): nothing can be installed afterwards. Protected by <see cref="_lock"/>.</summary>
+    private bool _closed;
+
     /// <summary>Installs <paramref name="file"/> at the lowest free descriptor (fd_install).</summary>
+    /// <returns>
+    /// The descriptor, or -1 when the table was closed (its task exited while the call that opens
+    /// the file ran: Linux tears the table down only when the last thread is done with it, so
+    /// nothing installed by a late call can stay open; here the call gets nothing, and the file
+    /// no reference).
+    /// </returns>
     public int Install(object file)
     {
         using (_lock.EnterScope())
         {
+            if (_closed)
+            {
+                return -1;
+            }
+
             var fd = FirstFd;
             while (_files.ContainsKey(fd))
             {
@@ -85,7 +99,7 @@ public sealed class FdTable
     /// (as passing it over a socket, SCM_RIGHTS, does): the file is held while it moves, so a
     /// close in the source meanwhile cannot free it.
     /// </summary>
-    /// <returns>The new descriptor, or -1 when <paramref name="fd"/> is not open in <paramref name="source"/>.</returns>
+    /// <returns>The new descriptor, or -1 when <paramref name="fd"/> is not open in <paramref name="source"/> or this table was closed.</returns>
     public int InstallFrom(FdTable source, long fd)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -127,6 +141,7 @@ public sealed class FdTable
         object[] closed;
         using (_lock.EnterScope())
         {
+            _closed = true;
             closed = [.. _files.Values];
             _files.Clear();
         }

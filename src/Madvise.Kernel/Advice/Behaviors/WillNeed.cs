@@ -75,51 +75,80 @@ internal static class WillNeed
     private static void SwapIn(MadviseBehavior b, SwapArea swap)
     {
         var mm = b.Mm;
-        var memory = mm.Kernel.Memory;
-        for (var addr = b.Start; addr < b.End; addr += PageSize.PAGE_SIZE)
+        for (var addr = b.Start; addr < b.End;)
         {
-            var pte = mm.PageTable.ReadPte(addr);
-            if (!pte.IsSwap)
+            // walk_page_range(): a range without page tables is skipped a whole upper-level entry
+            // at a time, so a huge sparse VMA costs the tables it has, not its length.
+            var stop = PageTable.PmdAddrEnd(addr, b.End);
+            var table = mm.PageTable.Lookup(addr);
+            if (table is null)
             {
+                addr = mm.PageTable.NextTable(stop, b.End);
                 continue;
             }
 
-            var slot = pte.SwapSlot;
-            var cached = swap.LookupCache(slot);
-            if (cached >= 0)
+            for (; addr < stop; addr += PageSize.PAGE_SIZE)
             {
-                memory.Put(cached);
-                continue;
-            }
-
-            var pfn = memory.Allocate(zero: false);
-            if (pfn < 0)
-            {
-                return;
-            }
-
-            var table = mm.PageTable.Lookup(addr)!;
-            using (table.Ptl.EnterScope())
-            {
-                if (table.Get(PageTable.PteIndex(addr)) != pte)
+                if (!SwapInOne(b, swap, table, addr))
                 {
-                    memory.Put(pfn);
-                    continue;
+                    return;
                 }
-
-                swap.ReadIn(slot, pfn);
-                ref var frame = ref memory.Frame(pfn);
-                frame.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
-                frame.Mapping = b.Vma!.AnonVma;
-                frame.Index = addr >> PageSize.PAGE_SHIFT;
-                if (!swap.AddToCache(slot, pfn))
-                {
-                    memory.Put(pfn);
-                    continue;
-                }
-
-                mm.Kernel.Lru.Add(pfn);
             }
         }
+    }
+
+    /// <summary>One entry of <see cref="SwapIn"/>; false when no frame is free (the walk stops).</summary>
+    private static bool SwapInOne(MadviseBehavior b, SwapArea swap, PteTable table, ulong addr)
+    {
+        var memory = b.Mm.Kernel.Memory;
+        Pte pte;
+        using (table.Ptl.EnterScope())
+        {
+            // A huge entry maps present pages only: nothing to read in.
+            pte = table.Huge != 0 ? Pte.None : table.Get(PageTable.PteIndex(addr));
+        }
+
+        if (!pte.IsSwap)
+        {
+            return true;
+        }
+
+        var slot = pte.SwapSlot;
+        var cached = swap.LookupCache(slot);
+        if (cached >= 0)
+        {
+            memory.Put(cached);
+            return true;
+        }
+
+        var pfn = memory.Allocate(zero: false);
+        if (pfn < 0)
+        {
+            return false;
+        }
+
+        using (table.Ptl.EnterScope())
+        {
+            if (table.Huge != 0 || table.Get(PageTable.PteIndex(addr)) != pte)
+            {
+                memory.Put(pfn);
+                return true;
+            }
+
+            swap.ReadIn(slot, pfn);
+            ref var frame = ref memory.Frame(pfn);
+            frame.Flags = (int)(PageFlags.Anon | PageFlags.SwapBacked);
+            frame.Mapping = b.Vma!.AnonVma;
+            frame.Index = addr >> PageSize.PAGE_SHIFT;
+            if (!swap.AddToCache(slot, pfn))
+            {
+                memory.Put(pfn);
+                return true;
+            }
+
+            b.Mm.Kernel.Lru.Add(pfn);
+        }
+
+        return true;
     }
 }
