@@ -190,11 +190,46 @@ public sealed class Inode
         _stored[index] = src.ToArray();
     }
 
+    /// <summary>
+    /// The indices in [<paramref name="first"/>, <paramref name="end"/>) of a shmem file that hold
+    /// a page (cached or swapped out), in order: all a hole punch has to remove there, however long
+    /// the range (Linux: shmem_undo_range() looks up the entries present). Precondition: the cache
+    /// lock is held.
+    /// </summary>
+    internal List<ulong> ShmemIndicesLocked(ulong first, ulong end)
+    {
+        var found = new List<ulong>();
+        var pages = Cache.GetEnumeratorLocked();
+        while (pages.MoveNext())
+        {
+            if (pages.Current.Key >= first && pages.Current.Key < end)
+            {
+                found.Add(pages.Current.Key);
+            }
+        }
+
+        foreach (var index in _swapped.Keys)
+        {
+            if (index >= first && index < end)
+            {
+                found.Add(index);
+            }
+        }
+
+        found.Sort();
+        return found;
+    }
+
     /// <summary>Records a punched page (reads as zeros). Precondition: the cache lock is held.</summary>
     internal void PunchLocked(ulong index)
     {
         _stored.Remove(index);
-        _holes.Add(index);
+        if (!IsShmem)
+        {
+            // A shmem page that is neither cached nor swapped reads as zeros anyway.
+            _holes.Add(index);
+        }
+
         var slot = TakeSwappedLocked(index);
         if (slot >= 0)
         {

@@ -58,6 +58,9 @@ internal static class FuzzArgs
         else if (roll < 75)
         {
             a = Arena + ((ulong)r.Next(r.Next(8) == 0 ? ArenaPages * 8 : ArenaPages) * Page);
+
+            // A huge-page boundary now and then, where a 2 MiB block can fault in whole.
+            a = r.Next(8) == 0 ? a & ~((2UL << 20) - 1) : a;
         }
         else if (roll < 90)
         {
@@ -74,6 +77,23 @@ internal static class FuzzArgs
 
         // A few unaligned starts, which most calls refuse before anything else.
         return r.Next(30) == 0 ? a + (ulong)r.Next(1, (int)Page) : a;
+    }
+
+    /// <summary>
+    /// A range: half the time inside a mapping the task made lately (so the call reaches the
+    /// behaviour, not only the argument checks), else an address and a length drawn apart.
+    /// </summary>
+    public static (ulong Start, ulong Length) Range(Random r, FuzzTask task)
+    {
+        if (r.Next(2) == 0 && task.RecentMapping(r) is var (start, length) && length >= Page)
+        {
+            var pages = (long)Math.Min(length / Page, 1L << 30);
+            var first = r.NextInt64(pages);
+            var count = r.Next(4) == 0 ? pages - first : r.NextInt64(1, pages - first + 1);
+            return (start + ((ulong)first * Page), (ulong)count * Page);
+        }
+
+        return (Address(r, task), Length(r));
     }
 
     /// <summary>A length: a few pages mostly, huge-page blocks, unaligned, or extreme.</summary>

@@ -34,6 +34,7 @@ public sealed class SyscallFuzzTests(ITestOutputHelper output)
         var seeds = new Random(unchecked((int)master ^ (int)(master >> 32)));
         var clock = Stopwatch.StartNew();
         long calls = 0, errors = 0, runs = 0, tasks = 0;
+        var byOp = new Dictionary<FuzzOp, (long Calls, long Errors)>();
         while (calls < total)
         {
             var fuzzer = new SyscallFuzzer(seeds.NextInt64(), Threads(3), Math.Min(perRun, total - calls));
@@ -42,6 +43,11 @@ public sealed class SyscallFuzzTests(ITestOutputHelper output)
             errors += stats.Errors;
             tasks += stats.Tasks;
             runs++;
+            foreach (var (op, (c, e)) in stats.ByOp)
+            {
+                var (sc, se) = byOp.GetValueOrDefault(op);
+                byOp[op] = (sc + c, se + e);
+            }
             if (total > 100_000)
             {
                 Report(stats, fuzzer.Seed.ToString(CultureInfo.InvariantCulture));
@@ -50,6 +56,8 @@ public sealed class SyscallFuzzTests(ITestOutputHelper output)
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{runs} runs, {calls} calls ({errors} returned an error), {tasks} processes, {clock.Elapsed.TotalSeconds:0.0} s ({calls / Math.Max(clock.Elapsed.TotalSeconds, 0.001):0} calls/s); load average {LoadAverage()}"));
+        output.WriteLine(string.Join(", ", byOp.Where(kv => kv.Value.Calls > 0).OrderByDescending(kv => kv.Value.Calls)
+            .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value.Calls} ({100.0 * kv.Value.Errors / kv.Value.Calls:0}% errors)"))));
     }
 
     private void Report(FuzzStatistics stats, string seed) =>

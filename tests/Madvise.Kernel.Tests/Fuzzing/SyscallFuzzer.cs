@@ -75,7 +75,7 @@ internal sealed class SyscallFuzzer
         Config = KernelConfig.Default with
         {
             Profile = (KernelProfile)r.Next(4),
-            MemoryBytes = (ulong)r.Next(8, 33) << 21,
+            MemoryBytes = (ulong)(r.Next(4) == 0 ? r.Next(64, 129) : r.Next(8, 33)) << 21,
             SwapBytes = r.Next(3) == 0 ? 0 : (ulong)r.Next(2, 17) << 21,
             Thp = (TransparentHugepageMode)r.Next(3),
             MemoryFailure = r.Next(2) == 0,
@@ -118,7 +118,13 @@ internal sealed class SyscallFuzzer
             }
 
             Audit(kernel);
-            var stats = new FuzzStatistics(_workers.Sum(w => w.Calls), _workers.Sum(w => w.Errors), _all.Count, clock.Elapsed);
+            var ops = Enum.GetValues<FuzzOp>();
+            var stats = new FuzzStatistics(
+                _workers.Sum(w => w.Calls),
+                _workers.Sum(w => w.Errors),
+                _all.Count,
+                clock.Elapsed,
+                ops.ToDictionary(op => op, op => (_workers.Sum(w => w.ByOp[(int)op]), _workers.Sum(w => w.ErrorsByOp[(int)op]))));
             kernel.Dispose();
             return stats;
         }
@@ -204,6 +210,35 @@ internal sealed class SyscallFuzzer
             {
                 text.Append("  ").Append(call).Append('\n');
             }
+
+            if (Volatile.Read(ref w.CallStarted) != 0 && w.Mm is { } mm)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  the running call's address space (task {w.Current.Pid}):\n");
+                if (mm.MmapLock.TryAcquireRead(out var token))
+                {
+                    try
+                    {
+                        var shown = 0;
+                        foreach (var v in mm.Vmas)
+                        {
+                            if (++shown > 48)
+                            {
+                                break;
+                            }
+
+                            text.Append(CultureInfo.InvariantCulture, $"    {v.Start:x}-{v.End:x} {v.Flags} pgoff 0x{v.PgOff:x}{(v.File is { } f ? $" inode {f.Inode.Ino} of {f.Inode.PageCount} pages" : string.Empty)}\n");
+                        }
+                    }
+                    finally
+                    {
+                        mm.MmapLock.ReleaseRead(token);
+                    }
+                }
+                else
+                {
+                    text.Append("    (its mmap_lock is taken)\n");
+                }
+            }
         }
 
         FuzzTask[] all;
@@ -237,14 +272,17 @@ internal sealed class SyscallFuzzer
                 }
 
                 ref var call = ref w.Begin(Choose(w.Rng), task.Task.Pid);
+                w.Mm = task.Task.Mm;
                 Volatile.Write(ref w.CallStarted, Stopwatch.GetTimestamp());
                 var result = Execute(w, task, ref call);
                 call.Result = result;
                 Volatile.Write(ref w.CallStarted, 0);
                 w.Calls++;
+                w.ByOp[(int)call.Op]++;
                 if (result < 0)
                 {
                     w.Errors++;
+                    w.ErrorsByOp[(int)call.Op]++;
                 }
 
                 var problem = Check(ref call);
@@ -346,33 +384,27 @@ internal sealed class SyscallFuzzer
             }
 
             case FuzzOp.Munmap:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = FuzzArgs.Length(r);
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 return Sys.Munmap(task, call.A, call.B);
             case FuzzOp.Mprotect:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = FuzzArgs.Length(r);
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 call.C = FuzzArgs.Prot(r);
                 return Sys.Mprotect(task, call.A, call.B, call.C);
             case FuzzOp.Madvise:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = FuzzArgs.Length(r);
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 call.E = FuzzArgs.Advice(r);
                 return Sys.Madvise(task, call.A, call.B, call.E);
             case FuzzOp.ProcessMadvise:
                 return ProcessMadvise(w, ft, ref call);
             case FuzzOp.Mincore:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = r.Next(4) == 0 ? FuzzArgs.Length(r) : (ulong)r.Next(1, 600) * Page;
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 call.C = (ulong)r.Next(w.Vector.Length + 1);
                 return Sys.Mincore(task, call.A, call.B, w.Vector.AsSpan(0, (int)call.C));
             case FuzzOp.Mlock:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = FuzzArgs.Length(r);
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 return Sys.Mlock(task, call.A, call.B);
             case FuzzOp.Munlock:
-                call.A = FuzzArgs.Address(r, ft);
-                call.B = FuzzArgs.Length(r);
+                (call.A, call.B) = FuzzArgs.Range(r, ft);
                 return Sys.Munlock(task, call.A, call.B);
             case FuzzOp.ReadUser or FuzzOp.WriteUser or FuzzOp.FillUser:
                 return UserAccess(w, ft, ref call, task);
@@ -482,10 +514,10 @@ internal sealed class SyscallFuzzer
     {
         var r = w.Rng;
         var task = ft.Task;
-        call.A = r.Next(4) switch
+        call.A = r.Next(6) switch
         {
-            0 => unchecked((ulong)PidfdConstants.PIDFD_SELF_THREAD_GROUP),
-            1 => unchecked((ulong)PidfdConstants.PIDFD_SELF_THREAD),
+            < 2 => unchecked((ulong)PidfdConstants.PIDFD_SELF_THREAD_GROUP),
+            2 => unchecked((ulong)PidfdConstants.PIDFD_SELF_THREAD),
             _ => unchecked((ulong)FuzzArgs.Fd(r)),
         };
         call.C = FuzzArgs.Vlen(r);
@@ -495,7 +527,8 @@ internal sealed class SyscallFuzzer
         var entries = (int)Math.Min(call.C, (ulong)w.Iovecs.Length);
         for (var i = 0; i < entries; i++)
         {
-            w.Iovecs[i] = new IoVec(FuzzArgs.Address(r, ft), r.Next(3) == 0 ? FuzzArgs.Length(r) : (ulong)r.Next(0, 9) * Page);
+            var (start, length) = FuzzArgs.Range(r, ft);
+            w.Iovecs[i] = new IoVec(start, r.Next(8) == 0 ? (ulong)r.Next(0, 9) * Page : length);
         }
 
         if (task.GetMm() is { } mm)
@@ -517,9 +550,12 @@ internal sealed class SyscallFuzzer
     private static long UserAccess(Worker w, FuzzTask ft, ref FuzzCall call, TaskStruct task)
     {
         var r = w.Rng;
-        call.A = FuzzArgs.Address(r, ft);
+        (call.A, call.B) = FuzzArgs.Range(r, ft);
         var bounded = call.Op is FuzzOp.ReadUser or FuzzOp.WriteUser or FuzzOp.ReadRemote;
-        call.B = bounded ? (ulong)FuzzArgs.BufferLength(r, w.Buffer.Length) : (r.Next(4) == 0 ? FuzzArgs.Length(r) : (ulong)r.Next(1, 65) * Page);
+        if (bounded || r.Next(2) == 0)
+        {
+            call.B = bounded ? (ulong)FuzzArgs.BufferLength(r, w.Buffer.Length) : (ulong)r.Next(1, 65) * Page;
+        }
         call.C = (ulong)r.Next(256);
         if (task.GetMm() is not { } mm)
         {
@@ -631,6 +667,14 @@ internal sealed class SyscallFuzzer
 
         public long Errors;
 
+        /// <summary>Calls and failed calls by <see cref="FuzzOp"/>.</summary>
+        public long[] ByOp { get; } = new long[Enum.GetValues<FuzzOp>().Length];
+
+        public long[] ErrorsByOp { get; } = new long[Enum.GetValues<FuzzOp>().Length];
+
+        /// <summary>The address space of the current call's task when it started (for the hang report).</summary>
+        public MmStruct? Mm;
+
         public byte[] Buffer { get; } = new byte[64 * 1024];
 
         public byte[] Vector { get; } = new byte[8192];
@@ -665,7 +709,7 @@ internal sealed class SyscallFuzzer
 }
 
 /// <summary>What a fuzzer run did.</summary>
-internal sealed record FuzzStatistics(long Calls, long Errors, int Tasks, TimeSpan Elapsed);
+internal sealed record FuzzStatistics(long Calls, long Errors, int Tasks, TimeSpan Elapsed, Dictionary<FuzzOp, (long Calls, long Errors)> ByOp);
 
 /// <summary>A fuzzer run found a bug: the message has the seed, the configuration and the calls.</summary>
 internal sealed class SyscallFuzzException(string message) : Exception(message);

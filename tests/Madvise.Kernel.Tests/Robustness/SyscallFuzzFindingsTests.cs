@@ -87,6 +87,40 @@ public sealed class SyscallFuzzFindingsTests
         }
     }
 
+    /// <summary>
+    /// Seed 3060907810588551828 (a hang): MADV_REMOVE over a 64 TiB shared anonymous mapping —
+    /// a shmem file of 2^34 pages — punched the hole one index at a time, and recorded every
+    /// index as a hole. shmem_undo_range() visits the pages the file has; so does a long punch
+    /// now, and shmem records no holes (an absent page reads as zeros anyway).
+    /// </summary>
+    [Fact]
+    public void RemoveOverAHugeSharedAnonymousMappingCostsItsPagesNotItsLength()
+    {
+        using var kernel = new SimulatedKernel(KernelConfig.Default with { MemoryBytes = 16UL << 20, SwapBytes = 4UL << 20 });
+        var task = kernel.CreateProcess();
+        const ulong length = 1UL << 46;
+        var m = (ulong)Sys.Mmap(task, 0, length, 3, MapFlags.MAP_SHARED | MapFlags.MAP_ANONYMOUS | MapFlags.MAP_NORESERVE, -1, 0);
+        var near = m + (5 * Page);
+        var far = m + length - (3 * Page);
+        Assert.Equal((long)Page, task.Mm!.FillUser(near, Page, 0x5a));
+        Assert.Equal((long)Page, task.Mm!.FillUser(far, Page, 0x6b));
+        Assert.Equal((long)Page, task.Mm!.FillUser(far + Page, Page, 0x7c));
+        Assert.Equal(0, Sys.Madvise(task, far + Page, Page, MADV_PAGEOUT));
+
+        var call = TestThreads.Start(() => Sys.Madvise(task, m + Page, length - Page, MADV_REMOVE));
+        Assert.Equal(0, TestThreads.Join(call, "REMOVE over 64 TiB of shmem"));
+
+        // Every page of the range went, the swapped one too; the reads fault zeros back in.
+        Assert.Equal([0, 0, 0], new[] { Resident(task, near), Resident(task, far), Resident(task, far + Page) });
+        var data = new byte[1];
+        task.Mm!.ReadUser(far + Page, data);
+        Assert.Equal(0, data[0]);
+        task.Mm!.AssertInvariants();
+        FrameAudit.Assert(kernel, [task.Mm!]);
+        task.Exit();
+        Assert.Equal(0, kernel.Memory.FramesInUse);
+    }
+
     private static byte Resident(TaskStruct task, ulong addr)
     {
         Span<byte> vec = stackalloc byte[1];

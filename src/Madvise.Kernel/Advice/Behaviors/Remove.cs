@@ -53,29 +53,62 @@ internal static class Remove
         return 0;
     }
 
+    /// <summary>Pages of shmem above which a punch visits the pages present instead of every index (256 MiB).</summary>
+    private const ulong LongPunch = 1UL << 16;
+
     /// <summary>fallocate(PUNCH_HOLE | KEEP_SIZE) over whole pages [first, first + pages).</summary>
+    /// <remarks>
+    /// A regular file records every page of the range as a hole (its size is bounded by memory: all
+    /// its pages were written through the page cache). A shmem file only loses the pages it has:
+    /// a shared anonymous mapping of 64 TiB is a shmem file of 2^34 pages, and a long punch over it
+    /// costs the pages present, as shmem_undo_range() does, not the length.
+    /// </remarks>
     internal static void PunchHole(SimulatedKernel kernel, Inode inode, ulong first, ulong pages)
     {
-        var memory = kernel.Memory;
-        var end = Math.Min(first + pages, inode.PageCount);
-        for (var index = first; index < end; index++)
+        var end = first + pages < first ? inode.PageCount : Math.Min(first + pages, inode.PageCount);
+        if (!inode.IsShmem || end - first <= LongPunch)
         {
-            int pfn;
-            using (inode.Cache.Lock.EnterScope())
+            for (var index = first; index < end; index++)
             {
-                inode.PunchLocked(index);
-                if (!inode.Cache.TryGetLocked(index, out pfn))
-                {
-                    continue;
-                }
-
-                // unmap_mapping_range(): take the page out of every mapping, then the cache.
-                Vmscan.TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Force);
-                inode.Cache.RemoveLocked(index);
+                PunchPage(kernel, inode, index);
             }
 
-            kernel.Lru.Remove(pfn);
-            memory.Put(pfn);
+            return;
         }
+
+        List<ulong> present;
+        using (inode.Cache.Lock.EnterScope())
+        {
+            present = inode.ShmemIndicesLocked(first, end);
+        }
+
+        // A long punch looks at the pages present when it starts; one faulted in meanwhile stays
+        // (Linux makes such faults wait for the punch, shmem_falloc: a racing fault is rare and
+        // its outcome the caller's to lose either way).
+        foreach (var index in present)
+        {
+            PunchPage(kernel, inode, index);
+        }
+    }
+
+    /// <summary>Punches page <paramref name="index"/>: out of every mapping, the page cache and swap.</summary>
+    private static void PunchPage(SimulatedKernel kernel, Inode inode, ulong index)
+    {
+        int pfn;
+        using (inode.Cache.Lock.EnterScope())
+        {
+            inode.PunchLocked(index);
+            if (!inode.Cache.TryGetLocked(index, out pfn))
+            {
+                return;
+            }
+
+            // unmap_mapping_range(): take the page out of every mapping, then the cache.
+            Vmscan.TryUnmap(kernel, pfn, swapSlot: -1, UnmapMode.Force);
+            inode.Cache.RemoveLocked(index);
+        }
+
+        kernel.Lru.Remove(pfn);
+        kernel.Memory.Put(pfn);
     }
 }
