@@ -231,6 +231,35 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("address space: 1", replayOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A static program (Debian's ldconfig is static-pie; Go programs are static too) has no
+    /// ld.so: its maps are read at its own first mmap(), after its brk() calls made [heap].
+    /// </summary>
+    [Fact]
+    public void Trace_StaticProgram_MapsAtItsFirstMmap()
+    {
+        const string LdConfig = "/sbin/ldconfig";
+        var log = Path.Combine(_dir, "ldconfig.log");
+        var (code, _, error) = Madv("trace", "-o", log, "--", LdConfig, "--version");
+        if (StraceRecorder.FindStrace() is null || !File.Exists(LdConfig))
+        {
+            Assert.NotEqual(0, code);
+            return;
+        }
+
+        Assert.True(code == 0, error);
+        var maps = File.ReadAllText(Path.Combine(_dir, "ldconfig.maps"));
+        Assert.Contains("ldconfig", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("ld-linux", maps, StringComparison.Ordinal);
+        Assert.Contains("[stack]", maps, StringComparison.Ordinal);
+        Assert.Contains(" mmap(", File.ReadLines(log).First(l => l.Contains("(DELAYED)", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        var (replayCode, replayOutput, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
+        Assert.Equal(0, replayCode);
+        Assert.Contains(" 0 differed", replayOutput, StringComparison.Ordinal);
+        Assert.Contains(", 0 implicit (0 bytes)", replayOutput, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);
