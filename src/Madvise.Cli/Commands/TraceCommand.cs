@@ -16,7 +16,8 @@ internal static class TraceCommand
             first mapping just after execve, or a static program's runtime's: Go programs never
             call brk()) and the maps are read meanwhile (the executable, ld.so, the stack, the
             vDSO); every process of the traced tree is held once, so a program that starts many
-            processes runs slower;
+            processes runs slower (the held call's line says (DELAYED), and its <duration>
+            includes the hold);
           - for --pid: the maps just before strace attaches (the process keeps running: a mapping
             made in between is missing from the file).
         The command's output and strace's own messages go to the terminal. Ctrl+C: strace
