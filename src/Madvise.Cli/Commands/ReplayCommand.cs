@@ -77,8 +77,8 @@ internal static class ReplayCommand
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON (schema madv-replay/1).", HelpName = "FILE" };
         var profiles = new Option<string[]>("--profile") { Description = "Kernel profile to replay on (repeatable; default: all four; the first judges).", HelpName = "PROFILE", AllowMultipleArgumentsPerToken = false };
         var noAdvisor = new Option<bool>("--no-advisor") { Description = "Do not replay the program rewritten with batched process_madvise() vectors." };
-        var window = new Option<long>("--window") { Description = "The advisor's window: the largest gap between two calls of one run, in microseconds.", HelpName = "MICROSECONDS", DefaultValueFactory = _ => Madvise.Replay.Advisor.BatchingAdvisor.DefaultWindowMicros };
-        var runs = new Option<int>("--runs") { Description = "Replay each pass this many times (the times become samples with intervals).", HelpName = "N", DefaultValueFactory = _ => 1 };
+        var window = new Option<long>("--window") { Description = "The advisor's window: the largest gap between two calls of one run, in microseconds.", HelpName = "MICROSECONDS", DefaultValueFactory = _ => Madvise.Replay.Advisor.BatchingAdvisor.DefaultWindowMicros, CustomParser = OptionValues.Integer<long>("microseconds, e.g. 1000") };
+        var runs = new Option<int>("--runs") { Description = "Replay each pass this many times (the times become samples with intervals).", HelpName = "N", DefaultValueFactory = _ => 1, CustomParser = OptionValues.Integer<int>("a number of runs, e.g. 3") };
         var noTouch = new Option<bool>("--no-touch") { Description = "Do not write to pages before a zapping advice (zaps then find nothing to free)." };
         var memory = new Option<string?>("--memory") { Description = "RAM of the simulated machine (default 4G): its overcommit check compares single requests with it.", HelpName = "SIZE" };
         var maxResident = new Option<string?>("--max-resident") { Description = "The most memory the replay may populate (default 2G); calls beyond are skipped and counted.", HelpName = "SIZE" };

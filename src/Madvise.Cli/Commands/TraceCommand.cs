@@ -40,9 +40,9 @@ internal static class TraceCommand
     public static Command Create(CliContext context)
     {
         var output = new Option<string>("-o", "--output") { Description = "The log to write (default madv-trace.log); the maps go to NAME.maps beside it.", HelpName = "LOG", DefaultValueFactory = _ => "madv-trace.log" };
-        var pid = new Option<int?>("--pid", "-p") { Description = "Attach to this running process (and its threads) instead of running a command.", HelpName = "PID" };
+        var pid = new Option<int?>("--pid", "-p") { Description = "Attach to this running process (and its threads) instead of running a command.", HelpName = "PID", CustomParser = OptionValues.WholeNumber("a process id, e.g. 4242") };
         var noMaps = new Option<bool>("--no-maps") { Description = "Do not record the maps (and do not hold processes at their first mmap())." };
-        var delay = new Option<int>("--maps-delay") { Description = "How long each new process is held at its first mmap() while the maps are read, in milliseconds.", HelpName = "MS", DefaultValueFactory = _ => 100 };
+        var delay = new Option<int>("--maps-delay") { Description = "How long each new process is held at its first mmap() while the maps are read, in milliseconds.", HelpName = "MS", DefaultValueFactory = _ => 100, CustomParser = OptionValues.Integer<int>("milliseconds, e.g. 100") };
         var command = new Argument<string[]>("CMD") { Description = "The command to trace and its arguments (after --).", Arity = ArgumentArity.ZeroOrMore };
         var trace = new Command("trace", "Record an strace log of a command's (or a process's) memory system calls, and its maps, for madv replay.")
         {

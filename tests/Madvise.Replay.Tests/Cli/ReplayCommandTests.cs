@@ -164,6 +164,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("--window", "-5", "--window -5")]
     [InlineData("--memory", "lots", "--memory lots")]
     [InlineData("--maps", "/nonexistent/x.maps", "cannot read")]
+    [InlineData("--runs", "x", "madv: --runs: expected a number of runs, e.g. 3, not 'x'")]
+    [InlineData("--window", "1.5", "madv: --window: expected microseconds, e.g. 1000, not '1.5'")]
     public void Replay_BadOptions_Exit2(string option, string value, string message)
     {
         var (code, _, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), option, value);
@@ -198,6 +200,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData(new[] { "--pid", "2147483000" }, "no such process")]
     [InlineData(new[] { "--maps-delay", "0", "--", "/bin/true" }, "--maps-delay 0")]
     [InlineData(new[] { "-o", "/nonexistent/dir/t.log", "--", "/bin/true" }, "directory does not exist")]
+    [InlineData(new[] { "--pid", "init" }, "madv: --pid: expected a process id, e.g. 4242, not 'init'")]
+    [InlineData(new[] { "--maps-delay", "0.5", "--", "/bin/true" }, "madv: --maps-delay: expected milliseconds, e.g. 100, not '0.5'")]
     public void Trace_BadOptions_Exit2(string[] args, string message)
     {
         var (code, _, error) = Madv(["trace", .. args]);
