@@ -108,6 +108,14 @@ internal static class CompactBenchCommand
                 return ExitCodes.Usage;
             }
 
+            // One kernel at a time holds the layout: the simulated one (its pages, then their swap
+            // copies) or the host's target child. Refused before anything runs when it cannot fit.
+            if (context.ReadMemory() is { Available: { } available } memory && layout.Mem > available)
+            {
+                error.WriteLine($"madv: --mem {ByteSize.Format(layout.Mem)}: the target touches that much (one kernel at a time), but {MemoryAvailability.Gib(available)} is available ({memory.Describe()}); use a smaller --mem");
+                return ExitCodes.Usage;
+            }
+
             var selection = TargetSelection.Resolve(parse.GetValue(target) ?? "both", parse.GetValue(profiles), MemoryAdvice.MADV_PAGEOUT, out var targetError);
             if (selection is null)
             {

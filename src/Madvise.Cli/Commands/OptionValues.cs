@@ -1,5 +1,6 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Numerics;
 using Madvise.Scenarios;
 
 namespace Madvise.Cli.Commands;
@@ -36,6 +37,21 @@ internal static class OptionValues
 
         Fail(result, expected, text);
         return null;
+    };
+
+    /// <summary>A whole number of type <typeparamref name="T"/>, for options that are not nullable (their default comes from DefaultValueFactory).</summary>
+    /// <param name="expected">What the value is, with an example: <c>a number of runs, e.g. 3</c>.</param>
+    public static Func<ArgumentResult, T> Integer<T>(string expected)
+        where T : struct, IBinaryInteger<T> => result =>
+    {
+        var text = Text(result);
+        if (T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        Fail(result, expected, text);
+        return default;
     };
 
     /// <summary>The option's value as written (the last one when it is repeated).</summary>

@@ -17,7 +17,12 @@ internal static class ReplayCommand
         Input: the log of
           strace -f -ttt -T -e trace=%memory,process_madvise,pidfd_open,clone,clone3,fork,vfork,execve,exit_group,exit -o LOG CMD
         (madv trace runs exactly that), also without -ttt/-T, with -tt/-t/-r, -y, -Y, -v,
-        -X raw/verbose, or -p PID. Lines that cannot be used are counted and listed, never fatal.
+        -X raw/verbose, or -p PID. Lines that cannot be used (binary bytes, a line cut in the
+        middle, a log cut mid-line) are counted and listed with their line numbers, never fatal.
+        LOG must be a regular file: it is read once per pass, each time up to the size it had
+        at the start (a log strace is still writing can be replayed); save a pipe to a file.
+        Memory stays bounded whatever the log's length (a streaming parser; nothing kept per
+        call); the simulated machine's RAM is bounded by --max-resident.
 
         What it does:
           Every traced process becomes a simulated process (threads share it, fork copies it,
@@ -29,15 +34,22 @@ internal static class ReplayCommand
           are applied as logged (the simulated kernel has neither). Before a DONTNEED, FREE,
           COLD or PAGEOUT the replay writes one byte per page (the program had used that
           memory), so that zaps and TLB shootdowns cost what they would (--no-touch: not).
-          The log is replayed once per profile; with the advisor, once more per profile
+          A first pass on the first profile judges the results (and warms the code up); then
+          the log is replayed --runs times per profile; with the advisor, once more per profile
           rewritten so that each run of madvise() calls (same thread, same advice, each within
           --window of the last, no change of the address space in between) is one
           process_madvise() vector: the series' effect on this program.
+          Not judged (counted by reason): process events (clone, fork, execve, exit: applied),
+          brk and mremap (emulated), calls on implicit mappings, calls the simulated kernel
+          does not have (mseal, msync, mbind, ...), descriptors the log does not explain,
+          vectors strace cut, calls without a result, populating beyond --max-resident.
 
         Output:
-          the log's format and what could not be used; a table of programs (calls, judged,
+          the log's format and what could not be used; the passes' speed (calls per second
+          and per CPU second) and the peak resident memory; a table of programs (calls, judged,
           matched, differed, not judged); per program its calls, advice values, reasons for not
-          judging and each difference (line, logged result, simulated result); a table of costs
+          judging and each difference (line, logged result, simulated result; the first 20 in
+          text, 1,000 per program in the JSON, all counted); a table of costs
           per profile (mmap_lock acquisitions, TLB shootdowns and time of the madvise calls, as
           logged and batched); the advisor's runs. --json FILE: everything (schema madv-replay/1,
           see the README).
@@ -65,8 +77,8 @@ internal static class ReplayCommand
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON (schema madv-replay/1).", HelpName = "FILE" };
         var profiles = new Option<string[]>("--profile") { Description = "Kernel profile to replay on (repeatable; default: all four; the first judges).", HelpName = "PROFILE", AllowMultipleArgumentsPerToken = false };
         var noAdvisor = new Option<bool>("--no-advisor") { Description = "Do not replay the program rewritten with batched process_madvise() vectors." };
-        var window = new Option<long>("--window") { Description = "The advisor's window: the largest gap between two calls of one run, in microseconds.", HelpName = "MICROSECONDS", DefaultValueFactory = _ => Madvise.Replay.Advisor.BatchingAdvisor.DefaultWindowMicros };
-        var runs = new Option<int>("--runs") { Description = "Replay each pass this many times (the times become samples with intervals).", HelpName = "N", DefaultValueFactory = _ => 1 };
+        var window = new Option<long>("--window") { Description = "The advisor's window: the largest gap between two calls of one run, in microseconds.", HelpName = "MICROSECONDS", DefaultValueFactory = _ => Madvise.Replay.Advisor.BatchingAdvisor.DefaultWindowMicros, CustomParser = OptionValues.Integer<long>("microseconds, e.g. 1000") };
+        var runs = new Option<int>("--runs") { Description = "Replay each pass this many times (the times become samples with intervals).", HelpName = "N", DefaultValueFactory = _ => 1, CustomParser = OptionValues.Integer<int>("a number of runs, e.g. 3") };
         var noTouch = new Option<bool>("--no-touch") { Description = "Do not write to pages before a zapping advice (zaps then find nothing to free)." };
         var memory = new Option<string?>("--memory") { Description = "RAM of the simulated machine (default 4G): its overcommit check compares single requests with it.", HelpName = "SIZE" };
         var maxResident = new Option<string?>("--max-resident") { Description = "The most memory the replay may populate (default 2G); calls beyond are skipped and counted.", HelpName = "SIZE" };

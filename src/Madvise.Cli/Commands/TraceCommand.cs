@@ -12,9 +12,12 @@ internal static class TraceCommand
           strace -f -ttt -T -e trace=%memory,process_madvise,pidfd_open,clone,clone3,fork,vfork,execve,exit_group,exit -o LOG
         on CMD (or attached to --pid PID) and records /proc/PID/maps of the first process at the
         start of the log, as NAME.maps beside LOG, where madv replay finds it:
-          - for CMD: strace holds each new process for --maps-delay at its first brk() (ld.so's
-            first system call, just after execve) and the maps are read meanwhile; every process
-            of the traced tree is held once, so a program that starts many processes runs slower;
+          - for CMD: strace holds each new process for --maps-delay at its first mmap() (ld.so's
+            first mapping just after execve, or a static program's runtime's: Go programs never
+            call brk()) and the maps are read meanwhile (the executable, ld.so, the stack, the
+            vDSO); every process of the traced tree is held once, so a program that starts many
+            processes runs slower (the held call's line says (DELAYED), and its <duration>
+            includes the hold);
           - for --pid: the maps just before strace attaches (the process keeps running: a mapping
             made in between is missing from the file).
         The command's output and strace's own messages go to the terminal. Ctrl+C: strace
@@ -28,6 +31,7 @@ internal static class TraceCommand
 
         Examples:
           madv trace -o redis.log -- redis-server --port 6400
+          madv trace -o go.log -- ./mygoprogram      (static: maps at its runtime's first mmap)
           madv trace --pid 1234 -o app.log
           madv replay redis.log
         """;
@@ -36,9 +40,9 @@ internal static class TraceCommand
     public static Command Create(CliContext context)
     {
         var output = new Option<string>("-o", "--output") { Description = "The log to write (default madv-trace.log); the maps go to NAME.maps beside it.", HelpName = "LOG", DefaultValueFactory = _ => "madv-trace.log" };
-        var pid = new Option<int?>("--pid", "-p") { Description = "Attach to this running process (and its threads) instead of running a command.", HelpName = "PID" };
-        var noMaps = new Option<bool>("--no-maps") { Description = "Do not record the maps (and do not hold processes at their first brk())." };
-        var delay = new Option<int>("--maps-delay") { Description = "How long each new process is held at its first brk() while the maps are read, in milliseconds.", HelpName = "MS", DefaultValueFactory = _ => 100 };
+        var pid = new Option<int?>("--pid", "-p") { Description = "Attach to this running process (and its threads) instead of running a command.", HelpName = "PID", CustomParser = OptionValues.WholeNumber("a process id, e.g. 4242") };
+        var noMaps = new Option<bool>("--no-maps") { Description = "Do not record the maps (and do not hold processes at their first mmap())." };
+        var delay = new Option<int>("--maps-delay") { Description = "How long each new process is held at its first mmap() while the maps are read, in milliseconds.", HelpName = "MS", DefaultValueFactory = _ => 100, CustomParser = OptionValues.Integer<int>("milliseconds, e.g. 100") };
         var command = new Argument<string[]>("CMD") { Description = "The command to trace and its arguments (after --).", Arity = ArgumentArity.ZeroOrMore };
         var trace = new Command("trace", "Record an strace log of a command's (or a process's) memory system calls, and its maps, for madv replay.")
         {

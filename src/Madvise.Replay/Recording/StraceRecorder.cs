@@ -7,15 +7,16 @@ namespace Madvise.Replay.Recording;
 /// <summary>
 /// Runs strace with the options <c>madv replay</c> reads, and records /proc/PID/maps of the
 /// first process at the start of the trace: for a command, while strace holds it at its first
-/// brk() after execve (before ld.so maps anything); for an attach, just before strace attaches.
+/// mmap() after execve (before ld.so, or a static program's runtime, maps anything; a Go program
+/// never calls brk()); for an attach, just before strace attaches.
 /// </summary>
 public static class StraceRecorder
 {
     /// <summary>The system calls traced: memory, process_madvise and pidfd_open, and the process events a replay follows.</summary>
     public const string Filter = "%memory,process_madvise,pidfd_open,clone,clone3,fork,vfork,execve,exit_group,exit";
 
-    /// <summary>x86-64 number of brk, as /proc/PID/syscall shows it while the call is held.</summary>
-    private const string BrkNumber = "12";
+    /// <summary>x86-64 number of mmap, as /proc/PID/syscall shows it while the call is held.</summary>
+    private const string MmapNumber = "9";
 
     /// <summary>strace's path on <paramref name="searchPath"/> (default: PATH), or null when it is not installed.</summary>
     public static string? FindStrace(string? searchPath = null)
@@ -46,7 +47,7 @@ public static class StraceRecorder
         if (request.MapsPath is not null && request.MapsDelay > TimeSpan.Zero)
         {
             args.Add("-e");
-            args.Add(string.Create(CultureInfo.InvariantCulture, $"inject=brk:delay_enter={(long)request.MapsDelay.TotalMicroseconds}:when=1"));
+            args.Add(string.Create(CultureInfo.InvariantCulture, $"inject=mmap:delay_enter={(long)request.MapsDelay.TotalMicroseconds}:when=1"));
         }
 
         args.Add("--");
@@ -82,11 +83,11 @@ public static class StraceRecorder
         {
             if (request.MapsDelay > TimeSpan.Zero)
             {
-                mapsText = CaptureAtFirstBrk(process, out problem);
+                mapsText = CaptureAtFirstMmap(process, out problem);
             }
             else
             {
-                problem = "no hold at the first brk() was asked for";
+                problem = "no hold at the first mmap() was asked for";
             }
         }
 
@@ -102,10 +103,10 @@ public static class StraceRecorder
     }
 
     /// <summary>
-    /// Polls for strace's first child and reads its maps while it is held in its first brk():
-    /// /proc/PID/syscall shows brk, before and after the read, and the image is no longer strace's.
+    /// Polls for strace's first child and reads its maps while it is held in its first mmap():
+    /// /proc/PID/syscall shows mmap, before and after the read, and the image is no longer strace's.
     /// </summary>
-    private static string? CaptureAtFirstBrk(Process strace, out string? problem)
+    private static string? CaptureAtFirstMmap(Process strace, out string? problem)
     {
         var stracePid = strace.Id;
         var self = TryReadLink($"/proc/{stracePid}/exe");
@@ -117,16 +118,16 @@ public static class StraceRecorder
             {
                 var syscall = TryRead($"/proc/{child}/syscall", out _);
                 var exe = TryReadLink($"/proc/{child}/exe");
-                if (syscall is not null && syscall.StartsWith(BrkNumber + " ", StringComparison.Ordinal) && exe is not null && exe != self)
+                if (syscall is not null && syscall.StartsWith(MmapNumber + " ", StringComparison.Ordinal) && exe is not null && exe != self)
                 {
                     var maps = TryRead($"/proc/{child}/maps", out problem);
                     var after = TryRead($"/proc/{child}/syscall", out _);
-                    if (maps is not null && after is not null && after.StartsWith(BrkNumber + " ", StringComparison.Ordinal))
+                    if (maps is not null && after is not null && after.StartsWith(MmapNumber + " ", StringComparison.Ordinal))
                     {
                         return maps;
                     }
 
-                    problem ??= "the process left its first brk() before its maps were read (try a longer --maps-delay)";
+                    problem ??= "the process left its first mmap() before its maps were read (try a longer --maps-delay)";
                     return null;
                 }
 
@@ -134,7 +135,7 @@ public static class StraceRecorder
                     && TryRead($"/proc/{child}/maps", out _) is { } current && current.Contains("ld-linux", StringComparison.Ordinal) && current.Split('\n').Length > 30)
                 {
                     // The program runs and has mapped its libraries: the hold was missed.
-                    problem = "the first brk() was missed (the machine is busy: try a longer --maps-delay)";
+                    problem = "the first mmap() was missed (the machine is busy: try a longer --maps-delay)";
                     return null;
                 }
             }
@@ -142,7 +143,7 @@ public static class StraceRecorder
             Thread.Sleep(1);
         }
 
-        problem = "strace ended before the first process's first brk()";
+        problem = "strace ended before the first process's first mmap()";
         return null;
     }
 

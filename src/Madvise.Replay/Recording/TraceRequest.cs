@@ -16,8 +16,9 @@ public sealed record TraceRequest
     public string? MapsPath { get; init; }
 
     /// <summary>
-    /// How long strace holds each new process at its first brk() (ld.so's first system call,
-    /// right after execve) so that the first process's maps can be read before it maps anything.
+    /// How long strace holds each new process at its first mmap() (ld.so's first mapping, right
+    /// after execve; a static program's runtime's first) so that the first process's maps can be
+    /// read before it maps anything.
     /// Every process of the traced tree is held once (strace counts per process).
     /// </summary>
     public TimeSpan MapsDelay { get; init; } = TimeSpan.FromMilliseconds(100);

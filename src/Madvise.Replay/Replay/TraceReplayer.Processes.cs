@@ -92,11 +92,12 @@ public sealed partial class TraceReplayer
         _running[old.Task] = old;
         if (old.Tally != tally)
         {
+            // The thread now runs another program: one more process and thread of it (a process
+            // that execs its own program, like the first one whose execve created it, is counted).
             old.Tally = tally;
             tally.Processes++;
+            tally.Threads++;
         }
-
-        tally.Threads++;
         old.Exited = false;
         old.Files.Clear();
         old.Sealed.Clear();

@@ -164,6 +164,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("--window", "-5", "--window -5")]
     [InlineData("--memory", "lots", "--memory lots")]
     [InlineData("--maps", "/nonexistent/x.maps", "cannot read")]
+    [InlineData("--runs", "x", "madv: --runs: expected a number of runs, e.g. 3, not 'x'")]
+    [InlineData("--window", "1.5", "madv: --window: expected microseconds, e.g. 1000, not '1.5'")]
     public void Replay_BadOptions_Exit2(string option, string value, string message)
     {
         var (code, _, error) = Madv("replay", RepoPaths.Trace("redis/redis-bench.log"), option, value);
@@ -198,6 +200,8 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData(new[] { "--pid", "2147483000" }, "no such process")]
     [InlineData(new[] { "--maps-delay", "0", "--", "/bin/true" }, "--maps-delay 0")]
     [InlineData(new[] { "-o", "/nonexistent/dir/t.log", "--", "/bin/true" }, "directory does not exist")]
+    [InlineData(new[] { "--pid", "init" }, "madv: --pid: expected a process id, e.g. 4242, not 'init'")]
+    [InlineData(new[] { "--maps-delay", "0.5", "--", "/bin/true" }, "madv: --maps-delay: expected milliseconds, e.g. 100, not '0.5'")]
     public void Trace_BadOptions_Exit2(string[] args, string message)
     {
         var (code, _, error) = Madv(["trace", .. args]);
@@ -229,6 +233,35 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("maps: " + maps, replayOutput, StringComparison.Ordinal);
         Assert.Contains("0 differed", replayOutput, StringComparison.Ordinal);
         Assert.Contains("address space: 1", replayOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A static program (Debian's ldconfig is static-pie; Go programs are static too) has no
+    /// ld.so: its maps are read at its own first mmap(), after its brk() calls made [heap].
+    /// </summary>
+    [Fact]
+    public void Trace_StaticProgram_MapsAtItsFirstMmap()
+    {
+        const string LdConfig = "/sbin/ldconfig";
+        var log = Path.Combine(_dir, "ldconfig.log");
+        var (code, _, error) = Madv("trace", "-o", log, "--", LdConfig, "--version");
+        if (StraceRecorder.FindStrace() is null || !File.Exists(LdConfig))
+        {
+            Assert.NotEqual(0, code);
+            return;
+        }
+
+        Assert.True(code == 0, error);
+        var maps = File.ReadAllText(Path.Combine(_dir, "ldconfig.maps"));
+        Assert.Contains("ldconfig", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("ld-linux", maps, StringComparison.Ordinal);
+        Assert.Contains("[stack]", maps, StringComparison.Ordinal);
+        Assert.Contains(" mmap(", File.ReadLines(log).First(l => l.Contains("(DELAYED)", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        var (replayCode, replayOutput, _) = Madv("replay", log, "--no-advisor", "--profile", "PerVmaLock");
+        Assert.Equal(0, replayCode);
+        Assert.Contains(" 0 differed", replayOutput, StringComparison.Ordinal);
+        Assert.Contains(", 0 implicit (0 bytes)", replayOutput, StringComparison.Ordinal);
     }
 
     private string Write(string name, string text)

@@ -36,6 +36,8 @@ public sealed class RecordedTraceTests
     [InlineData("formats/comm.log", 39, 30, 9)]
     [InlineData("formats/stderr.log", 39, 19, 20)]
     [InlineData("formats/ff.log.16635", 1, 1, 0)]
+    [InlineData("go/gochurn.log", 1727, 1721, 6)]
+    [InlineData("go/gobuild.log", 450, 402, 48)]
     public void EveryJudgedResultMatches(string trace, long calls, long judged, long unjudged)
     {
         var report = ReplaySession.Run(Replays.Settings(trace) with { Advisor = false });
@@ -63,6 +65,31 @@ public sealed class RecordedTraceTests
         Assert.Equal([("madvise", "MADV_DONTNEED", 5557L), ("madvise", "MADV_FREE", 167L)], redis.CallsByAdvice());
         Assert.Equal(0, redis.ImplicitMappings);
         Assert.Equal(13, redis.SeededMappings);
+    }
+
+    /// <summary>
+    /// The Go runtime (recorded with madv trace, maps at the static program's first mmap): its
+    /// scavenger's DONTNEED runs batch, and its NOHUGEPAGE calls change VMAs, so take the
+    /// mmap_lock even with per-VMA locks.
+    /// </summary>
+    [Fact]
+    public void GoRuntime_ScavengerRunsBatch_HugePageAdviceTakesTheLock()
+    {
+        var report = ReplaySession.Run(Replays.Settings("go/gochurn.log", KernelProfile.PerVmaLock, KernelProfile.BatchedLock));
+        Assert.Empty(report.ProfileDisagreements);
+        var go = Assert.Single(report.Programs);
+        var t = go.Tally;
+        Assert.Equal(("gochurn", 1, 5), (t.Name, t.Processes, t.Threads));
+        Assert.Equal((8L, 0L), (t.SeededMappings, t.ImplicitMappings));
+        Assert.Equal([("madvise", "MADV_DONTNEED", 1149L), ("madvise", "MADV_NOHUGEPAGE", 306L), ("madvise", "MADV_HUGEPAGE", 1L)], t.CallsByAdvice());
+        var a = go.Advisor!;
+        Assert.Equal((97L, 828L, 97L, 628L), (a.Runs, a.CallsInRuns, a.Vectors, a.SingleCalls));
+
+        CostSample Costs(KernelProfile profile, bool batched) => Assert.Single(batched ? go.CostsFor(profile).Batched : go.CostsFor(profile).Original);
+        Assert.Equal(1456, Costs(KernelProfile.BatchedLock, false).AdviceLockAcquisitions);
+        Assert.Equal(97 + 628, Costs(KernelProfile.BatchedLock, true).AdviceLockAcquisitions);
+        var perVma = Costs(KernelProfile.PerVmaLock, false).AdviceLockAcquisitions;
+        Assert.True(perVma >= 306 && perVma < 1456 / 2, $"PerVmaLock: {perVma} mmap_lock acquisitions by 1,456 madvise calls");
     }
 
     [Fact]

@@ -125,6 +125,24 @@ public sealed class ReplaySemanticsTests
     }
 
     [Fact]
+    public void Execve_CountsItsThreadOncePerProgram()
+    {
+        using var r = Replays.Text($$"""
+            1 1.0 execve("/bin/prog", ["prog"], 0x7ffe /* 1 vars */) = 0
+            1 1.1 clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM, exit_signal=0} => {parent_tid=[2]}, 88) = 2
+            2 1.2 exit(0) = ?
+            2 1.3 +++ exited with 0 +++
+            1 1.4 execve("/bin/prog", ["prog", "again"], 0x7ffe /* 1 vars */) = 0
+            1 1.5 execve("/bin/other", ["other"], 0x7ffe /* 1 vars */) = 0
+
+            """);
+        var prog = Assert.Single(r.Programs, p => p.Name == "prog");
+        var other = Assert.Single(r.Programs, p => p.Name == "other");
+        Assert.Equal((1, 2), (prog.Processes, prog.Threads));
+        Assert.Equal((1, 1), (other.Processes, other.Threads));
+    }
+
+    [Fact]
     public void Vfork_ChildBorrowsThenExecsIntoItsOwnProcess()
     {
         using var r = Replays.Text($$"""

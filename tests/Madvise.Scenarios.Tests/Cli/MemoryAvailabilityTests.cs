@@ -123,6 +123,16 @@ public class MemoryAvailabilityTests
         Assert.StartsWith("madv: --mem 1G needs about 1.0 GiB (1 simulated kernel, 1G each", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void CompactBench_TheLayoutMustFit_OneKernelAtATime()
+    {
+        var files = new Dictionary<string, string> { ["/proc/meminfo"] = "MemAvailable:    1048576 kB\n" };
+        var (code, output, error) = Madv(() => MemoryAvailability.Read(p => files.GetValueOrDefault(p)), "compact-bench", "--mem", "2G", "--target", "sim");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Empty(output);
+        Assert.Equal("madv: --mem 2G: the target touches that much (one kernel at a time), but 1.0 GiB is available (MemAvailable 1.0 GiB; no cgroup memory limit); use a smaller --mem\n", error);
+    }
+
     private static TargetSelection Selection(string target, string? profiles = null) =>
         TargetSelection.Resolve(target, profiles, MemoryAdvice.MADV_DONTNEED, out _)!;
 

@@ -18,7 +18,7 @@ namespace Madvise.Scenarios.Tests.Fuzzing;
 /// no step may end in a target exception or a kernel oops (a config the target cannot take,
 /// <c>ERROR(config: ...)</c>, is an answer), the output has no control character, and
 /// afterwards the kernel passes <see cref="SimKernelAudit"/>. Every <see cref="ReportEvery"/>th
-/// mutant that is not skipped also goes through <c>madv run --json --junit</c>, and both files
+/// mutant also goes through <c>madv run --json --junit</c>, and both files
 /// must be well-formed.
 /// </summary>
 internal sealed class MutantRunner
@@ -61,7 +61,7 @@ internal sealed class MutantRunner
         var work = Task.Run(() =>
         {
             var outcome = RunUnbounded(mutant, progress);
-            if (outcome.Failure is null && outcome.Fate != MutantFate.Skipped && mutant.Index % ReportEvery == 0)
+            if (outcome.Failure is null && mutant.Index % ReportEvery == 0)
             {
                 progress.Phase = "madv run --json --junit";
                 return ReportFiles(mutant) is { } broken ? outcome with { Fate = MutantFate.Failed, Failure = broken } : outcome;
@@ -102,11 +102,6 @@ internal sealed class MutantRunner
             progress.Phase = "madv run of a file it refuses";
             var wrong = RefusedByMadv(mutant);
             return new MutantOutcome(wrong is null ? MutantFate.Refused : MutantFate.Failed, 0, wrong);
-        }
-
-        if (KnownKernelBugs.Find(scenario) is { } bug)
-        {
-            return new MutantOutcome(MutantFate.Skipped, 0, null) { Skip = bug };
         }
 
         progress.Phase = "running on the sim target";
@@ -246,9 +241,6 @@ internal enum MutantFate
     /// <summary>It parsed, ran, and the kernel passed the audit.</summary>
     Ran,
 
-    /// <summary>It falls in a class of known kernel bugs (<see cref="KnownKernelBugs"/>) and was not run.</summary>
-    Skipped,
-
     /// <summary>Something did not hold.</summary>
     Failed,
 
@@ -263,8 +255,4 @@ internal enum MutantFate
 /// <param name="Fate">What became of it.</param>
 /// <param name="Steps">Steps the runner ran.</param>
 /// <param name="Failure">What went wrong, or null.</param>
-internal sealed record MutantOutcome(MutantFate Fate, int Steps, string? Failure)
-{
-    /// <summary>The known bug it was skipped for, if it was.</summary>
-    public string? Skip { get; init; }
-}
+internal sealed record MutantOutcome(MutantFate Fate, int Steps, string? Failure);
