@@ -16,9 +16,9 @@ namespace Madvise.Scenarios.Sim;
 /// space and root credentials, <c>fork</c> is a real simulated fork.</item>
 /// <item><c>read</c>/<c>write</c> go through the kernel side of the address space, as the host
 /// target's process_vm_readv/writev do: a page must be readable (VM_READ) to be read.</item>
-/// <item>iovec arrays are written into a scratch mapping of the calling task, mapped on first
-/// use at <see cref="SimTask.ScratchAddress"/> (far below the top-down mmap area) and left out
-/// of <c>vmas</c> listings.</item>
+/// <item>A <c>pmadvise</c> vector goes to the kernel as the copy process_madvise makes of it,
+/// not through the task's memory: no mapping of the runner's lies in the scenario's address
+/// space (only <c>badptr</c> passes a user pointer, to an unmapped page).</item>
 /// </list>
 /// </remarks>
 public sealed class SimTarget : IScenarioTarget

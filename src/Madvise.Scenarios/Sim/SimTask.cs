@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Madvise.Abi;
 using Madvise.Kernel.Mm.Vmas;
 using Madvise.Kernel.Mm.Physical;
@@ -10,17 +9,8 @@ namespace Madvise.Scenarios.Sim;
 /// <summary>One task of the <c>sim</c> target: a simulated process, and the descriptors it holds.</summary>
 internal sealed class SimTask : ITargetTask
 {
-    /// <summary>Where a task's scratch mapping for iovec arrays goes (256 MiB; top-down mmaps never reach it).</summary>
-    internal const ulong ScratchAddress = 0x1000_0000;
-
-    /// <summary>Scratch size: room for UIO_MAXIOV + 1 iovecs.</summary>
-    private const ulong ScratchBytes = 5 * 4096;
-
     /// <summary>Descriptors this task holds, by the scenario object they stand for (its own and duplicates).</summary>
     private readonly Dictionary<object, long> _held = [];
-
-    /// <summary>Address of the scratch mapping, 0 before the first pmadvise.</summary>
-    private ulong _scratch;
 
     /// <summary>A pidfd of this task opened for <c>pmadvise self ...</c>, or -1.</summary>
     private long _selfPidfd = -1;
@@ -43,7 +33,6 @@ internal sealed class SimTask : ITargetTask
     {
         Task = task;
         _held.Clear();
-        _scratch = 0;
         _selfPidfd = -1;
     }
 
@@ -130,7 +119,6 @@ internal sealed class SimTask : ITargetTask
         }
 
         var count = VectorArguments.Length(vector);
-        ulong pointer;
         if (vector is VectorArgument<ulong>.BadPointer)
         {
             // A page that was mapped and then unmapped.
@@ -141,29 +129,15 @@ internal sealed class SimTask : ITargetTask
             }
 
             Sys.Munmap(Task, (ulong)page, 4096);
-            pointer = (ulong)page;
-        }
-        else
-        {
-            var entries = VectorArguments.BuildEntries(vector);
-            if (entries.Length == 0)
-            {
-                pointer = 0;
-            }
-            else
-            {
-                var scratch = Scratch();
-                if (scratch == 0)
-                {
-                    return -Errno.ENOMEM;
-                }
-
-                Task.Mm!.WriteUser(scratch, MemoryMarshal.AsBytes(entries.AsSpan()));
-                pointer = scratch;
-            }
+            return Sys.ProcessMadvise(Task, fd, (ulong)page, count, advice, flags);
         }
 
-        return Sys.ProcessMadvise(Task, fd, pointer, count, advice, flags);
+        // The array goes to the kernel as the copy import_iovec() makes of it: no mapping of the
+        // runner's lies in the task's address space, where a scenario's MAP_FIXED could replace
+        // it (the next vector was then written into the scenario's page) or a vector could name
+        // it (advised instead of -ENOMEM), and vmas and smaps need not hide one. The array is
+        // always readable, so the copy could only have added -EFAULT, which badptr covers.
+        return Sys.ProcessMadvise(Task, fd, VectorArguments.BuildEntries(vector), count, (long)advice, flags);
     }
 
     public long CreateFile(string name, ulong length, byte fill, bool memfd, out ITargetFile? file)
@@ -261,7 +235,7 @@ internal sealed class SimTask : ITargetTask
             var end = addr + length < addr ? ulong.MaxValue : addr + length;
             foreach (var (start, stop, flags) in mm.VmaList())
             {
-                if (stop <= addr || start >= end || (_scratch != 0 && start == _scratch))
+                if (stop <= addr || start >= end)
                 {
                     continue;
                 }
@@ -277,7 +251,7 @@ internal sealed class SimTask : ITargetTask
         }
     }
 
-    /// <summary>The kernel's smaps counters (<see cref="Madvise.Kernel.Mm.MmStruct.Smaps"/>), without the runner's scratch mapping.</summary>
+    /// <summary>The kernel's smaps counters (<see cref="Madvise.Kernel.Mm.MmStruct.Smaps"/>).</summary>
     public long Smaps(ulong addr, ulong length, List<SmapsInfo> into)
     {
         var mm = Task.Mm;
@@ -288,10 +262,7 @@ internal sealed class SimTask : ITargetTask
 
         foreach (var e in mm.Smaps(addr, length))
         {
-            if (_scratch == 0 || e.Start != _scratch)
-            {
-                into.Add(new SmapsInfo(e.Start, e.End, e.Rss, e.Anonymous, e.AnonHugePages, e.LazyFree, e.Swap, e.Locked));
-            }
+            into.Add(new SmapsInfo(e.Start, e.End, e.Rss, e.Anonymous, e.AnonHugePages, e.LazyFree, e.Swap, e.Locked));
         }
 
         return 0;
@@ -325,23 +296,5 @@ internal sealed class SimTask : ITargetTask
         {
             _held[key] = fd;
         }
-    }
-
-    private ulong Scratch()
-    {
-        if (_scratch != 0)
-        {
-            return _scratch;
-        }
-
-        const int flags = MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS | MapFlags.MAP_FIXED_NOREPLACE;
-        var r = Sys.Mmap(Task, ScratchAddress, ScratchBytes, Prot.PROT_READ | Prot.PROT_WRITE, flags, -1, 0);
-        if (r < 0)
-        {
-            r = Sys.Mmap(Task, 0, ScratchBytes, Prot.PROT_READ | Prot.PROT_WRITE, MapFlags.MAP_PRIVATE | MapFlags.MAP_ANONYMOUS, -1, 0);
-        }
-
-        _scratch = r < 0 ? 0 : (ulong)r;
-        return _scratch;
     }
 }
