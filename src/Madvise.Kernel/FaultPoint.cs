@@ -2,7 +2,9 @@ namespace Madvise.Kernel;
 
 /// <summary>
 /// Places inside system calls where a test can make the kernel throw (<see cref="FaultInjector.Arm"/>),
-/// each holding a different set of locks, to check that an oops releases every lock it held.
+/// each holding a different set of locks, to check that an oops releases every lock it held; and
+/// where a race test can stop a thread (<see cref="FaultInjector.PauseAt"/>) to run another at
+/// that moment.
 /// </summary>
 public enum FaultPoint
 {
@@ -35,4 +37,10 @@ public enum FaultPoint
 
     /// <summary>fork, holding the parent's mmap write lock and both PTE locks of a table being copied.</summary>
     ForkPteLocked,
+
+    /// <summary>A swap-in fault that has seen the swap entry (a lockless read) and has its frame, before it takes the PTE lock (a pause point: an exception here leaves the frame taken).</summary>
+    SwapInBeforePteLock,
+
+    /// <summary>Reclaim of an anonymous page, its data written to a swap slot, before the page is unmapped; no lock held (a pause point: an exception here leaves the page isolated).</summary>
+    ReclaimSlotWritten,
 }

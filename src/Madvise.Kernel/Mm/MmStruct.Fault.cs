@@ -418,6 +418,7 @@ public sealed partial class MmStruct
             Kernel.Lru.Add(pfn);
         }
 
+        Kernel.Faults.At(FaultPoint.SwapInBeforePteLock);
         using (table.Ptl.EnterScope())
         {
             if (table.Get(index) != seen)

@@ -76,6 +76,7 @@ internal static class Vmscan
                 return PutBack(kernel, pfn);
             }
 
+            kernel.Faults.At(FaultPoint.ReclaimSlotWritten);
             if (!TryUnmap(kernel, pfn, slot, UnmapMode.Reclaim))
             {
                 swap.Free(slot);
