@@ -38,6 +38,9 @@ public enum FaultPoint
     /// <summary>fork, holding the parent's mmap write lock and both PTE locks of a table being copied.</summary>
     ForkPteLocked,
 
+    /// <summary>GUARD_INSTALL after a zap of the pages that kept it from placing markers, before its next pass (the mmap_lock or the VMA lock held; a pause point).</summary>
+    GuardAfterZap,
+
     /// <summary>A swap-in fault that has seen the swap entry (a lockless read) and has its frame, before it takes the PTE lock (a pause point: an exception here leaves the frame taken).</summary>
     SwapInBeforePteLock,
 

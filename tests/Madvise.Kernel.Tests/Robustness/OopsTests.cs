@@ -22,9 +22,10 @@ public sealed class OopsTests
         var data = new TheoryData<FaultPoint, KernelProfile>();
         foreach (var point in Enum.GetValues<FaultPoint>())
         {
-            // The swap points stop threads for race tests; an exception there would leave the
-            // frame the call holds (a fresh one, or one isolated from the LRU) taken, as an oops does.
-            if (point is not (FaultPoint.None or FaultPoint.SwapInBeforePteLock or FaultPoint.ReclaimSlotWritten))
+            // Pause points of race tests: the swap ones would leave the frame the call holds (a
+            // fresh one, or one isolated from the LRU) taken, as an oops does; the guard one holds
+            // nothing an oops at the other points does not.
+            if (point is not (FaultPoint.None or FaultPoint.SwapInBeforePteLock or FaultPoint.ReclaimSlotWritten or FaultPoint.GuardAfterZap))
             {
                 data.Add(point, point == FaultPoint.MadviseVmaLocked ? KernelProfile.PerVmaLock : KernelProfile.BatchedTlb);
             }

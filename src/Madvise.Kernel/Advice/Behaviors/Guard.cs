@@ -58,6 +58,9 @@ internal static class Guard
             {
                 TlbGather.Return(gather);
             }
+
+            // A racing fault may populate the range again here: the next pass then has to zap again.
+            b.Mm.Kernel.Faults.At(FaultPoint.GuardAfterZap);
         }
 
         return -Errno.ERESTARTNOINTR;
