@@ -273,7 +273,12 @@ public sealed partial class MmStruct
     /// <summary>
     /// do_wp_page(): a write to a present, write-protected page of a writable VMA; with
     /// <paramref name="unshare"/>, a pinning read of a shared anonymous page, which gets the same
-    /// copy mapped read-only and clean (wp_page_copy() with FAULT_FLAG_UNSHARE).
+    /// copy mapped read-only (wp_page_copy() with FAULT_FLAG_UNSHARE). The copy's entry is dirty:
+    /// Linux 6.18.44 on x86 reports it so (smaps Private_Dirty with the folio itself clean, and a
+    /// later write still faults), although the 6.18.2 source makes it clean. Dirty is the safe
+    /// state: the copy's data exists nowhere else, and a clean entry on a clean folio would let a
+    /// sharer's MADV_FREE turn it into a page reclaim may drop (corpus
+    /// madv-free-after-unshare-copy.scn).
     /// </summary>
     private FaultResult DoWpPage(Vma vma, ulong addr, PteTable table, int index, Pte seen, bool unshare)
     {
@@ -358,7 +363,7 @@ public sealed partial class MmStruct
             if (unshare)
             {
                 Kernel.Memory.Frame(copy).MapCount = 1;
-                table.Set(index, Pte.Make(copy, writable: false, dirty: false, young: true));
+                table.Set(index, Pte.Make(copy, writable: false, dirty: true, young: true));
                 AddRss(copy, 1);
             }
             else
