@@ -46,4 +46,7 @@ public enum FaultPoint
 
     /// <summary>Reclaim of an anonymous page, its data written to a swap slot, before the page is unmapped; no lock held (a pause point: an exception here leaves the page isolated).</summary>
     ReclaimSlotWritten,
+
+    /// <summary>A TLB gather about to flush: entries cleared, their frames held, no CPU told yet; no page-table lock held (a pause point: an exception here leaves the frames held).</summary>
+    GatherBeforeFlush,
 }

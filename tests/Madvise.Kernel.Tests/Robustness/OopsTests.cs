@@ -24,8 +24,8 @@ public sealed class OopsTests
         {
             // Pause points of race tests: the swap ones would leave the frame the call holds (a
             // fresh one, or one isolated from the LRU) taken, as an oops does; the guard one holds
-            // nothing an oops at the other points does not.
-            if (point is not (FaultPoint.None or FaultPoint.SwapInBeforePteLock or FaultPoint.ReclaimSlotWritten or FaultPoint.GuardAfterZap))
+            // nothing an oops at the other points does not; the gather one would leave its frames held.
+            if (point is not (FaultPoint.None or FaultPoint.SwapInBeforePteLock or FaultPoint.ReclaimSlotWritten or FaultPoint.GuardAfterZap or FaultPoint.GatherBeforeFlush))
             {
                 data.Add(point, point == FaultPoint.MadviseVmaLocked ? KernelProfile.PerVmaLock : KernelProfile.BatchedTlb);
             }

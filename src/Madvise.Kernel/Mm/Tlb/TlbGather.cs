@@ -113,6 +113,11 @@ internal sealed class TlbGather
     public void Flush()
     {
         var mm = Mm;
+        if (_end > _start || _pageCount > 0)
+        {
+            mm.Kernel.Faults.At(FaultPoint.GatherBeforeFlush);
+        }
+
         if (_end > _start)
         {
             TlbFlush.FlushRange(mm, _start >> 12, (_end + 4095) >> 12);
