@@ -89,6 +89,25 @@ public sealed class HugePageTests
     }
 
     [Fact]
+    public void SplittingAnAnonymousHugeEntryFlushesTheTlbOnce()
+    {
+        // Linux: __split_huge_pmd_locked() takes the huge entry away with pmdp_invalidate(),
+        // which flushes it from every TLB before the PTEs take over. A VMA edge put inside the
+        // block (NOHUGEPAGE on part of it) splits it and changes no entry: the split's flush is all.
+        using var b = new MmBuilder();
+        b.Map(0, 2 * H);
+        Assert.Equal(0, b.Advise(0, 2 * H, MADV_HUGEPAGE));
+        b.Write(0, H, 0x5a);
+        Assert.Equal(2048L, Smaps(b, 0).AnonHugePages);
+        var flushes = b.Kernel.Stats.TlbFlushes;
+        Assert.Equal(0, b.Advise(100, 10, MADV_NOHUGEPAGE));
+        Assert.Equal(0L, Smaps(b, 0).AnonHugePages);
+        Assert.Equal(flushes + 1, b.Kernel.Stats.TlbFlushes);
+        Assert.Equal("5a 5a", b.Pattern(0, 1) + " " + b.Pattern(H - 1, 1));
+        Check(b);
+    }
+
+    [Fact]
     public void AWholeBlockDontneedOfSmallPagesFreesThePageTableSoTheNextFaultIsHuge()
     {
         using var b = new MmBuilder();

@@ -85,6 +85,8 @@ public sealed partial class MmStruct
             return;
         }
 
+        // pmdp_invalidate(): the huge entry is gone from every TLB before the PTEs take over.
+        FlushHugeRange(haddr);
         for (var i = 0; i < HugePage.Pages; i++)
         {
             if (pmd.Dirty)
