@@ -28,6 +28,12 @@ public sealed record KernelConfig
     /// <summary>Largest <see cref="SwapBytes"/>: 1 TiB (2^28 slots).</summary>
     public const ulong MaxSwapBytes = 1UL << 40;
 
+    /// <summary>Smallest <see cref="PidMax"/>: Linux's RESERVED_PIDS + 1.</summary>
+    public const int MinPidMax = 301;
+
+    /// <summary>Largest <see cref="PidMax"/>: Linux's PID_MAX_LIMIT on 64-bit.</summary>
+    public const int MaxPidMax = 4 * 1024 * 1024;
+
     /// <summary>RAM of the simulated machine; frames are committed lazily as they are first used. Rounded up to 2 MiB.</summary>
     public ulong MemoryBytes { get; init; } = 4UL << 30;
 
@@ -52,6 +58,12 @@ public sealed record KernelConfig
     /// <summary>vm.mmap_min_addr.</summary>
     public ulong MmapMinAddr { get; init; } = 65536;
 
+    /// <summary>
+    /// kernel.pid_max: pids run below it, so at most this many tasks (zombies included) exist at
+    /// once, and fork fails with -EAGAIN beyond (32768, Linux's default on a machine of up to 32 CPUs).
+    /// </summary>
+    public int PidMax { get; init; } = 32768;
+
     /// <summary>The default configuration: this project's host (no swap, no memory failure, THP madvise, KSM).</summary>
     public static KernelConfig Default { get; } = new();
 
@@ -72,6 +84,11 @@ public sealed record KernelConfig
         if (MaxMapCount < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxMapCount), MaxMapCount, "vm.max_map_count cannot be negative");
+        }
+
+        if (PidMax is < MinPidMax or > MaxPidMax)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PidMax), PidMax, $"kernel.pid_max must be from {MinPidMax} to {MaxPidMax}");
         }
 
         if (!Enum.IsDefined(Profile))

@@ -29,7 +29,7 @@ public sealed class SimulatedKernel : IDisposable
         Lru = new Lru(Memory, Faults);
         Memory.Lru = Lru;
         Swap = Config.SwapBytes >= PageFrameSize ? new SwapArea(Memory, Config.SwapBytes) : null;
-        Processes = new ProcessTable(this);
+        Processes = new ProcessTable(this, Config.PidMax);
     }
 
     private const ulong PageFrameSize = 4096;
@@ -93,8 +93,19 @@ public sealed class SimulatedKernel : IDisposable
     }
 
     /// <summary>Creates a process with an empty address space and <paramref name="cred"/> (default: root with every capability).</summary>
-    public TaskStruct CreateProcess(Credentials? cred = null) =>
-        Processes.Create(null, cred ?? Credentials.Root, new MmStruct(this), new FdTable());
+    /// <exception cref="InvalidOperationException">Every pid below <see cref="KernelConfig.PidMax"/> is in use.</exception>
+    public TaskStruct CreateProcess(Credentials? cred = null)
+    {
+        var mm = new MmStruct(this);
+        var task = Processes.Create(null, cred ?? Credentials.Root, mm, new FdTable());
+        if (task is null)
+        {
+            mm.Put();
+            throw new InvalidOperationException($"every pid below kernel.pid_max ({Config.PidMax}) is in use");
+        }
+
+        return task;
+    }
 
     /// <summary>Creates a file of <paramref name="size"/> bytes whose every byte is <paramref name="fill"/>,
     /// with all its pages in the page cache, clean (regular file), or a shmem file (memfd).</summary>

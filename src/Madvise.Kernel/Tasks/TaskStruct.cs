@@ -24,6 +24,9 @@ public sealed class TaskStruct
 
     private MmStruct? _mm;
 
+    /// <summary>Backing field of <see cref="HasExited"/>: written under <see cref="_stateLock"/>, read without it.</summary>
+    private bool _hasExited;
+
     internal TaskStruct(SimulatedKernel kernel, int pid, TaskStruct? parent, Credentials cred, MmStruct mm, FdTable files)
     {
         Kernel = kernel;
@@ -69,8 +72,12 @@ public sealed class TaskStruct
     /// <summary>SIGKILL pending.</summary>
     public FatalSignal FatalSignal { get; } = new();
 
-    /// <summary>True once the task has exited (it is then a zombie: its pidfds stay valid).</summary>
-    public bool HasExited { get; private set; }
+    /// <summary>True once the task has exited (it is then a zombie until reaped, <see cref="ProcessTable"/>: its pidfds stay valid).</summary>
+    public bool HasExited
+    {
+        get => Volatile.Read(ref _hasExited);
+        private set => Volatile.Write(ref _hasExited, value);
+    }
 
     /// <summary>
     /// Whether the task may be inspected by other users (Linux: the mm's dumpable flag).
@@ -165,13 +172,14 @@ public sealed class TaskStruct
 
         Files.CloseAll();
         mm?.Put();
+        Kernel.Processes.ReapAfterExit(this);
     }
 
     /// <summary>
     /// fork(2): a child with a copy-on-write copy of the address space (VM_DONTCOPY VMAs left
     /// out, VM_WIPEONFORK VMAs empty), the same credentials and a copy of the descriptor table.
     /// </summary>
-    /// <returns>The child, or null with <paramref name="error"/> set (-ENOMEM, -ESRCH for an exited task).</returns>
+    /// <returns>The child, or null with <paramref name="error"/> set (-ENOMEM, -EAGAIN when every pid is in use, -ESRCH for an exited task).</returns>
     public TaskStruct? Fork(out long error)
     {
         using (_stateLock.EnterScope())
@@ -189,7 +197,17 @@ public sealed class TaskStruct
                 return null;
             }
 
-            var child = Kernel.Processes.Create(this, Cred, childMm, Files.Clone());
+            var files = Files.Clone();
+            var child = Kernel.Processes.Create(this, Cred, childMm, files);
+            if (child is null)
+            {
+                // alloc_pid() found no free pid: clone fails with -EAGAIN, the copies are dropped.
+                files.CloseAll();
+                childMm.Put();
+                error = -Errno.EAGAIN;
+                return null;
+            }
+
             child.Dumpable = Dumpable;
             error = 0;
             return child;
