@@ -82,7 +82,7 @@ public sealed class WriterThread : IDisposable
         }
     }
 
-    /// <summary>Stops the job after its operation in progress and waits for it.</summary>
+    /// <summary>Stops the job after its operation in progress (a job makes at least one) and waits for it.</summary>
     /// <returns>Null, or the writer's failure (e.g. <c>mmap: ENOMEM</c>).</returns>
     public string? Stop()
     {
@@ -144,21 +144,16 @@ public sealed class WriterThread : IDisposable
         }
     }
 
-    /// <summary>The hot loop: no allocation, no lock.</summary>
+    /// <summary>
+    /// The hot loop: no allocation, no lock. A started job makes at least one call, even when
+    /// <see cref="Stop"/> comes before this thread got to run: its histogram is never empty.
+    /// </summary>
     private string? Run(Job job)
     {
-        var next = Stopwatch.GetTimestamp();
-        while (!_stop)
+        while (true)
         {
-            NanoSleep.For(Timing.Nanoseconds(Stopwatch.GetTimestamp(), next));
-            if (_stop)
-            {
-                return null;
-            }
-
             var record = job.RecordAlways || _advising;
             var start = Stopwatch.GetTimestamp();
-            next = start + job.IntervalTicks;
             var r = job.Writer.Step();
             var end = Stopwatch.GetTimestamp();
             if (r != 0)
@@ -170,9 +165,18 @@ public sealed class WriterThread : IDisposable
             {
                 job.Latency.RecordValue(Math.Min(Timing.Nanoseconds(start, end), ContentionRow.HighestTrackableNanoseconds));
             }
-        }
 
-        return null;
+            if (_stop)
+            {
+                return null;
+            }
+
+            NanoSleep.For(Timing.Nanoseconds(Stopwatch.GetTimestamp(), start + job.IntervalTicks));
+            if (_stop)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>One slice's work.</summary>

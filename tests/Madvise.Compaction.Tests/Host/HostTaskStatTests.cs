@@ -35,8 +35,14 @@ public class HostTaskStatTests
     [Fact]
     public void AZombieIsRefused()
     {
-        // The shell starts a child that exits at once, then becomes `sleep`, which never reaps it.
-        using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0 & echo $!; exec sleep 60"]) { RedirectStandardOutput = true })!;
+        // The shell starts a child, then becomes `sleep`, which never reaps it. The child exits only
+        // once its parent is `sleep`: a shell that reaped it before the exec would leave no zombie.
+        const string Script = """
+            sh -c 'while [ "$(cat /proc/$PPID/comm)" != sleep ]; do sleep 0.01; done' &
+            echo $!
+            exec sleep 60
+            """;
+        using var parent = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", Script]) { RedirectStandardOutput = true })!;
         try
         {
             var pid = int.Parse(parent.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);

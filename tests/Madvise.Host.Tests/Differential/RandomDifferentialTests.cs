@@ -68,13 +68,7 @@ public sealed class RandomDifferentialTests(ITestOutputHelper output)
             if (Fails(run))
             {
                 var (minimal, minimalRun) = DivergenceMinimizer.Minimize(scenario, Run, Fails);
-                var path = FailingScenarioFile.Write(minimal, minimalRun, [
-                    "Random differential sequence on which the simulated kernel and the host differ.",
-                    $"Found by RandomDifferentialTests' fixed slice (sequence {i} of {SliceSequences}); the minimizer kept {minimal.Steps.Count} of {scenario.Steps.Count} steps.",
-                    $"Sim profile {minimal.Profile} (madv check runs PerVmaLock; if it does not reproduce there, the divergence is the profile's).",
-                    "Expectations are the host's results; '# sim:' gives the simulated kernel's where they differ.",
-                    "Replay: madv check FILE; python3 /work/shared/tools/scnhost.py FILE",
-                ]);
+                var path = WriteDivergence(minimal, minimalRun, $"Found by RandomDifferentialTests' fixed slice (sequence {i} of {SliceSequences}); the minimizer kept {minimal.Steps.Count} of {scenario.Steps.Count} steps.");
                 Assert.Fail($"fixed slice, sequence {i}, sim profile {minimal.Profile}:\n{Describe(minimalRun)}\nMinimal scenario written to {path}\n\n{scenario}");
             }
         }
@@ -124,18 +118,22 @@ public sealed class RandomDifferentialTests(ITestOutputHelper output)
         catch (Exception ex) when (smallest is not null)
         {
             var (minimal, run) = DivergenceMinimizer.Minimize(smallest, Run, Fails);
-            var path = FailingScenarioFile.Write(minimal, run, [
-                "Random differential sequence on which the simulated kernel and the host differ.",
-                $"Found by RandomDifferentialTests ({sequences} sequences run); CsCheck shrank it to {smallest.Steps.Count} steps, the minimizer to {minimal.Steps.Count}.",
-                $"Sim profile {minimal.Profile} (madv check runs PerVmaLock; if it does not reproduce there, the divergence is the profile's).",
-                "Expectations are the host's results; '# sim:' gives the simulated kernel's where they differ.",
-                "Replay: madv check FILE; python3 /work/shared/tools/scnhost.py FILE",
-            ]);
+            var path = WriteDivergence(minimal, run, $"Found by RandomDifferentialTests ({sequences} sequences run); CsCheck shrank it to {smallest.Steps.Count} steps, the minimizer to {minimal.Steps.Count}.");
             Assert.Fail($"sim profile {minimal.Profile}:\n{Describe(run)}\nMinimal scenario written to {path}\n\nCsCheck: {ex.Message}");
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{sequences} sequences, {steps} steps, {compared} compared: no divergence"));
     }
+
+    /// <summary>Writes a minimized divergence with the header both tests give it; <paramref name="found"/> says how it was found.</summary>
+    private static string WriteDivergence(RandomScenario minimal, DifferentialRun run, string found) =>
+        FailingScenarioFile.Write(minimal, run, [
+            "Random differential sequence on which the simulated kernel and the host differ.",
+            found,
+            $"Sim profile {minimal.Profile} (madv check runs PerVmaLock; if it does not reproduce there, the divergence is the profile's).",
+            "Expectations are the host's results; '# sim:' gives the simulated kernel's where they differ.",
+            "Replay: madv check FILE (compares both kernels), madv run --target host FILE (the host alone).",
+        ]);
 
     private static DifferentialRun Run(RandomScenario scenario) =>
         DifferentialRun.Of(ScenarioParser.Parse(scenario.Render(), "random.scn"), scenario.Profile);

@@ -13,6 +13,13 @@ public sealed class ReplayCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>
+    /// How long the traced program is held in its first mmap() while its maps are read (the
+    /// default is 100 ms). The reader polls /proc; at load averages of 10-30 it was once not
+    /// scheduled within 100 ms and the test failed, so the tests hold longer.
+    /// </summary>
+    private const string HoldMilliseconds = "1000";
+
     [Fact]
     public void Replay_RecordedTrace_TablesAndJson()
     {
@@ -213,7 +220,7 @@ public sealed class ReplayCommandTests : IDisposable
     public void Trace_ThenReplay_ARealProgram()
     {
         var log = Path.Combine(_dir, "true.log");
-        var (code, output, error) = Madv("trace", "-o", log, "--", "/bin/true");
+        var (code, output, error) = Madv("trace", "-o", log, "--maps-delay", HoldMilliseconds, "--", "/bin/true");
         if (StraceRecorder.FindStrace() is null)
         {
             // Without strace the command says so (this machine's CI has it installed).
@@ -244,7 +251,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         const string LdConfig = "/sbin/ldconfig";
         var log = Path.Combine(_dir, "ldconfig.log");
-        var (code, _, error) = Madv("trace", "-o", log, "--", LdConfig, "--version");
+        var (code, _, error) = Madv("trace", "-o", log, "--maps-delay", HoldMilliseconds, "--", LdConfig, "--version");
         if (StraceRecorder.FindStrace() is null || !File.Exists(LdConfig))
         {
             Assert.NotEqual(0, code);
