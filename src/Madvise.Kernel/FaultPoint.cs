@@ -29,7 +29,7 @@ public enum FaultPoint
     /// <summary>A page cache lookup, holding the page cache lock.</summary>
     PageCacheLocked,
 
-    /// <summary>Moving a frame between LRU lists (COLD, FREE, mlock), holding the LRU lock and the PTE lock.</summary>
+    /// <summary>Moving frames between LRU lists (a drained folio batch of FREE or COLD, mlock, reclaim), holding the LRU lock and often a PTE lock.</summary>
     LruLocked,
 
     /// <summary>process_madvise() between two ranges of a vector, the mmap lock held across them (BatchedLock and later).</summary>

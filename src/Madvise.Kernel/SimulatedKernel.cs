@@ -28,6 +28,7 @@ public sealed class SimulatedKernel : IDisposable
         Memory = new PhysicalMemory(Config.MemoryBytes, chunks);
         Lru = new Lru(Memory, Faults);
         Memory.Lru = Lru;
+        LruBatches = new LruBatches(Memory, Lru);
         Swap = Config.SwapBytes >= PageFrameSize ? new SwapArea(Memory, Config.SwapBytes) : null;
         Processes = new ProcessTable(this, Config.PidMax);
     }
@@ -45,6 +46,9 @@ public sealed class SimulatedKernel : IDisposable
 
     /// <summary>The LRU lists.</summary>
     internal Lru Lru { get; }
+
+    /// <summary>The per-CPU folio batches (lazy-free, deactivate) waiting to reach the LRU lists.</summary>
+    internal LruBatches LruBatches { get; }
 
     /// <summary>The swap device, or null without swap.</summary>
     internal SwapArea? Swap { get; }
@@ -124,6 +128,9 @@ public sealed class SimulatedKernel : IDisposable
     /// <exception cref="LockOrderException">With <see cref="Lockdep"/> enabled (test builds): a lock was taken out of order since the last report.</exception>
     public void Dispose()
     {
+        // Frames waiting in a CPU's folio batch hold a reference until a drain: release them
+        // with the rest (lru_add_drain_all()).
+        LruBatches.DrainAll();
         Swap?.Dispose();
         Memory.Dispose();
         if (Lockdep.Enabled)

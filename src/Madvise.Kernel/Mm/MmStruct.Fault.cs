@@ -256,7 +256,7 @@ public sealed partial class MmStruct
 
     /// <summary>
     /// True when a read that pins the page must first unshare it (gup_must_unshare()): an
-    /// anonymous page that is not the mapping's alone, by the test a write uses to reuse it.
+    /// anonymous page that is not known to be the mapping's alone (<see cref="AnonExclusive"/>).
     /// </summary>
     private bool MustUnshare(Pte pte)
     {
@@ -266,8 +266,40 @@ public sealed partial class MmStruct
         }
 
         ref var frame = ref Kernel.Memory.Frame(pte.Pfn);
-        return (Volatile.Read(ref frame.Flags) & (int)PageFlags.Anon) != 0
-            && (Volatile.Read(ref frame.RefCount) != 1 || Volatile.Read(ref frame.MapCount) != 1);
+        return (Volatile.Read(ref frame.Flags) & (int)PageFlags.Anon) != 0 && !AnonExclusive(ref frame);
+    }
+
+    /// <summary>
+    /// The model's PageAnonExclusive(): fork has not shared the page since a fault last found it
+    /// exclusive (<see cref="PageFlags.AnonShared"/>), one entry maps it, and nothing but that
+    /// entry and per-CPU folio batches (<see cref="PageFrame.BatchRefs"/>) references it.
+    /// </summary>
+    private static bool AnonExclusive(ref PageFrame frame) =>
+        (Volatile.Read(ref frame.Flags) & (int)PageFlags.AnonShared) == 0
+        && Volatile.Read(ref frame.MapCount) == 1
+        && Volatile.Read(ref frame.RefCount) - Volatile.Read(ref frame.BatchRefs) == 1;
+
+    /// <summary>
+    /// wp_can_reuse_anon_folio() for a small folio: with more than three references, no; for a
+    /// frame off the LRU, drain this CPU's batches first (a reference there cannot be told from
+    /// another user's); then only the mapping's own reference may be left. A frame in a batch
+    /// keeps its LRU flag, so no drain runs for it and the batch's reference forbids the reuse.
+    /// </summary>
+    /// <remarks>Precondition: the PTE lock of the mapping is held (the drain takes only leaf locks).</remarks>
+    private bool CanReuseAnonFolio(int pfn)
+    {
+        ref var frame = ref Kernel.Memory.Frame(pfn);
+        if (Volatile.Read(ref frame.RefCount) > 3)
+        {
+            return false;
+        }
+
+        if ((Volatile.Read(ref frame.Flags) & (int)PageFlags.Lru) == 0)
+        {
+            Kernel.LruBatches.Drain();
+        }
+
+        return Volatile.Read(ref frame.RefCount) == 1 && Volatile.Read(ref frame.MapCount) == 1;
     }
 
     /// <summary>
@@ -309,9 +341,10 @@ public sealed partial class MmStruct
 
             ref var frame = ref memory.Frame(old);
             if (old != PhysicalMemory.ZeroPfn && (frame.Flags & (int)PageFlags.Anon) != 0
-                && Volatile.Read(ref frame.RefCount) == 1 && Volatile.Read(ref frame.MapCount) == 1)
+                && (AnonExclusive(ref frame) || CanReuseAnonFolio(old)))
             {
-                // wp_can_reuse_anon_folio(): nobody else can see this page; no copy needed.
+                // Nobody else can see this page; no copy needed. It is exclusive from now on.
+                Interlocked.And(ref frame.Flags, ~(int)PageFlags.AnonShared);
                 if (!unshare)
                 {
                     table.Set(index, seen.WithWritable(true).WithDirty(true).WithYoung(true));
@@ -419,6 +452,13 @@ public sealed partial class MmStruct
         }
         else
         {
+            // A write must tell from the reference count whether the page is ours alone: a
+            // swap-cache frame off the LRU may be referenced by this CPU's batches; drain them.
+            if (write && (Volatile.Read(ref memory.Frame(pfn).Flags) & (int)PageFlags.Lru) == 0)
+            {
+                Kernel.LruBatches.Drain();
+            }
+
             // A swap-cache frame is normally on the LRU already; make sure while we hold a reference.
             Kernel.Lru.Add(pfn);
         }

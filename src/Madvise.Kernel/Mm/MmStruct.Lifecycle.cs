@@ -143,7 +143,9 @@ public sealed partial class MmStruct
                             if (pfn != PhysicalMemory.ZeroPfn)
                             {
                                 memory.Get(pfn);
-                                Interlocked.Increment(ref memory.Frame(pfn).MapCount);
+                                ref var frame = ref memory.Frame(pfn);
+                                Interlocked.Increment(ref frame.MapCount);
+                                MarkAnonShared(ref frame);
                             }
 
                             childTable.Set(index, pte.WithYoung(false));
@@ -186,7 +188,9 @@ public sealed partial class MmStruct
             for (var i = 0; i < Huge.HugePage.Pages; i++)
             {
                 memory.Get(pmd.Pfn + i);
-                Interlocked.Increment(ref memory.Frame(pmd.Pfn + i).MapCount);
+                ref var frame = ref memory.Frame(pmd.Pfn + i);
+                Interlocked.Increment(ref frame.MapCount);
+                MarkAnonShared(ref frame);
             }
 
             if (pmd.Writable)
@@ -200,6 +204,18 @@ public sealed partial class MmStruct
         var copy = pmd.WithYoung(false);
         childTable.SetHuge(copy);
         child.AddRssHuge(copy, 1);
+    }
+
+    /// <summary>
+    /// folio_try_dup_anon_rmap_pte(): an anonymous page fork shares with the child is no longer
+    /// exclusive to either (<see cref="PageFlags.AnonShared"/>), even after one of them unmaps it.
+    /// </summary>
+    private static void MarkAnonShared(ref PageFrame frame)
+    {
+        if ((Volatile.Read(ref frame.Flags) & (int)PageFlags.Anon) != 0)
+        {
+            Interlocked.Or(ref frame.Flags, (int)PageFlags.AnonShared);
+        }
     }
 
     /// <summary>exit_mmap(): the last user is gone; unmap everything and free the page tables.</summary>

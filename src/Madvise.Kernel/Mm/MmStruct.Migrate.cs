@@ -110,7 +110,7 @@ public sealed partial class MmStruct
             }
 
             ref var newFrame = ref memory.Frame(copy);
-            newFrame.Flags = oldFrame.Flags & (int)(PageFlags.Anon | PageFlags.SwapBacked | PageFlags.Mlocked);
+            newFrame.Flags = oldFrame.Flags & (int)(PageFlags.Anon | PageFlags.SwapBacked | PageFlags.Mlocked | PageFlags.AnonShared);
             newFrame.Mapping = oldFrame.Mapping;
             newFrame.Index = oldFrame.Index;
             newFrame.MapCount = 1;

@@ -109,7 +109,10 @@ public sealed partial class MmStruct
 
         if ((newFlags & VmFlags.VM_LOCKED) == 0 || (oldFlags & VmFlags.VM_LOCKED) == 0)
         {
+            // mlock_vma_pages_range() drains this CPU's folio batches before and after its walk.
+            Kernel.LruBatches.Drain();
             MlockPagesRange(start, end, (newFlags & VmFlags.VM_LOCKED) != 0);
+            Kernel.LruBatches.Drain();
         }
 
         return 0;

@@ -101,7 +101,9 @@ public sealed partial class MmStruct
 
         // Private writable memory is populated with write faults so copy-on-write breaks now.
         var write = (vma.Flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
-        return GetUserPages(vma, start, end, write);
+        var ret = GetUserPages(vma, start, end, write);
+        Kernel.LruBatches.Drain();
+        return ret;
     }
 
     /// <summary>__mm_populate(): populates every VMA of [start, start+len). Takes the mmap read lock.</summary>

@@ -31,7 +31,8 @@ namespace Madvise.Kernel.Mm;
 ///               SimCpu.TlbSpinlock (per CPU),      one CPU's TLB entries,
 ///               AnonVma family, Inode mappings,    reverse-map lists, file references,
 ///               ProcessTable, CPU registry,        tasks, CPUs,
-///               SimulatedKernel oops log           oopses
+///               SimulatedKernel oops log,          oopses,
+///               CpuFolioBatches._lock (per CPU)    frames waiting for an LRU move (emptied before the LRU lock is taken)
 ///                 CpuMask._growLock              — an mm's CPU mask (grown under a TLB lock)
 /// </code>
 /// <para>The PTE lock and the leaf locks except the swap lock are <see cref="Spinlock"/>s (as

@@ -63,11 +63,13 @@ internal static class StressMappings
         Sys.ProcessMadvise(task, PidfdConstants.PIDFD_SELF_THREAD_GROUP, vec, (ulong)count, behavior, 0);
 
     /// <summary>
-    /// After the task has exited: no frame, swap slot or LRU entry of the kernel is left in use
-    /// (the counters and a scan of every frame agree).
+    /// After the task has exited and every CPU's folio batches are drained: no frame, swap slot
+    /// or LRU entry of the kernel is left in use (the counters and a scan of every frame agree).
     /// </summary>
     public static void AssertAllMemoryBack(SimulatedKernel kernel, string what)
     {
+        // Frames waiting in a CPU's folio batch are still referenced until a drain.
+        kernel.LruBatches.DrainAll();
         Assert.True(kernel.Memory.FramesInUse == 0, $"{what}: {kernel.Memory.FramesInUse} frames still in use");
         Assert.Equal(0, kernel.Memory.CountFramesInUseSlow());
         if (kernel.Swap is { } swap)

@@ -607,6 +607,8 @@ internal sealed class SyscallFuzzer
             t.Task.Exit();
         }
 
+        // Frames waiting in a CPU's folio batch are still referenced until a drain.
+        kernel.LruBatches.DrainAll();
         var memory = kernel.Memory;
         long poisoned = 0;
         for (var pfn = 1; pfn < memory.CreatedFrames; pfn++)

@@ -70,6 +70,10 @@ public sealed class SmapsTests
         b.Map(0, 4);
         b.Write(0, 4, 0x11);
         Assert.Equal(0, b.Advise(0, 4, MADV_FREE));
+
+        // The pages wait in this CPU's lazy-free batch until a drain (LruBatchTests).
+        Assert.Equal(0, Single(b, 0).LazyFree);
+        b.Kernel.LruBatches.Drain();
         Assert.Equal(16, Single(b, 0).LazyFree);
         b.Write(1, 1, 0x12);
         Assert.Equal(12, Single(b, 0).LazyFree);

@@ -10,7 +10,9 @@ namespace Madvise.Kernel.Tests.Shared;
 /// Ground truth for physical memory (gVisor style: recompute and compare): every frame's map
 /// count, mlock count and reference count are recomputed from the page tables and VMAs of the
 /// live address spaces, the page caches and the swap cache, and compared with the frame's
-/// counters; a frame that is in use but referenced by nothing is a leak.
+/// counters; a frame that is in use but referenced by nothing is a leak. A per-CPU folio batch's
+/// entry is a reference too: the entries are counted from the batches and must agree with each
+/// frame's <see cref="PageFrame.BatchRefs"/>.
 /// </summary>
 /// <remarks>
 /// Precondition: nothing runs on the kernel concurrently (transient references would count as
@@ -30,6 +32,8 @@ internal static class FrameAudit
         var mapped = new int[created];
         var locked = new int[created];
         var tables = new int[created];
+        var queued = new int[created];
+        kernel.LruBatches.ForEachQueued((_, pfn) => queued[pfn]++);
         foreach (var mm in live)
         {
             mm.PageTable.ForEachFrame((_, _, pfn) => tables[pfn]++);
@@ -79,11 +83,16 @@ internal static class FrameAudit
                 continue;
             }
 
+            if (f.BatchRefs != queued[pfn])
+            {
+                throw new InvalidOperationException($"frame {pfn} ({flags}): {f.BatchRefs} folio batch references counted, {queued[pfn]} batch entries hold it");
+            }
+
             if ((flags & PageFlags.Free) != 0)
             {
-                if (mapped[pfn] != 0)
+                if (mapped[pfn] != 0 || queued[pfn] != 0)
                 {
-                    throw new InvalidOperationException($"frame {pfn} is free but {mapped[pfn]} PTEs map it");
+                    throw new InvalidOperationException($"frame {pfn} is free but {mapped[pfn]} PTEs map it and {queued[pfn]} folio batch entries hold it");
                 }
 
                 continue;
@@ -107,7 +116,7 @@ internal static class FrameAudit
                 continue;
             }
 
-            var expected = mapped[pfn];
+            var expected = mapped[pfn] + queued[pfn];
             if (f.Mapping is PageCache cache)
             {
                 using (cache.Lock.EnterScope())
@@ -134,7 +143,7 @@ internal static class FrameAudit
             {
                 throw new InvalidOperationException(
                     $"frame {pfn} ({flags}): map count {f.MapCount}, ref count {f.RefCount}; page tables map it {mapped[pfn]} times, " +
-                    $"expected {expected} references{(expected == 0 ? " (leaked: nothing refers to it)" : string.Empty)}");
+                    $"{queued[pfn]} folio batch entries hold it, expected {expected} references{(expected == 0 ? " (leaked: nothing refers to it)" : string.Empty)}");
             }
         }
     }

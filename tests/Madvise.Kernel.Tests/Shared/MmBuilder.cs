@@ -363,12 +363,14 @@ internal sealed class MmBuilder : IDisposable
     }
 
     /// <summary>
-    /// Exits every task and asserts that every frame came back to the allocator: the counter and
-    /// a scan of every frame agree on zero (the shared zero page is never counted).
+    /// Exits every task, drains every CPU's folio batches (which may still hold references on
+    /// frames nothing maps any more) and asserts that every frame came back to the allocator: the
+    /// counter and a scan of every frame agree on zero (the shared zero page is never counted).
     /// </summary>
     public void ExitAllAndAssertNoFramesInUse()
     {
         ExitAll();
+        Kernel.LruBatches.DrainAll();
         Assert.Equal(0, Kernel.Memory.FramesInUse);
         Assert.Equal(0, Kernel.Memory.CountFramesInUseSlow());
     }

@@ -17,7 +17,7 @@ internal static class ColdPageout
     /// <summary>Frames isolated per reclaim batch (SWAP_CLUSTER_MAX).</summary>
     private const int BatchSize = 32;
 
-    /// <summary>madvise_cold(): deactivates the pages this VMA alone maps, clearing their accessed bits.</summary>
+    /// <summary>madvise_cold(): drains this CPU's folio batches, then queues the active pages this VMA alone maps for deactivation, clearing their accessed bits.</summary>
     /// <remarks>Preconditions: mmap_lock held for reading; the VMA is <c>b.Vma</c>, and <c>b.Start</c>..<c>b.End</c> lies inside it.</remarks>
     public static long Cold(MadviseBehavior b)
     {
@@ -26,6 +26,7 @@ internal static class ColdPageout
             return -Errno.EINVAL;
         }
 
+        b.Mm.Kernel.LruBatches.Drain();
         return Walk(b, pageout: false);
     }
 
@@ -46,6 +47,9 @@ internal static class ColdPageout
             return 0;
         }
 
+        // Frames waiting in this CPU's batches move first (and drop the batches' references,
+        // which reclaim would otherwise see as users).
+        b.Mm.Kernel.LruBatches.Drain();
         return Walk(b, pageout: true);
     }
 
@@ -150,7 +154,9 @@ internal static class ColdPageout
                         }
                         else
                         {
-                            kernel.Lru.Update(pfn, 0, PageFlags.Active | PageFlags.Referenced);
+                            // folio_clear_referenced() now; folio_deactivate() through the batch.
+                            Interlocked.And(ref frame.Flags, ~(int)PageFlags.Referenced);
+                            kernel.LruBatches.Deactivate(pfn);
                         }
                     }
                 }
@@ -248,9 +254,11 @@ internal static class ColdPageout
                 gather.AddRange(haddr, HugePage.Size);
             }
 
+            // A large folio passes through the batch at once (folio_may_be_lru_cached()).
             for (var i = 0; i < HugePage.Pages; i++)
             {
-                kernel.Lru.Update(pmd.Pfn + i, 0, PageFlags.Active | PageFlags.Referenced);
+                Interlocked.And(ref memory.Frame(pmd.Pfn + i).Flags, ~(int)PageFlags.Referenced);
+                kernel.LruBatches.Deactivate(pmd.Pfn + i);
             }
 
             return true;

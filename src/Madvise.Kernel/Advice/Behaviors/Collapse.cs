@@ -28,6 +28,10 @@ internal static class Collapse
             return -Errno.EINVAL;
         }
 
+        // lru_add_drain_all(): references held by any CPU's folio batches would fail the
+        // reference-count checks of the scan.
+        mm.Kernel.LruBatches.DrainAll();
+
         var hstart = (b.Start + HugePage.Size - 1) & ~(HugePage.Size - 1);
         var hend = b.End & ~(HugePage.Size - 1);
         ulong done = 0;

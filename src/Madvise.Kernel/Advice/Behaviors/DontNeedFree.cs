@@ -66,8 +66,9 @@ internal static class DontNeedFree
 
     /// <summary>
     /// madvise_free_single_vma(): swap entries are freed at once; present anonymous pages lose
-    /// their dirty and young bits and move to the lazy-free (inactive file) list, to be discarded
-    /// by reclaim unless written again.
+    /// their dirty and young bits and are queued on this CPU's lazy-free batch: at its drain they
+    /// move to the lazy-free (inactive file) list, to be discarded by reclaim unless written
+    /// again (<see cref="Mm.Reclaim.LruBatches"/>).
     /// </summary>
     private static long FreeSingleVma(MadviseBehavior b)
     {
@@ -78,7 +79,10 @@ internal static class DontNeedFree
         }
 
         var mm = b.Mm;
-        var memory = mm.Kernel.Memory;
+
+        // Earlier FREEs and COLDs on this CPU take effect first: a page FREE'd again is already
+        // lazy-free and is not queued twice.
+        mm.Kernel.LruBatches.Drain();
         var gather = b.Tlb ?? TlbGather.Rent(mm);
         try
         {
@@ -199,7 +203,7 @@ internal static class DontNeedFree
                 gather.AddRange(addr, PageSize.PAGE_SIZE);
             }
 
-            MarkLazyFree(mm.Kernel, pfn, flags);
+            mm.Kernel.LruBatches.MarkLazyFree(pfn);
         }
 
         return addr;
@@ -241,24 +245,12 @@ internal static class DontNeedFree
             gather.AddRange(addr, HugePage.Size);
         }
 
+        // A large folio passes through the batch at once (folio_may_be_lru_cached()).
         for (var i = 0; i < HugePage.Pages; i++)
         {
-            var pfn = pmd.Pfn + i;
-            MarkLazyFree(mm.Kernel, pfn, (PageFlags)Volatile.Read(ref memory.Frame(pfn).Flags));
+            mm.Kernel.LruBatches.MarkLazyFree(pmd.Pfn + i);
         }
 
         return true;
-    }
-
-    /// <summary>folio_mark_lazyfree(): an anonymous, swap-backed, evictable page becomes a clean file-LRU page.</summary>
-    private static void MarkLazyFree(SimulatedKernel kernel, int pfn, PageFlags flags)
-    {
-        if ((flags & (PageFlags.Anon | PageFlags.SwapBacked)) != (PageFlags.Anon | PageFlags.SwapBacked)
-            || (flags & (PageFlags.SwapCache | PageFlags.Unevictable | PageFlags.Mlocked)) != 0)
-        {
-            return;
-        }
-
-        kernel.Lru.Update(pfn, 0, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Referenced);
     }
 }

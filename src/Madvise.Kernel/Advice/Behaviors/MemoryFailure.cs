@@ -79,6 +79,7 @@ internal static class MemoryFailure
             // Retire the frame: one reference that is never dropped, then unmap it everywhere,
             // leaving poison markers so later accesses fault.
             kernel.Memory.Get(pfn);
+            kernel.LruBatches.DrainAll(); // shake_folio()
             ReplaceMappings(kernel, pfn, Pte.PoisonMarker);
             kernel.Lru.Remove(pfn);
             return 0;

@@ -38,6 +38,9 @@ internal static class Populate
 
             var stop = Math.Min(vma.End, b.End);
             var done = mm.GetUserPages(vma, addr, stop, write);
+
+            // faultin_page_range() drains this CPU's folio batches after each call.
+            mm.Kernel.LruBatches.Drain();
             if (done < 0)
             {
                 return done;
@@ -48,6 +51,7 @@ internal static class Populate
             {
                 // GetUserPages stopped early after some pages: the next call reports the error.
                 var again = mm.GetUserPages(vma, addr, stop, write);
+                mm.Kernel.LruBatches.Drain();
                 return again < 0 ? again : -Errno.EFAULT;
             }
         }

@@ -25,11 +25,14 @@ internal static class WillNeed
                 SwapIn(b, swap);
             }
 
+            // "Push any new pages onto the LRU now": this drains every batch of the CPU.
+            b.Mm.Kernel.LruBatches.Drain();
             return 0;
         }
 
         if (vma.File.Inode.IsShmem)
         {
+            b.Mm.Kernel.LruBatches.Drain();
             return 0;
         }
 

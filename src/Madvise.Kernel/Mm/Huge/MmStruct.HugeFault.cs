@@ -319,6 +319,12 @@ public sealed partial class MmStruct
 
             if (!seen.IsHugeZero && HugePageExclusive(seen.Pfn))
             {
+                // Exclusive from now on, also for the small pages a later split leaves.
+                for (var i = 0; i < HugePage.Pages; i++)
+                {
+                    Interlocked.And(ref Kernel.Memory.Frame(seen.Pfn + i).Flags, ~(int)PageFlags.AnonShared);
+                }
+
                 if (!unshare)
                 {
                     var entry = seen.WithYoung(true).WithDirty(true).WithWritable((vma.Flags & VmFlags.VM_WRITE) != 0);

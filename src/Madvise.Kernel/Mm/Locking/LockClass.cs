@@ -55,6 +55,9 @@ public enum LockClass
     /// <summary>Leaf: the kernel's oops log.</summary>
     OopsLog = 708,
 
+    /// <summary>Leaf: one CPU's folio batches in one kernel (cpu_fbatches; taken under a PTE lock, emptied before the LRU lock is taken).</summary>
+    FolioBatch = 709,
+
     /// <summary>Innermost: an mm's CPU mask, when it grows (under a CPU's TLB lock).</summary>
     CpuMask = 800,
 }

@@ -62,6 +62,15 @@ internal enum PageFlags
     /// </summary>
     AnonLarge = 1 << 14,
 
+    /// <summary>
+    /// The inverse of PG_anon_exclusive (PageAnonExclusive()): fork shared this anonymous page
+    /// with a child, and no copy-on-write or unshare fault has since found it the faulting
+    /// mapping's alone (which clears the flag). A page without it is exclusive only when its
+    /// mapping is also its one user (the model's test: map count 1, reference count 1 apart from
+    /// folio batches). A page with it that a batch holds must be copied by a pinning read.
+    /// </summary>
+    AnonShared = 1 << 16,
+
     /// <summary>PG_table: the frame holds a level of a page table (<see cref="Mm.PageTables.PageTable"/>); never on an LRU, never mapped.</summary>
     PageTable = 1 << 15,
 }

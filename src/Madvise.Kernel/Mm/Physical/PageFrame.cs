@@ -10,7 +10,7 @@ namespace Madvise.Kernel.Mm.Physical;
 /// number (pfn). Counts and flags are updated with <see cref="Interlocked"/> because a frame can
 /// be mapped by several address spaces (copy-on-write after fork, shared file pages) whose
 /// page-table locks are independent. LRU links and the mlock count are protected by
-/// <see cref="Lru"/>'s lock. 48 bytes per frame: with the 8-byte PTE this is the model's
+/// <see cref="Lru"/>'s lock. 48 bytes per frame (the batch count fills the padding before Index): with the 8-byte PTE this is the model's
 /// per-page metadata.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
@@ -36,6 +36,13 @@ internal struct PageFrame
 
     /// <summary>PTEs of VM_LOCKED VMAs that map this frame (Linux: folio->mlock_count); <see cref="PageFlags.Mlocked"/> is set exactly while it is not 0. Protected by the LRU lock.</summary>
     public int MlockCount;
+
+    /// <summary>
+    /// References held by per-CPU folio batches (<see cref="Reclaim.LruBatches"/>), included in
+    /// <see cref="RefCount"/>: what the model subtracts to tell a page only its mapping uses from
+    /// one another user shares (the exclusivity test of a pinning read). Atomic.
+    /// </summary>
+    public int BatchRefs;
 
     /// <summary>Anonymous: the virtual page number it was first mapped at; page cache: the page index in the file.</summary>
     public ulong Index;

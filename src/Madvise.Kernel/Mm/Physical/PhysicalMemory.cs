@@ -330,6 +330,7 @@ public sealed unsafe class PhysicalMemory : IDisposable
         f.LruNext = -1;
         f.SwapSlot = -1;
         f.MlockCount = 0;
+        f.BatchRefs = 0;
         f.Index = 0;
         f.Mapping = null;
     }
@@ -427,9 +428,9 @@ public sealed unsafe class PhysicalMemory : IDisposable
             Lru?.Remove(pfn);
         }
 
-        if ((flags & PageFlags.SwapCache) != 0 || f.MapCount != 0)
+        if ((flags & PageFlags.SwapCache) != 0 || f.MapCount != 0 || f.BatchRefs != 0)
         {
-            throw new InvalidOperationException($"frame {pfn} freed while still in use: flags {flags}, mapcount {f.MapCount}");
+            throw new InvalidOperationException($"frame {pfn} freed while still in use: flags {flags}, mapcount {f.MapCount}, folio batch references {f.BatchRefs}");
         }
 
         f.Mapping = null;

@@ -223,6 +223,42 @@ internal sealed class Lru
         }
     }
 
+    /// <summary>
+    /// The move functions of folio_batch_move_lru() for a drained batch, under one acquisition of
+    /// the lock: a frame no longer on a list (isolated, or freed of its other users) is skipped;
+    /// lru_lazyfree() makes an anonymous, swap-backed, evictable frame not in the swap cache
+    /// lazy-free (inactive, unreferenced, not swap-backed: the inactive file list);
+    /// lru_deactivate() moves an active evictable frame to the head of its inactive list. The
+    /// conditions are checked again here: the frame may have changed while it waited.
+    /// </summary>
+    public void MoveBatch(LruBatchKind kind, ReadOnlySpan<int> pfns)
+    {
+        using (_lruLock.EnterScope())
+        {
+            _faults.At(FaultPoint.LruLocked);
+            foreach (var pfn in pfns)
+            {
+                var flags = (PageFlags)Volatile.Read(ref _memory.Frame(pfn).Flags);
+                if ((flags & PageFlags.Lru) == 0 || (flags & (PageFlags.Unevictable | PageFlags.Mlocked)) != 0)
+                {
+                    continue;
+                }
+
+                if (kind == LruBatchKind.LazyFree)
+                {
+                    if ((flags & (PageFlags.Anon | PageFlags.SwapBacked)) == (PageFlags.Anon | PageFlags.SwapBacked) && (flags & PageFlags.SwapCache) == 0)
+                    {
+                        UpdateLocked(pfn, 0, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Referenced);
+                    }
+                }
+                else if ((flags & PageFlags.Active) != 0)
+                {
+                    UpdateLocked(pfn, 0, PageFlags.Active | PageFlags.Referenced);
+                }
+            }
+        }
+    }
+
     private void UpdateLocked(int pfn, PageFlags set, PageFlags clear)
     {
         ref var f = ref _memory.Frame(pfn);

@@ -323,6 +323,9 @@ internal static class Vmscan
     /// </summary>
     public static long ShrinkInactive(SimulatedKernel kernel, long maxPages)
     {
+        // shrink_inactive_list() and shrink_active_list() drain this CPU's batches before they
+        // isolate: a frame waiting in one is moved first.
+        kernel.LruBatches.Drain();
         long freed = 0;
         Span<int> batch = stackalloc int[32];
         foreach (var list in new[] { LruList.InactiveFile, LruList.InactiveAnon, LruList.ActiveFile, LruList.ActiveAnon })
