@@ -59,16 +59,23 @@ public sealed class LruBatchTests
         b.ExitAllAndAssertNoFramesInUse();
     }
 
-    [Fact]
-    public void APinningReadCopiesAPageForkSharedWhileABatchHoldsIt()
+    /// <summary>Four written pages that a fork shared and the child then unmapped (the parent's alone, not marked exclusive), freed; returns the first one's frame.</summary>
+    private static int ForkSharedThenFreed(MmBuilder b)
     {
-        using var b = new MmBuilder();
         b.Map(0, 4);
         b.Write(0, 4, 0x11);
         var child = b.Fork();
         b.Unmap(0, 4, child);
-        var before = PfnAt(b, 0);
+        var pfn = PfnAt(b, 0);
         Assert.Equal(0, b.Advise(0, 4, MADV_FREE));
+        return pfn;
+    }
+
+    [Fact]
+    public void APinningReadCopiesAPageForkSharedWhileABatchHoldsIt()
+    {
+        using var b = new MmBuilder();
+        var before = ForkSharedThenFreed(b);
 
         // The page is the parent's alone again but no longer marked exclusive, so the pin
         // unshares it; the batch's reference forbids reusing it: a copy, mapped with a dirty entry.
@@ -85,12 +92,7 @@ public sealed class LruBatchTests
     public void AfterADrainThePinningReadReusesTheSharedPage()
     {
         using var b = new MmBuilder();
-        b.Map(0, 4);
-        b.Write(0, 4, 0x11);
-        var child = b.Fork();
-        b.Unmap(0, 4, child);
-        var before = PfnAt(b, 0);
-        Assert.Equal(0, b.Advise(0, 4, MADV_FREE));
+        var before = ForkSharedThenFreed(b);
         b.Kernel.LruBatches.Drain();
         PinningRead(b, 0, 4);
         Assert.Equal(before, PfnAt(b, 0));
