@@ -105,11 +105,6 @@ public sealed class ProcessTable
                 _tasks.Remove(task.Pid);
             }
 
-            if (_tasks.Count == 0)
-            {
-                return;
-            }
-
             List<int>? orphans = null;
             foreach (var t in _tasks.Values)
             {

@@ -20,8 +20,6 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// </summary>
 public sealed class InterleavingExplorationTests
 {
-    private const ulong Page = 4096;
-
     private const int Pages = 4;
 
     public enum Competitor

@@ -17,8 +17,6 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// </summary>
 public sealed class SwapInterleavingTests
 {
-    private const ulong Page = 4096;
-
     public enum Competitor
     {
         Load,

@@ -16,8 +16,6 @@ namespace Madvise.Kernel.Tests.Concurrency;
 /// </summary>
 public sealed class VectorRetryInterleavingTests
 {
-    private const ulong Page = 4096;
-
     private const int Pages = 4;
 
     [Theory]
